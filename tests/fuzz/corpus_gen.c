@@ -1,0 +1,97 @@
+/* Writes the fuzz seed corpus: every spec vector and every captured message, one file each. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dirent.h>
+
+#include "testdata.h"
+
+static int write_seed(const char *dir, const char *name, const uint8_t *bytes, size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(bytes, 1, len, f) != len) {
+		fprintf(stderr, "corpus_gen: cannot write %s\n", path);
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int vectors(const char *data_dir, const char *out_dir, unsigned *count)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/vectors/protocol-md.txt", data_dir);
+	char *text = testdata_read_file(path, NULL);
+	if (text == NULL) {
+		fprintf(stderr, "corpus_gen: cannot read %s\n", path);
+		return -1;
+	}
+	int rc = 0;
+	for (char *line = strtok(text, "\n"); line != NULL && rc == 0; line = strtok(NULL, "\n")) {
+		char *space = strchr(line, ' ');
+		if (line[0] == '#' || space == NULL)
+			continue;
+		*space = '\0';
+		uint8_t *bytes;
+		long n = testdata_hex_decode(space + 1, &bytes);
+		if (n < 0)
+			return -1;
+		char name[256];
+		snprintf(name, sizeof(name), "vector-%s", line);
+		rc = write_seed(out_dir, name, bytes, (size_t)n);
+		free(bytes);
+		(*count)++;
+	}
+	free(text);
+	return rc;
+}
+
+static int captures(const char *data_dir, const char *out_dir, unsigned *count)
+{
+	char dir_path[4096];
+	snprintf(dir_path, sizeof(dir_path), "%s/captures", data_dir);
+	DIR *dir = opendir(dir_path);
+	if (dir == NULL)
+		return 0;
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".cap") != 0)
+			continue;
+		char path[8192];
+		snprintf(path, sizeof(path), "%s/%s", dir_path, de->d_name);
+		struct testdata_set set;
+		if (testdata_capture_load(path, &set) != 0) {
+			fprintf(stderr, "corpus_gen: cannot load %s\n", path);
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < set.count && rc == 0; i++) {
+			char name[512];
+			snprintf(name, sizeof(name), "capture-%.*s-%zu", (int)(len - 4), de->d_name, i);
+			rc = write_seed(out_dir, name, set.msgs[i].bytes, set.msgs[i].len);
+			(*count)++;
+		}
+		testdata_set_free(&set);
+	}
+	closedir(dir);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: corpus_gen TEST_DATA_DIR OUTPUT_DIR\n");
+		return 2;
+	}
+	unsigned count = 0;
+	if (vectors(argv[1], argv[2], &count) != 0 || captures(argv[1], argv[2], &count) != 0)
+		return 1;
+	printf("corpus_gen: wrote %u seeds to %s\n", count, argv[2]);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* Logging through libqb: syslog always, stderr in the foreground, upstream's debug switches. */
+#ifndef QD_LOG_H
+#define QD_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+#include <qb/qblog.h>
+
+/*
+ * debug_level 0: no debug messages; 1: debug messages enabled; 2: also sent
+ * to syslog at priority info (upstream's "-d -d").
+ */
+void log_init(const char *ident, bool to_stderr, int debug_level);
+void log_close(void);
+
+#define log_msg(priority, ...) qb_log((priority), __VA_ARGS__)
+#define log_crit(...) qb_log(LOG_CRIT, __VA_ARGS__)
+#define log_err(...) qb_log(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) qb_log(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) qb_log(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) qb_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) qb_log(LOG_DEBUG, __VA_ARGS__)
+/* errno-based failure: "<text> (<errno>): <strerror>". */
+#define log_errno(priority, text) qb_perror((priority), "%s", (text))
+
+#endif

@@ -1,0 +1,29 @@
+/* qnetd's local command socket: one request line per connection, one reply, then close (qnetd.md §11.2). */
+#ifndef QD_QNETD_IPC_H
+#define QD_QNETD_IPC_H
+
+#include <stdbool.h>
+
+#include "loop.h"
+#include "session.h"
+#include "settings.h"
+
+struct ipc_conn;
+
+struct qnetd_ipc {
+	struct loop *loop;
+	const struct qnetd_settings *settings;
+	const struct qnetd_server *server;
+	int listen_fd;
+	struct ipc_conn *conns;
+	unsigned conn_count;
+	void (*on_shutdown)(void *data);    /* a shutdown request's reply has been written */
+	void *on_shutdown_data;
+};
+
+int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_settings *settings,
+		   const struct qnetd_server *server, void (*on_shutdown)(void *), void *data);
+/* Closes every IPC connection, then the socket, and unlinks its file. */
+void qnetd_ipc_close(struct qnetd_ipc *ipc);
+
+#endif

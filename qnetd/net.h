@@ -1,0 +1,34 @@
+/* qnetd's network side: the listening socket, client connections, their send queues, TLS and timers. */
+#ifndef QD_QNETD_NET_H
+#define QD_QNETD_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loop.h"
+#include "session.h"
+#include "settings.h"
+
+struct net_conn;
+struct CERTCertificateStr;
+struct SECKEYPrivateKeyStr;
+
+struct qnetd_net {
+	struct loop *loop;
+	const struct qnetd_settings *settings;
+	struct qnetd_server server;
+	int listen_fd;
+	void *tls_model;                    /* NSS model socket (PRFileDesc *), NULL with TLS off */
+	struct CERTCertificateStr *cert;
+	struct SECKEYPrivateKeyStr *key;
+	struct net_conn *conns;             /* every connection */
+	struct net_conn *dirty;             /* connections with queued output, flushed after each event */
+	struct net_conn *closing;           /* connections to close after the current event */
+};
+
+/* Loads the server certificate (TLS on/req) and opens the listening socket. Returns 0 or -1 (logged). */
+int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_settings *settings);
+/* Closes every connection (algorithms told the server is going down) and the listener. */
+void qnetd_net_shutdown(struct qnetd_net *net);
+
+#endif

@@ -1,0 +1,74 @@
+/* corosync-qnetd's configuration: command-line flags and -S advanced settings, parsed and validated (qnetd.md §2-3). */
+#ifndef QD_QNETD_SETTINGS_H
+#define QD_QNETD_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define QNETD_DEFAULT_PORT 5403
+#define QNETD_DEFAULT_NSS_DB_DIR "/etc/corosync/qnetd/nssdb"
+#define QNETD_DEFAULT_CERT_NICKNAME "QNetd Cert"
+#define QNETD_DEFAULT_LOCK_FILE "/var/run/corosync-qnetd/corosync-qnetd.pid"
+#define QNETD_DEFAULT_LOCAL_SOCKET "/var/run/corosync-qnetd/corosync-qnetd.sock"
+/* Heartbeat assumed before INIT, and the timer limit (qnetd.md §3.2 "not configurable"). */
+#define QNETD_PRE_INIT_HEARTBEAT_MS 120000u
+#define QNETD_TIMER_MAX_MS 18000000u
+
+enum qnetd_address_family { QNETD_AF_UNSPEC, QNETD_AF_INET, QNETD_AF_INET6 };
+
+struct qnetd_settings {
+	enum qnetd_address_family family;
+	int debug_level;                    /* number of -d */
+	bool foreground;
+	char *listen_addr;                  /* NULL = wildcard */
+	uint16_t port;
+	uint8_t tls;                        /* enum proto_tls_supported */
+	bool client_cert_required;
+	long long max_clients;              /* 0 = unlimited */
+
+	int listen_backlog;
+	bool listen_backlog_set;            /* unset: a large backlog instead of upstream's 10 */
+	long long max_client_send_buffers;
+	long long max_client_send_size;
+	long long max_client_receive_size;
+	char *nss_db_dir;
+	char *cert_nickname;
+	uint32_t heartbeat_interval_min;
+	uint32_t heartbeat_interval_max;
+	bool dpd_enabled;
+	double dpd_interval_coefficient;
+	char *lock_file;
+	char *local_socket_file;
+	bool local_socket_umask_set;
+	mode_t local_socket_umask;
+	bool local_socket_gid_set;
+	gid_t local_socket_gid;
+	int local_socket_backlog;
+	long long ipc_max_clients;
+	long long ipc_max_receive_size;
+	long long ipc_max_send_size;
+	bool keep_active_partition_tie_breaker;
+};
+
+enum qnetd_args_result {
+	QNETD_ARGS_RUN = 0,     /* start the daemon */
+	QNETD_ARGS_USAGE,       /* -h or a bad flag: print usage, exit 1 */
+	QNETD_ARGS_VERSION,     /* -v: print version, exit 1 */
+	QNETD_ARGS_ERROR,       /* bad value: print err, exit 1 */
+};
+
+void qnetd_settings_init(struct qnetd_settings *s);
+void qnetd_settings_destroy(struct qnetd_settings *s);
+/* Parses argv (getopt); on QNETD_ARGS_ERROR `err` says what is wrong, naming the option. */
+enum qnetd_args_result qnetd_settings_parse_args(struct qnetd_settings *s, int argc, char **argv,
+						 char *err, size_t err_len);
+/*
+ * Applies one -S argument ("key=value,key=value"). Returns 0, or -1 with err
+ * naming the key; *warning is set for accepted-but-ignored keys.
+ */
+int qnetd_settings_apply_advanced(struct qnetd_settings *s, const char *arg, char *err, size_t err_len,
+				  char *warning, size_t warning_len);
+
+#endif

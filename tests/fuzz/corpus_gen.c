@@ -1,4 +1,8 @@
-/* Writes the fuzz seed corpus: every spec vector and every captured message, one file each. */
+/*
+ * Writes fuzz seed corpora: for the codec target every spec vector and every
+ * captured message, one file each; with --sessions, for the session target
+ * each captured connection's client-to-server stream as one input.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,13 +87,72 @@ static int captures(const char *data_dir, const char *out_dir, unsigned *count)
 	return rc;
 }
 
+/* One session seed per capture connection: mode byte, then [conn 0][len][bytes] chunks. */
+static int sessions(const char *data_dir, const char *out_dir, unsigned *count)
+{
+	char dir_path[4096];
+	snprintf(dir_path, sizeof(dir_path), "%s/captures", data_dir);
+	DIR *dir = opendir(dir_path);
+	if (dir == NULL)
+		return -1;
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".cap") != 0)
+			continue;
+		char path[8192];
+		snprintf(path, sizeof(path), "%s/%s", dir_path, de->d_name);
+		struct testdata_set set;
+		if (testdata_capture_load(path, &set) != 0)
+			return -1;
+		unsigned last_conn = 0;
+		for (size_t i = 0; i < set.count; i++)
+			if (set.msgs[i].connection > last_conn)
+				last_conn = set.msgs[i].connection;
+		for (unsigned conn = 1; conn <= last_conn && rc == 0; conn++) {
+			uint8_t seed[65536];
+			size_t used = 0;
+			seed[used++] = 0x01; /* TLS optional, no client certificate: plaintext accepted */
+			for (size_t i = 0; i < set.count; i++) {
+				const struct testdata_msg *m = &set.msgs[i];
+				if (m->connection != conn || m->direction != '>')
+					continue;
+				for (size_t off = 0; off < m->len;) {
+					size_t take = m->len - off > 255 ? 255 : m->len - off;
+					if (used + 2 + take > sizeof(seed))
+						break;
+					seed[used++] = 0;
+					seed[used++] = (uint8_t)take;
+					memcpy(seed + used, m->bytes + off, take);
+					used += take;
+					off += take;
+				}
+			}
+			char name[512];
+			snprintf(name, sizeof(name), "session-%.*s-%u", (int)(len - 4), de->d_name, conn);
+			rc = write_seed(out_dir, name, seed, used);
+			(*count)++;
+		}
+		testdata_set_free(&set);
+	}
+	closedir(dir);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	unsigned count = 0;
+	if (argc == 4 && strcmp(argv[1], "--sessions") == 0) {
+		if (sessions(argv[2], argv[3], &count) != 0)
+			return 1;
+		printf("corpus_gen: wrote %u session seeds to %s\n", count, argv[3]);
+		return 0;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: corpus_gen TEST_DATA_DIR OUTPUT_DIR\n");
+		fprintf(stderr, "usage: corpus_gen [--sessions] TEST_DATA_DIR OUTPUT_DIR\n");
 		return 2;
 	}
-	unsigned count = 0;
 	if (vectors(argv[1], argv[2], &count) != 0 || captures(argv[1], argv[2], &count) != 0)
 		return 1;
 	printf("corpus_gen: wrote %u seeds to %s\n", count, argv[2]);

@@ -1,0 +1,632 @@
+/* qnetd session state machine over an in-memory transport: framing, TLS gate, INIT precedence, every handler's checks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "msg.h"
+#include "session.h"
+#include "settings.h"
+#include "tlv.h"
+
+#define MAX_SENT 32
+
+/* The fake transport: what the session sent and asked for. */
+struct fake {
+	struct msg sent[MAX_SENT];
+	uint8_t *raw[MAX_SENT];
+	size_t raw_len[MAX_SENT];
+	size_t sent_count;
+	int send_fail_after;        /* -1 = never */
+	int tls_started;
+	int cert_ok;
+	int dpd_restarts;
+};
+
+static int fake_send(void *ctx, struct qnetd_conn *conn, const uint8_t *buf, size_t len)
+{
+	(void)conn;
+	struct fake *f = ctx;
+	struct msg_decode_error err;
+	if (f->send_fail_after >= 0 && (int)f->sent_count >= f->send_fail_after)
+		return -1;
+	assert_true(f->sent_count < MAX_SENT);
+	f->raw[f->sent_count] = malloc(len);
+	memcpy(f->raw[f->sent_count], buf, len);
+	f->raw_len[f->sent_count] = len;
+	assert_int_equal(msg_decode(buf, len, &f->sent[f->sent_count], &err), 0);
+	f->sent_count++;
+	return 0;
+}
+
+static int fake_start_tls(void *ctx, struct qnetd_conn *conn)
+{
+	(void)conn;
+	((struct fake *)ctx)->tls_started++;
+	return 0;
+}
+
+static int fake_verify(void *ctx, struct qnetd_conn *conn, const uint8_t *name, size_t len)
+{
+	(void)conn;
+	(void)name;
+	(void)len;
+	return ((struct fake *)ctx)->cert_ok ? 0 : -1;
+}
+
+static void fake_dpd(void *ctx, struct qnetd_conn *conn)
+{
+	(void)conn;
+	((struct fake *)ctx)->dpd_restarts++;
+}
+
+static void fake_timer_start(void *ctx, struct qnetd_conn *conn, uint32_t ms)
+{
+	(void)ctx;
+	(void)conn;
+	(void)ms;
+}
+
+static void fake_timer_stop(void *ctx, struct qnetd_conn *conn)
+{
+	(void)ctx;
+	(void)conn;
+}
+
+static const struct qnetd_session_ops fake_ops = {
+	.send = fake_send,
+	.start_tls = fake_start_tls,
+	.verify_client_cert = fake_verify,
+	.dpd_restart = fake_dpd,
+	.algo_timer_start = fake_timer_start,
+	.algo_timer_stop = fake_timer_stop,
+};
+
+struct fixture {
+	struct qnetd_settings settings;
+	struct qnetd_server srv;
+	struct fake fake;
+	struct qnetd_conn conn;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	qnetd_settings_init(&fx->settings);
+	fx->fake.send_fail_after = -1;
+	fx->fake.cert_ok = 1;
+	qnetd_server_init(&fx->srv, &fx->settings, &fake_ops, &fx->fake);
+	qnetd_conn_init(&fx->srv, &fx->conn, "192.0.2.1:1234");
+	*state = fx;
+	return 0;
+}
+
+static void clear_sent(struct fake *f)
+{
+	for (size_t i = 0; i < f->sent_count; i++) {
+		msg_destroy(&f->sent[i]);
+		free(f->raw[i]);
+	}
+	f->sent_count = 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	qnetd_conn_disconnect(&fx->srv, &fx->conn);
+	qnetd_conn_destroy(&fx->conn);
+	qnetd_server_destroy(&fx->srv);
+	clear_sent(&fx->fake);
+	qnetd_settings_destroy(&fx->settings);
+	free(fx);
+	return 0;
+}
+
+static void feed(struct fixture *fx, const struct msg *m)
+{
+	uint8_t buf[2048];
+	long n = msg_encode(m, buf, sizeof(buf));
+	assert_true(n > 0);
+	/* One byte at a time: framing must not depend on how reads split the stream. */
+	for (long i = 0; i < n; i++)
+		assert_int_equal(qnetd_conn_input(&fx->srv, &fx->conn, buf + i, 1), 1);
+}
+
+static void feed_raw(struct fixture *fx, const uint8_t *buf, size_t len)
+{
+	assert_int_equal(qnetd_conn_input(&fx->srv, &fx->conn, buf, len), len);
+}
+
+static const struct msg *last_sent(struct fixture *fx)
+{
+	assert_true(fx->fake.sent_count > 0);
+	return &fx->fake.sent[fx->fake.sent_count - 1];
+}
+
+static void assert_server_error(struct fixture *fx, uint16_t code, bool with_seq, uint32_t seq)
+{
+	const struct msg *r = last_sent(fx);
+	assert_int_equal(r->type, PROTO_MSG_SERVER_ERROR);
+	assert_int_equal(r->reply_error_code, code);
+	assert_int_equal(msg_has(r, PROTO_OPT_MSG_SEQ_NUMBER), with_seq);
+	if (with_seq)
+		assert_int_equal(r->seq_number, seq);
+}
+
+static void send_preinit(struct fixture *fx, const char *name)
+{
+	struct msg m;
+	msg_init(&m, PROTO_MSG_PREINIT);
+	m.seq_number = 1;
+	m.cluster_name = (const uint8_t *)name;
+	m.cluster_name_len = strlen(name);
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_CLUSTER_NAME);
+	feed(fx, &m);
+}
+
+/* A complete, valid INIT; `drop` removes one option to test the precedence rules. */
+static void build_init(struct msg *m, uint32_t node_id, uint32_t hb)
+{
+	static const uint16_t msgs[] = {0, 1, 2};
+	msg_init(m, PROTO_MSG_INIT);
+	m->seq_number = 3;
+	m->supported_messages = msgs;
+	m->supported_messages_count = 3;
+	m->node_id = node_id;
+	m->algorithm = PROTO_ALGO_FFSPLIT;
+	m->heartbeat_interval = hb;
+	m->tie_breaker.mode = PROTO_TIE_BREAKER_LOWEST;
+	m->ring_id.node_id = 1;
+	m->ring_id.seq = 0x24;
+	msg_set_present(m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(m, PROTO_OPT_SUPPORTED_MESSAGES);
+	msg_set_present(m, PROTO_OPT_NODE_ID);
+	msg_set_present(m, PROTO_OPT_DECISION_ALGORITHM);
+	msg_set_present(m, PROTO_OPT_HEARTBEAT_INTERVAL);
+	msg_set_present(m, PROTO_OPT_TIE_BREAKER);
+	msg_set_present(m, PROTO_OPT_RING_ID);
+}
+
+static void test_preinit_reply(void **state)
+{
+	struct fixture *fx = *state;
+	send_preinit(fx, "mycluster");
+	const struct msg *r = last_sent(fx);
+	assert_int_equal(r->type, PROTO_MSG_PREINIT_REPLY);
+	assert_int_equal(r->seq_number, 1);
+	assert_int_equal(r->tls_supported, PROTO_TLS_SUPPORTED);
+	assert_int_equal(r->tls_client_cert_required, 1);
+	/* Byte-identical to protocol.md 10.2. */
+	const uint8_t expected[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+				    0x00, 0x01, 0x00, 0x02, 0x00, 0x01, 0x01, 0x00, 0x03, 0x00, 0x01, 0x01};
+	assert_int_equal(fx->fake.raw_len[0], sizeof(expected));
+	assert_memory_equal(fx->fake.raw[0], expected, sizeof(expected));
+}
+
+static void test_preinit_without_name(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+	msg_init(&m, PROTO_MSG_PREINIT);
+	m.seq_number = 4;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed(fx, &m);
+	assert_server_error(fx, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, true, 4);
+	assert_false(fx->conn.preinit_received);
+}
+
+static void test_init_success_reply_bytes(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+	send_preinit(fx, "c");
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	const struct msg *r = last_sent(fx);
+	assert_int_equal(r->type, PROTO_MSG_INIT_REPLY);
+	assert_int_equal(r->reply_error_code, 0);
+	assert_true(msg_has(r, PROTO_OPT_SUPPORTED_MESSAGES));
+	assert_false(msg_has(r, PROTO_OPT_SUPPORTED_OPTIONS)); /* only if the INIT carried it */
+	assert_int_equal(r->server_max_request_size, 32768);
+	assert_int_equal(r->supported_algorithms_count, 4);
+	assert_true(fx->conn.init_received);
+	assert_int_equal(fx->srv.clusters.count, 1);
+	assert_int_equal(fx->conn.dpd_interval_ms, 12000);
+	assert_true(fx->fake.dpd_restarts > 0);
+}
+
+/* qnetd.md §8.3: later checks overwrite earlier codes. */
+static void test_init_precedence(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+
+	/* No PREINIT and a bad heartbeat: 13, not 6. */
+	build_init(&m, 1, 999);
+	feed(fx, &m);
+	assert_int_equal(last_sent(fx)->reply_error_code, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL);
+	/* No PREINIT, all else fine: 6. */
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_int_equal(last_sent(fx)->reply_error_code, PROTO_ERR_PREINIT_REQUIRED);
+	/* Unsupported algorithm always wins: 12. */
+	build_init(&m, 1, 8000);
+	m.algorithm = 7;
+	feed(fx, &m);
+	assert_int_equal(last_sent(fx)->reply_error_code, PROTO_ERR_UNSUPPORTED_DECISION_ALGORITHM);
+
+	send_preinit(fx, "c");
+	static const enum proto_opt required[] = {PROTO_OPT_NODE_ID, PROTO_OPT_RING_ID, PROTO_OPT_HEARTBEAT_INTERVAL,
+						  PROTO_OPT_TIE_BREAKER, PROTO_OPT_DECISION_ALGORITHM};
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		build_init(&m, 1, 8000);
+		m.present &= ~(UINT32_C(1) << required[i]);
+		feed(fx, &m);
+		assert_int_equal(last_sent(fx)->type, PROTO_MSG_INIT_REPLY);
+		assert_int_equal(last_sent(fx)->reply_error_code, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION);
+		assert_false(fx->conn.init_received);
+	}
+	assert_int_equal(fx->srv.clusters.count, 0);
+}
+
+static void test_init_against_cluster_members(void **state)
+{
+	struct fixture *fx = *state;
+	struct qnetd_conn other;
+	struct msg m;
+
+	send_preinit(fx, "c");
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_true(fx->conn.init_received);
+
+	/* A second connection of the same cluster. */
+	qnetd_conn_init(&fx->srv, &other, "192.0.2.2:1");
+	uint8_t buf[512];
+	struct msg p;
+	msg_init(&p, PROTO_MSG_PREINIT);
+	p.cluster_name = (const uint8_t *)"c";
+	p.cluster_name_len = 1;
+	msg_set_present(&p, PROTO_OPT_CLUSTER_NAME);
+	long n = msg_encode(&p, buf, sizeof(buf));
+	qnetd_conn_input(&fx->srv, &other, buf, (size_t)n);
+
+	struct {
+		uint32_t node_id;
+		uint8_t tb_mode;
+		uint16_t algorithm;
+		uint16_t expected;
+	} cases[] = {
+		{2, PROTO_TIE_BREAKER_HIGHEST, PROTO_ALGO_FFSPLIT, PROTO_ERR_TIE_BREAKER_DIFFERS_FROM_OTHER_NODES},
+		{2, PROTO_TIE_BREAKER_LOWEST, PROTO_ALGO_LMS, PROTO_ERR_ALGORITHM_DIFFERS_FROM_OTHER_NODES},
+		{1, PROTO_TIE_BREAKER_LOWEST, PROTO_ALGO_FFSPLIT, PROTO_ERR_DUPLICATE_NODE_ID},
+		{2, PROTO_TIE_BREAKER_LOWEST, PROTO_ALGO_FFSPLIT, PROTO_ERR_NO_ERROR},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		build_init(&m, cases[i].node_id, 8000);
+		m.tie_breaker.mode = cases[i].tb_mode;
+		m.algorithm = cases[i].algorithm;
+		n = msg_encode(&m, buf, sizeof(buf));
+		qnetd_conn_input(&fx->srv, &other, buf, (size_t)n);
+		assert_int_equal(last_sent(fx)->type, PROTO_MSG_INIT_REPLY);
+		assert_int_equal(last_sent(fx)->reply_error_code, cases[i].expected);
+	}
+	struct qnetd_cluster *cluster = fx->conn.client.cluster;
+	assert_int_equal(cluster->client_count, 2);
+	assert_ptr_equal(cluster->clients[0], &fx->conn.client);
+	assert_ptr_equal(cluster->clients[1], &other.client);
+
+	/* A repeated INIT is refused without touching state. */
+	build_init(&m, 9, 8000);
+	n = msg_encode(&m, buf, sizeof(buf));
+	qnetd_conn_input(&fx->srv, &other, buf, (size_t)n);
+	assert_int_equal(last_sent(fx)->reply_error_code, PROTO_ERR_UNEXPECTED_MESSAGE);
+	assert_int_equal(other.client.node_id, 2);
+
+	qnetd_conn_disconnect(&fx->srv, &other);
+	qnetd_conn_destroy(&other);
+	assert_int_equal(cluster->client_count, 1);
+}
+
+static void test_init_required(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint16_t gated[] = {PROTO_MSG_SET_OPTION, PROTO_MSG_ECHO_REQUEST, PROTO_MSG_NODE_LIST,
+					 PROTO_MSG_ASK_FOR_VOTE, PROTO_MSG_VOTE_INFO_REPLY,
+					 PROTO_MSG_HEURISTICS_CHANGE};
+	for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++) {
+		struct msg m;
+		msg_init(&m, gated[i]);
+		m.seq_number = 40 + (uint32_t)i;
+		msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+		feed(fx, &m);
+		assert_server_error(fx, PROTO_ERR_INIT_REQUIRED, true, 40 + (uint32_t)i);
+	}
+}
+
+static void test_tls_required_gate(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+
+	fx->settings.tls = PROTO_TLS_REQUIRED;
+	send_preinit(fx, "c");
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_server_error(fx, PROTO_ERR_TLS_REQUIRED, true, 3);
+	assert_false(fx->conn.init_received);
+}
+
+static void test_starttls_stops_consuming(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t buf[64];
+
+	send_preinit(fx, "c");
+	struct msg m;
+	msg_init(&m, PROTO_MSG_STARTTLS);
+	m.seq_number = 2;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	long n = msg_encode(&m, buf, sizeof(buf));
+	/* The TLS ClientHello follows at once: it must be left for the TLS layer. */
+	buf[n] = 0x16;
+	buf[n + 1] = 0x03;
+	assert_int_equal(qnetd_conn_input(&fx->srv, &fx->conn, buf, (size_t)n + 2), (size_t)n);
+	assert_int_equal(fx->fake.tls_started, 1);
+	assert_true(fx->conn.tls_started);
+	assert_int_equal(fx->fake.sent_count, 1); /* no reply to STARTTLS */
+}
+
+static void test_starttls_needs_preinit_and_tls(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+	msg_init(&m, PROTO_MSG_STARTTLS);
+	m.seq_number = 2;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed(fx, &m);
+	assert_server_error(fx, PROTO_ERR_PREINIT_REQUIRED, true, 2);
+
+	fx->settings.tls = PROTO_TLS_UNSUPPORTED;
+	send_preinit(fx, "c");
+	feed(fx, &m);
+	assert_true(fx->conn.disconnect_scheduled);
+	assert_int_equal(fx->fake.tls_started, 0);
+}
+
+static void test_client_cert_mismatch_closes(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+
+	send_preinit(fx, "c");
+	fx->conn.tls_started = true;
+	fx->fake.cert_ok = 0;
+	size_t before = fx->fake.sent_count;
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_true(fx->conn.disconnect_scheduled);
+	assert_int_equal(fx->fake.sent_count, before); /* closed without a message */
+}
+
+static void test_skip_unknown_and_too_long(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t unknown[] = {0x00, 0x40, 0x00, 0x00, 0x00, 0x03, 1, 2, 3};
+	feed_raw(fx, unknown, sizeof(unknown));
+	assert_server_error(fx, PROTO_ERR_UNSUPPORTED_MESSAGE, false, 0);
+	/* Zero-length unknown message: upstream answered 0; we answer 4. */
+	uint8_t unknown_empty[] = {0x00, 0x40, 0x00, 0x00, 0x00, 0x00};
+	feed_raw(fx, unknown_empty, sizeof(unknown_empty));
+	assert_server_error(fx, PROTO_ERR_UNSUPPORTED_MESSAGE, false, 0);
+
+	/* 32768 bytes in total is accepted, 32769 is skipped. */
+	size_t len = 32769;
+	uint8_t *big = calloc(1, len);
+	msg_header_write(big, PROTO_MSG_ECHO_REQUEST, (uint32_t)(len - 6));
+	int restarts = fx->fake.dpd_restarts;
+	feed_raw(fx, big, len);
+	assert_server_error(fx, PROTO_ERR_MESSAGE_TOO_LONG, false, 0);
+	assert_int_equal(fx->fake.dpd_restarts, restarts); /* skipped messages are no sign of life */
+	msg_header_write(big, PROTO_MSG_ECHO_REQUEST, (uint32_t)(len - 7));
+	feed_raw(fx, big, len - 1);
+	assert_server_error(fx, PROTO_ERR_ERROR_DECODING_MSG, false, 0); /* zeros do not tile: decode error */
+	assert_int_equal(fx->fake.dpd_restarts, restarts + 1);
+	free(big);
+	assert_false(fx->conn.disconnect_scheduled);
+}
+
+static void test_decode_error_keeps_seq(void **state)
+{
+	struct fixture *fx = *state;
+	/* seq 7 then a vote of 0 */
+	uint8_t bad[] = {0x00, 0x08, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x04, 0x00,
+			 0x00, 0x00, 0x07, 0x00, 0x13, 0x00, 0x01, 0x00};
+	feed_raw(fx, bad, sizeof(bad));
+	assert_server_error(fx, PROTO_ERR_ERROR_DECODING_MSG, true, 7);
+	assert_false(fx->conn.disconnect_scheduled);
+}
+
+static void test_server_to_client_types(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint16_t types[] = {1, 4, 5, 7, 9, 11, 13, 14, 17};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct msg m;
+		msg_init(&m, types[i]);
+		m.seq_number = 100 + (uint32_t)i;
+		msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+		feed(fx, &m);
+		assert_server_error(fx, PROTO_ERR_UNEXPECTED_MESSAGE, true, 100 + (uint32_t)i);
+	}
+}
+
+static void init_ok(struct fixture *fx)
+{
+	struct msg m;
+	send_preinit(fx, "c");
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_true(fx->conn.init_received);
+}
+
+static void test_echo_is_a_copy(void **state)
+{
+	struct fixture *fx = *state;
+	init_ok(fx);
+	/* seq 9 plus an unknown option: both preserved. */
+	uint8_t echo[] = {0x00, 0x08, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x04, 0x00,
+			  0x00, 0x00, 0x09, 0x01, 0x00, 0x00, 0x01, 0xaa};
+	feed_raw(fx, echo, sizeof(echo));
+	size_t i = fx->fake.sent_count - 1;
+	assert_int_equal(fx->fake.raw_len[i], sizeof(echo));
+	echo[1] = 0x09;
+	assert_memory_equal(fx->fake.raw[i], echo, sizeof(echo));
+}
+
+static void test_set_option(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+	init_ok(fx);
+
+	msg_init(&m, PROTO_MSG_SET_OPTION);
+	m.seq_number = 4;
+	m.kap_tie_breaker = 1;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER);
+	feed(fx, &m);
+	const struct msg *r = last_sent(fx);
+	assert_int_equal(r->type, PROTO_MSG_SET_OPTION_REPLY);
+	assert_int_equal(r->kap_tie_breaker, 1);
+	assert_false(msg_has(r, PROTO_OPT_HEARTBEAT_INTERVAL));
+	assert_true(fx->conn.client.kap_tie_breaker);
+
+	m.heartbeat_interval = 120001;
+	msg_set_present(&m, PROTO_OPT_HEARTBEAT_INTERVAL);
+	feed(fx, &m);
+	assert_server_error(fx, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL, true, 4);
+	m.heartbeat_interval = 2000;
+	feed(fx, &m);
+	assert_int_equal(last_sent(fx)->heartbeat_interval, 2000);
+	assert_int_equal(fx->conn.dpd_interval_ms, 3000);
+}
+
+static void test_node_list_required_options(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+	init_ok(fx);
+
+	msg_init(&m, PROTO_MSG_NODE_LIST);
+	m.seq_number = 5;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed(fx, &m); /* no list type */
+	assert_server_error(fx, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, true, 5);
+	m.node_list_type = PROTO_NODE_LIST_MEMBERSHIP;
+	msg_set_present(&m, PROTO_OPT_NODE_LIST_TYPE);
+	feed(fx, &m); /* membership without ring id */
+	assert_server_error(fx, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, true, 5);
+	m.node_list_type = PROTO_NODE_LIST_QUORUM;
+	feed(fx, &m); /* quorum without quorate */
+	assert_server_error(fx, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, true, 5);
+	m.present &= ~(UINT32_C(1) << PROTO_OPT_MSG_SEQ_NUMBER);
+	m.node_list_type = PROTO_NODE_LIST_INITIAL_CONFIG;
+	feed(fx, &m); /* no seq */
+	assert_server_error(fx, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, false, 0);
+}
+
+/* S1 of qnetd.md §10.6 through the whole session: the ACK arrives as VOTE_INFO before the reply. */
+static void test_ffsplit_single_client_flow(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+	const struct msg_node_info nodes[] = {{1, 0, 0}, {2, 0, 0}};
+	init_ok(fx);
+
+	msg_init(&m, PROTO_MSG_NODE_LIST);
+	m.seq_number = 5;
+	m.node_list_type = PROTO_NODE_LIST_INITIAL_CONFIG;
+	m.nodes = nodes;
+	m.node_count = 2;
+	m.config_version = 7;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_NODE_LIST_TYPE);
+	msg_set_present(&m, PROTO_OPT_NODE_INFO);
+	msg_set_present(&m, PROTO_OPT_CONFIG_VERSION);
+	feed(fx, &m);
+	assert_int_equal(last_sent(fx)->type, PROTO_MSG_NODE_LIST_REPLY);
+	assert_int_equal(last_sent(fx)->vote, PROTO_VOTE_ASK_LATER);
+	assert_int_equal(fx->conn.client.config_list.count, 2);
+
+	size_t before = fx->fake.sent_count;
+	m.seq_number = 6;
+	m.node_list_type = PROTO_NODE_LIST_MEMBERSHIP;
+	m.ring_id.node_id = 1;
+	m.ring_id.seq = 0x24;
+	msg_set_present(&m, PROTO_OPT_RING_ID);
+	m.present &= ~(UINT32_C(1) << PROTO_OPT_CONFIG_VERSION);
+	feed(fx, &m);
+	assert_int_equal(fx->fake.sent_count, before + 2);
+	const struct msg *vote = &fx->fake.sent[before];
+	assert_int_equal(vote->type, PROTO_MSG_VOTE_INFO);
+	assert_int_equal(vote->vote, PROTO_VOTE_ACK);
+	assert_int_equal(vote->seq_number, 1);
+	const struct msg *reply = &fx->fake.sent[before + 1];
+	assert_int_equal(reply->type, PROTO_MSG_NODE_LIST_REPLY);
+	assert_int_equal(reply->vote, PROTO_VOTE_NO_CHANGE);
+	assert_int_equal(reply->ring_id.seq, 0x24);
+	assert_int_equal(fx->conn.client.last_sent_vote, PROTO_VOTE_NO_CHANGE);
+	assert_int_equal(fx->conn.client.last_sent_ack_nack_vote, PROTO_VOTE_ACK);
+}
+
+static void test_send_queue_full_disconnects(void **state)
+{
+	struct fixture *fx = *state;
+	fx->fake.send_fail_after = 0;
+	send_preinit(fx, "c");
+	assert_true(fx->conn.disconnect_scheduled);
+}
+
+static void test_dpd_interval_limits(void **state)
+{
+	(void)state;
+	assert_int_equal(qnetd_dpd_interval(1.5, 8000), 12000);
+	assert_int_equal(qnetd_dpd_interval(1.5, 1), 1);
+	assert_int_equal(qnetd_dpd_interval(1000.0, 18000), 18000000);
+	assert_int_equal(qnetd_dpd_interval(1000.0, 18001), 0);
+	assert_int_equal(qnetd_dpd_interval(1.0, 0), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_preinit_reply),
+		T(test_preinit_without_name),
+		T(test_init_success_reply_bytes),
+		T(test_init_precedence),
+		T(test_init_against_cluster_members),
+		T(test_init_required),
+		T(test_tls_required_gate),
+		T(test_starttls_stops_consuming),
+		T(test_starttls_needs_preinit_and_tls),
+		T(test_client_cert_mismatch_closes),
+		T(test_skip_unknown_and_too_long),
+		T(test_decode_error_keeps_seq),
+		T(test_server_to_client_types),
+		T(test_echo_is_a_copy),
+		T(test_set_option),
+		T(test_node_list_required_options),
+		T(test_ffsplit_single_client_flow),
+		T(test_send_queue_full_disconnects),
+		T(test_dpd_interval_limits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,223 @@
+/* corosync-qnetd-tool's report text against the golden files from qnetd.md §11.7, byte for byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cluster_map.h"
+#include "ipc_cmd.h"
+#include "report.h"
+#include "session.h"
+#include "settings.h"
+#include "testdata.h"
+
+#define GOLDEN QD_TEST_DATA_DIR "/golden/"
+
+struct example {
+	struct qnetd_settings settings;
+	struct qnetd_server srv;
+	struct qnetd_conn conns[2];
+};
+
+static const struct msg_node_info both_nodes[] = {{1, 0, 0}, {2, 0, 0}};
+
+/* The state of qnetd.md §11.7: node 1 got the ACK push, node 2's last reply was NO_CHANGE. */
+static void example_build(struct example *ex)
+{
+	static const char *peers[] = {"::ffff:192.168.122.11:48212", "::ffff:192.168.122.12:39570"};
+
+	qnetd_settings_init(&ex->settings);
+	ex->settings.max_clients = 100;
+	qnetd_server_init(&ex->srv, &ex->settings, NULL, NULL);
+	struct qnetd_cluster *cluster = cluster_map_create(&ex->srv.clusters, (const uint8_t *)"mycluster", 9);
+	assert_non_null(cluster);
+	for (int i = 0; i < 2; i++) {
+		struct qnetd_conn *conn = &ex->conns[i];
+		memset(conn, 0, sizeof(*conn));
+		qnetd_client_init(&conn->client, conn);
+		strcpy(conn->peer, peers[i]);
+		conn->tls_started = true;
+		conn->cert_verified = true;
+		conn->init_received = true;
+		struct qnetd_client *c = &conn->client;
+		c->node_id = (uint32_t)i + 1;
+		c->algorithm = PROTO_ALGO_FFSPLIT;
+		c->tie_breaker.mode = PROTO_TIE_BREAKER_LOWEST;
+		c->heartbeat_interval = 8000;
+		c->kap_tie_breaker = true;
+		c->config_version_set = true;
+		c->config_version = 7;
+		assert_int_equal(node_list_set(&c->config_list, both_nodes, 2), 0);
+		assert_int_equal(node_list_set(&c->membership_list, both_nodes, 2), 0);
+		c->ring_id.node_id = 1;
+		c->ring_id.seq = 0x24;
+		c->last_sent_vote = i == 0 ? PROTO_VOTE_ACK : PROTO_VOTE_NO_CHANGE;
+		c->last_sent_ack_nack_vote = PROTO_VOTE_ACK;
+		assert_int_equal(qnetd_cluster_add_client(cluster, c), 0);
+		ex->srv.conn_count++;
+	}
+}
+
+static void example_free(struct example *ex)
+{
+	for (int i = 0; i < 2; i++)
+		qnetd_client_destroy(&ex->conns[i].client);
+	qnetd_server_destroy(&ex->srv);
+	qnetd_settings_destroy(&ex->settings);
+}
+
+static void assert_golden(const struct strbuf *out, const char *file)
+{
+	size_t len;
+	char *golden = testdata_read_file(file, &len);
+	assert_non_null(golden);
+	assert_false(out->failed);
+	if (out->len != len || memcmp(out->data, golden, len) != 0)
+		fail_msg("report differs from %s:\n---- got ----\n%s---- expected ----\n%s", file, out->data, golden);
+	free(golden);
+}
+
+static void test_status_verbose(void **state)
+{
+	(void)state;
+	struct example ex;
+	struct strbuf out;
+	example_build(&ex);
+	strbuf_init(&out, 1 << 20);
+	qnetd_report_status(&out, &ex.srv, true);
+	assert_golden(&out, GOLDEN "qnetd-status-verbose.txt");
+	strbuf_free(&out);
+	example_free(&ex);
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	struct example ex;
+	struct strbuf out;
+	example_build(&ex);
+	strbuf_init(&out, 1 << 20);
+	qnetd_report_list(&out, &ex.srv, false, NULL, 0);
+	assert_golden(&out, GOLDEN "qnetd-list.txt");
+	strbuf_free(&out);
+	example_free(&ex);
+}
+
+static void test_list_verbose_first_node(void **state)
+{
+	(void)state;
+	struct example ex;
+	struct strbuf out;
+	example_build(&ex);
+	strbuf_init(&out, 1 << 20);
+	qnetd_report_list(&out, &ex.srv, true, "mycluster", 9);
+	/* The golden file holds the header and node 1; node 2 follows it. */
+	const char *node2 = strstr(out.data, "    Node ID 2:\n");
+	assert_non_null(node2);
+	out.len = (size_t)(node2 - out.data);
+	out.data[out.len] = '\0';
+	assert_golden(&out, GOLDEN "qnetd-list-verbose-node1.txt");
+	strbuf_free(&out);
+	example_free(&ex);
+}
+
+static void test_list_filter_and_details(void **state)
+{
+	(void)state;
+	struct example ex;
+	struct strbuf out;
+	example_build(&ex);
+	strbuf_init(&out, 1 << 20);
+	qnetd_report_list(&out, &ex.srv, false, "other", 5);
+	assert_int_equal(out.len, 0);
+	/* KAP off on one client drops the suffix; data centers are shown; no vote, no line. */
+	ex.conns[1].client.kap_tie_breaker = false;
+	const struct msg_node_info dc[] = {{1, 10, 0}, {2, 20, 0}, {3, 10, 0}};
+	assert_int_equal(node_list_set(&ex.conns[0].client.config_list, dc, 3), 0);
+	ex.conns[1].client.last_sent_vote = PROTO_VOTE_UNDEFINED;
+	ex.conns[1].client.heuristics = PROTO_HEURISTICS_FAIL;
+	qnetd_report_list(&out, &ex.srv, false, NULL, 0);
+	assert_non_null(strstr(out.data, "    Algorithm:\t\tFifty-Fifty split\n"));
+	assert_non_null(strstr(out.data, "        Configured node list:\t1 (10), 2 (20), 3 (10)\n"));
+	assert_non_null(strstr(out.data, "        Heuristics:\t\tFail\n"));
+	assert_null(strstr(out.data, "No change"));
+	strbuf_free(&out);
+	example_free(&ex);
+}
+
+static void test_ipc_commands(void **state)
+{
+	(void)state;
+	struct example ex;
+	struct strbuf out;
+	bool shutdown;
+	example_build(&ex);
+
+	strbuf_init(&out, 1 << 20);
+	ipc_cmd_run(&ex.srv, "status verbose \n", 16, &out, &shutdown);
+	assert_false(shutdown);
+	assert_int_equal(strncmp(out.data, "OK\nQNetd address:", 17), 0);
+	strbuf_free(&out);
+
+	strbuf_init(&out, 1 << 20);
+	const char *req = "list verbose cluster \"mycluster\" \n";
+	ipc_cmd_run(&ex.srv, req, strlen(req), &out, &shutdown);
+	assert_int_equal(strncmp(out.data, "OK\nCluster \"mycluster\":\n", 24), 0);
+	strbuf_free(&out);
+
+	strbuf_init(&out, 1 << 20);
+	ipc_cmd_run(&ex.srv, "frobnicate\n", 11, &out, &shutdown);
+	assert_string_equal(out.data, "Error\nUnknown command 'frobnicate'\n");
+	strbuf_free(&out);
+
+	strbuf_init(&out, 1 << 20);
+	ipc_cmd_run(&ex.srv, " \n", 2, &out, &shutdown);
+	assert_string_equal(out.data, "Error\nNo command\n");
+	strbuf_free(&out);
+
+	strbuf_init(&out, 1 << 20);
+	ipc_cmd_run(&ex.srv, "SHUTDOWN now\n", 13, &out, &shutdown);
+	assert_true(shutdown);
+	assert_string_equal(out.data, "OK\n");
+	strbuf_free(&out);
+
+	/* A reply over the size limit is an error, not a truncated report. */
+	strbuf_init(&out, 64);
+	ipc_cmd_run(&ex.srv, "list verbose\n", 13, &out, &shutdown);
+	assert_string_equal(out.data, "Error\nCan't get QNetd cluster list\n");
+	strbuf_free(&out);
+	example_free(&ex);
+}
+
+static void test_tokenizer(void **state)
+{
+	(void)state;
+	struct ipc_tokens t;
+	const char *line = "list  \"my \\\"quoted\\\" \\x\"name cluster\\ two\\\n";
+	assert_int_equal(ipc_tokenize(line, strlen(line), &t), 0);
+	assert_int_equal(t.count, 3);
+	assert_string_equal(t.tokens[0], "list");
+	assert_string_equal(t.tokens[1], "my \"quoted\" \\xname");
+	assert_string_equal(t.tokens[2], "cluster two");
+	ipc_tokens_free(&t);
+	assert_int_equal(ipc_tokenize("a\nb c\n", 6, &t), 0);
+	assert_int_equal(t.count, 1);
+	ipc_tokens_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_verbose),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_verbose_first_node),
+		cmocka_unit_test(test_list_filter_and_details),
+		cmocka_unit_test(test_ipc_commands),
+		cmocka_unit_test(test_tokenizer),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

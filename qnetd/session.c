@@ -71,8 +71,9 @@ static void copy_seq(struct msg *reply, const struct msg *request)
 	}
 }
 
+/* Refuses a request: one log line naming the peer, the reason and the code, then SERVER_ERROR. */
 static void send_server_error(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *request,
-			      uint16_t code)
+			      uint16_t code, const char *reason)
 {
 	struct msg reply;
 
@@ -81,7 +82,7 @@ static void send_server_error(struct qnetd_server *srv, struct qnetd_conn *conn,
 		copy_seq(&reply, request);
 	reply.reply_error_code = code;
 	msg_set_present(&reply, PROTO_OPT_REPLY_ERROR_CODE);
-	log_err("Client %s: sending back error %u (%s)", conn->peer, code, proto_reply_error_str(code));
+	log_err("Client %s: %s; sending back error %u (%s)", conn->peer, reason, code, proto_reply_error_str(code));
 	send_msg(srv, conn, &reply);
 }
 
@@ -199,7 +200,7 @@ static bool tls_gate(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 	const struct qnetd_settings *s = srv->settings;
 
 	if (s->tls == PROTO_TLS_REQUIRED && !conn->tls_started) {
-		send_server_error(srv, conn, m, PROTO_ERR_TLS_REQUIRED);
+		send_server_error(srv, conn, m, PROTO_ERR_TLS_REQUIRED, "TLS is required but was not started");
 		return false;
 	}
 	if (s->client_cert_required && conn->tls_started && !conn->cert_verified) {
@@ -219,19 +220,17 @@ static void handle_preinit(struct qnetd_server *srv, struct qnetd_conn *conn, co
 	struct msg reply;
 
 	if (!msg_has(m, PROTO_OPT_CLUSTER_NAME)) {
-		log_err("Client %s: preinit without cluster name", conn->peer);
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION);
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "preinit without cluster name");
 		return;
 	}
 	/* Upstream overwrote the name while the client stayed in its cluster; refuse instead. */
 	if (conn->init_received) {
-		log_err("Client %s: preinit after init", conn->peer);
-		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE);
+		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE, "preinit after init");
 		return;
 	}
 	uint8_t *name = malloc(m->cluster_name_len + 1);
 	if (name == NULL) {
-		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR);
+		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory");
 		return;
 	}
 	memcpy(name, m->cluster_name, m->cluster_name_len);
@@ -253,7 +252,7 @@ static void handle_preinit(struct qnetd_server *srv, struct qnetd_conn *conn, co
 static void handle_starttls(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
 	if (!conn->preinit_received) {
-		send_server_error(srv, conn, m, PROTO_ERR_PREINIT_REQUIRED);
+		send_server_error(srv, conn, m, PROTO_ERR_PREINIT_REQUIRED, "starttls before preinit");
 		return;
 	}
 	/* A TLS hello follows at once, so an error reply could not be read: close instead. */
@@ -432,14 +431,16 @@ static void handle_set_option(struct qnetd_server *srv, struct qnetd_conn *conn,
 	if (msg_has(m, PROTO_OPT_HEARTBEAT_INTERVAL)) {
 		uint32_t hb = m->heartbeat_interval;
 		if (hb < s->heartbeat_interval_min || hb > s->heartbeat_interval_max) {
-			send_server_error(srv, conn, m, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL);
+			send_server_error(srv, conn, m, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL,
+					  "set option: heartbeat interval out of range");
 			return;
 		}
 		client->heartbeat_interval = hb;
 		if (s->dpd_enabled) {
 			uint64_t dpd = qnetd_dpd_interval(s->dpd_interval_coefficient, hb);
 			if (dpd == 0) {
-				send_server_error(srv, conn, m, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL);
+				send_server_error(srv, conn, m, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL,
+						  "set option: dead peer timeout out of the timer range");
 				return;
 			}
 			conn->dpd_interval_ms = dpd;
@@ -507,7 +508,8 @@ static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, 
 	if (!msg_has(m, PROTO_OPT_NODE_LIST_TYPE) || !msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) ||
 	    (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP && !msg_has(m, PROTO_OPT_RING_ID)) ||
 	    (m->node_list_type == PROTO_NODE_LIST_QUORUM && !msg_has(m, PROTO_OPT_QUORATE))) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION);
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
+				  "node list without seq, list type, ring id or quorate");
 		return;
 	}
 	log_node_list(conn, m);
@@ -527,7 +529,7 @@ static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, 
 		break;
 	}
 	if (code != PROTO_ERR_NO_ERROR) {
-		send_server_error(srv, conn, m, code);
+		send_server_error(srv, conn, m, code, "node list refused by the algorithm");
 		return;
 	}
 
@@ -551,7 +553,7 @@ static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, 
 		break;
 	}
 	if (stored != 0) {
-		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR);
+		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory storing the node list");
 		return;
 	}
 
@@ -594,12 +596,12 @@ static void handle_ask_for_vote(struct qnetd_server *srv, struct qnetd_conn *con
 	uint8_t vote = PROTO_VOTE_NO_CHANGE;
 
 	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION);
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "ask for vote without seq");
 		return;
 	}
 	uint16_t code = algo->ask_for_vote(&srv->algo_io, &conn->client, &vote);
 	if (code != PROTO_ERR_NO_ERROR) {
-		send_server_error(srv, conn, m, code);
+		send_server_error(srv, conn, m, code, "ask for vote refused by the algorithm");
 		return;
 	}
 	send_vote_reply(srv, conn, m, PROTO_MSG_ASK_FOR_VOTE_REPLY, vote);
@@ -610,12 +612,12 @@ static void handle_vote_info_reply(struct qnetd_server *srv, struct qnetd_conn *
 	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
 
 	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION);
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "vote info reply without seq");
 		return;
 	}
 	uint16_t code = algo->vote_info_reply(&srv->algo_io, &conn->client, m->seq_number);
 	if (code != PROTO_ERR_NO_ERROR)
-		send_server_error(srv, conn, m, code);
+		send_server_error(srv, conn, m, code, "vote info reply refused by the algorithm");
 }
 
 static void handle_heuristics_change(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
@@ -624,12 +626,13 @@ static void handle_heuristics_change(struct qnetd_server *srv, struct qnetd_conn
 	uint8_t vote = PROTO_VOTE_NO_CHANGE;
 
 	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) || !msg_has(m, PROTO_OPT_HEURISTICS)) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION);
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
+				  "heuristics change without seq or heuristics");
 		return;
 	}
 	uint16_t code = algo->heuristics_change(&srv->algo_io, &conn->client, m->heuristics, &vote);
 	if (code != PROTO_ERR_NO_ERROR) {
-		send_server_error(srv, conn, m, code);
+		send_server_error(srv, conn, m, code, "heuristics change refused by the algorithm");
 		return;
 	}
 	conn->client.regular_heuristics = m->heuristics;
@@ -656,8 +659,7 @@ static void dispatch(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 	case PROTO_MSG_HEURISTICS_CHANGE:
 		break;
 	default:
-		log_err("Client %s: unexpected %s message", conn->peer, proto_msg_type_str(m->type));
-		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE);
+		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE, proto_msg_type_str(m->type));
 		return;
 	}
 	if (!tls_gate(srv, conn, m))
@@ -667,8 +669,7 @@ static void dispatch(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 		return;
 	}
 	if (!conn->init_received) {
-		log_err("Client %s: %s before init", conn->peer, proto_msg_type_str(m->type));
-		send_server_error(srv, conn, m, PROTO_ERR_INIT_REQUIRED);
+		send_server_error(srv, conn, m, PROTO_ERR_INIT_REQUIRED, proto_msg_type_str(m->type));
 		return;
 	}
 	switch (m->type) {
@@ -688,16 +689,16 @@ static void message_complete(struct qnetd_server *srv, struct qnetd_conn *conn)
 
 	if (conn->skipping) {
 		/* Skipped messages get an error without seq and do not count as liveness. */
-		log_warn("Client %s: %s, message skipped", conn->peer, proto_reply_error_str(conn->skip_reason));
-		send_server_error(srv, conn, NULL, conn->skip_reason);
+		send_server_error(srv, conn, NULL, conn->skip_reason, "message skipped");
 		return;
 	}
 	if (srv->settings->dpd_enabled)
 		srv->ops->dpd_restart(srv->ctx, conn);
 	if (msg_decode(conn->msg, conn->msg_len, &m, &err) != 0) {
-		log_err("Client %s: cannot decode %s: %s (option %u)", conn->peer, proto_msg_type_str(m.type),
-			msg_decode_status_str(err.status), err.option);
-		send_server_error(srv, conn, &m, PROTO_ERR_ERROR_DECODING_MSG);
+		char reason[160];
+		snprintf(reason, sizeof(reason), "cannot decode %s: %s (option %u, %s)", proto_msg_type_str(m.type),
+			 msg_decode_status_str(err.status), err.option, msg_option_str(err.option));
+		send_server_error(srv, conn, &m, PROTO_ERR_ERROR_DECODING_MSG, reason);
 	} else {
 		dispatch(srv, conn, &m, conn->msg, conn->msg_len);
 	}

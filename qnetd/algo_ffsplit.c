@@ -63,7 +63,7 @@ static bool nodes_contain(struct ff_nodes l, uint32_t node_id)
 	return false;
 }
 
-/* Index of the client with this node id in the (sorted) client array, or -1. */
+/* Like qnetd_cluster_find_client, but the index: STABLE keys its per-client id sets by it. -1 if absent. */
 static ptrdiff_t client_index(const struct qnetd_cluster *cluster, uint32_t node_id)
 {
 	size_t lo = 0, hi = cluster->client_count;

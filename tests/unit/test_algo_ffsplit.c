@@ -383,6 +383,18 @@ static void test_s2_two_node_split_heuristics(void **state)
 	EXPECT_PUSHES(f, P(2, 2, ACK, 2, 0xc));
 }
 
+/* The sender's heuristics from the membership message count in the evaluation it triggers. */
+static void test_s2_heuristics_in_deciding_message(void **state)
+{
+	struct fx *f = *state;
+	s2_before(f);
+
+	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1), H_UNDEF), WAIT);
+	assert_int_equal(fx_membership(f, 2, RING(2, 0xc), IDS(2), H_PASS), NO_CHANGE);
+	EXPECT_PUSHES(f, P(1, 2, NACK, 1, 0xc));
+	assert_partition(f, IDS(2));
+}
+
 /* Four nodes on ring 1.8, then the split {1,2} on 1.c | {3,4} on 3.c reported in node order. */
 static void s3_split(struct fx *f, uint8_t h3, uint8_t h4)
 {
@@ -1197,6 +1209,7 @@ int main(void)
 		T(test_s1_normal_start),
 		T(test_s2_two_node_split),
 		T(test_s2_two_node_split_heuristics),
+		T(test_s2_heuristics_in_deciding_message),
 		T(test_s3_split_tie_breaker),
 		T(test_s3_split_heuristics),
 		T(test_s3_split_member_not_connected),

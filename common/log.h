@@ -13,6 +13,8 @@
  */
 void log_init(const char *ident, bool to_stderr, int debug_level);
 void log_close(void);
+/* Changes the debug level at run time (qdevice re-reads logging.debug from cmap). */
+void log_set_debug_level(int debug_level);
 
 #define log_msg(priority, ...) qb_log((priority), __VA_ARGS__)
 #define log_crit(...) qb_log(LOG_CRIT, __VA_ARGS__)

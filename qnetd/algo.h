@@ -61,6 +61,38 @@ struct qnetd_algo {
 	enum proto_reply_error (*timer)(const struct qnetd_algo_io *io, struct qnetd_client *client);
 };
 
+/*
+ * Trivial hooks the algorithm tables share: each answers with the fixed
+ * result its name says and touches nothing (qnetd.md §10.2-10.5 give these
+ * answers to several algorithms alike).
+ */
+enum proto_reply_error qnetd_algo_init_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client);
+/* Starts the client with no answer yet (last_result UNDEFINED), as 2nodelms and lms do. */
+enum proto_reply_error qnetd_algo_init_undefined(const struct qnetd_algo_io *io, struct qnetd_client *client);
+enum proto_reply_error qnetd_algo_config_node_list_no_change(const struct qnetd_algo_io *io,
+							     struct qnetd_client *client,
+							     const struct msg_node_info *nodes, size_t count,
+							     bool initial, uint8_t *vote);
+enum proto_reply_error qnetd_algo_quorum_node_list_no_change(const struct qnetd_algo_io *io,
+							     struct qnetd_client *client, uint8_t quorate,
+							     const struct msg_node_info *nodes, size_t count,
+							     uint8_t *vote);
+enum proto_reply_error qnetd_algo_vote_info_reply_nothing(const struct qnetd_algo_io *io,
+							  struct qnetd_client *client, uint32_t seq);
+enum proto_reply_error qnetd_algo_heuristics_change_no_change(const struct qnetd_algo_io *io,
+							      struct qnetd_client *client, uint8_t heuristics,
+							      uint8_t *vote);
+void qnetd_algo_client_disconnect_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client,
+					  bool server_going_down);
+enum proto_reply_error qnetd_algo_timer_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client);
+
+/*
+ * The "newcomer" rule of 2nodelms and lms (qnetd.md §10.4, §10.5): a client
+ * with no answer yet (last_result UNDEFINED) gets NACK, not remembered, while
+ * any client of its cluster holds ACK on a stored ring other than `ring`.
+ */
+bool qnetd_algo_newcomer_must_wait(const struct qnetd_client *client, const struct proto_ring_id *ring);
+
 /* The algorithm with this id, or NULL when the id is not one of 0..3. */
 const struct qnetd_algo *qnetd_algo_get(uint16_t id);
 

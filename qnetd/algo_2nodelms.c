@@ -1,13 +1,6 @@
 /* The "2nodelms" decision algorithm (qnetd.md §10.4): last man standing for two-node clusters, votes only in replies. */
 #include "algo.h"
 
-static enum proto_reply_error tnl_init(const struct qnetd_algo_io *io, struct qnetd_client *client)
-{
-	(void)io;
-	client->last_result = PROTO_VOTE_UNDEFINED;
-	return PROTO_ERR_NO_ERROR;
-}
-
 static enum proto_reply_error tnl_config_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
 						   const struct msg_node_info *nodes, size_t count,
 						   bool initial, uint8_t *vote)
@@ -39,19 +32,10 @@ static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_i
 
 	(void)io;
 	(void)nodes;
-	/*
-	 * A client with no answer yet must not take the vote from a peer that
-	 * holds it on another ring (e.g. a node rebooting isolated). The NACK is
-	 * deliberately not stored, so the next membership is judged afresh.
-	 */
-	if (client->last_result == PROTO_VOTE_UNDEFINED) {
-		for (size_t i = 0; i < cluster->client_count; i++) {
-			const struct qnetd_client *y = cluster->clients[i];
-			if (!proto_ring_id_equal(&y->ring_id, ring) && y->last_result == PROTO_VOTE_ACK) {
-				*vote = PROTO_VOTE_NACK;
-				return PROTO_ERR_NO_ERROR;
-			}
-		}
+	/* Deliberately not stored, so the next membership is judged afresh. */
+	if (qnetd_algo_newcomer_must_wait(client, ring)) {
+		*vote = PROTO_VOTE_NACK;
+		return PROTO_ERR_NO_ERROR;
 	}
 
 	if (count == 2) {
@@ -92,19 +76,6 @@ static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_i
 	return PROTO_ERR_NO_ERROR;
 }
 
-static enum proto_reply_error tnl_quorum_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						   uint8_t quorate, const struct msg_node_info *nodes,
-						   size_t count, uint8_t *vote)
-{
-	(void)io;
-	(void)client;
-	(void)quorate;
-	(void)nodes;
-	(void)count;
-	*vote = PROTO_VOTE_NO_CHANGE;
-	return PROTO_ERR_NO_ERROR;
-}
-
 static enum proto_reply_error tnl_ask_for_vote(const struct qnetd_algo_io *io, struct qnetd_client *client,
 					       uint8_t *vote)
 {
@@ -113,51 +84,18 @@ static enum proto_reply_error tnl_ask_for_vote(const struct qnetd_algo_io *io, s
 	return PROTO_ERR_NO_ERROR;
 }
 
-static enum proto_reply_error tnl_vote_info_reply(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						  uint32_t seq)
-{
-	(void)io;
-	(void)client;
-	(void)seq;
-	return PROTO_ERR_NO_ERROR;
-}
-
-/* Heuristics changes are not evaluated: the new value only counts at the next membership list. */
-static enum proto_reply_error tnl_heuristics_change(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						    uint8_t heuristics, uint8_t *vote)
-{
-	(void)io;
-	(void)client;
-	(void)heuristics;
-	*vote = PROTO_VOTE_NO_CHANGE;
-	return PROTO_ERR_NO_ERROR;
-}
-
-/* The survivor keeps its answer until its own next membership list: no re-evaluation here. */
-static void tnl_client_disconnect(const struct qnetd_algo_io *io, struct qnetd_client *client,
-				  bool server_going_down)
-{
-	(void)io;
-	(void)client;
-	(void)server_going_down;
-}
-
-static enum proto_reply_error tnl_timer(const struct qnetd_algo_io *io, struct qnetd_client *client)
-{
-	(void)io;
-	(void)client;
-	return PROTO_ERR_NO_ERROR;
-}
-
 const struct qnetd_algo qnetd_algo_2nodelms = {
 	.id = PROTO_ALGO_2NODELMS,
-	.init = tnl_init,
+	.init = qnetd_algo_init_undefined,
 	.config_node_list = tnl_config_node_list,
 	.membership_node_list = tnl_membership_node_list,
-	.quorum_node_list = tnl_quorum_node_list,
+	.quorum_node_list = qnetd_algo_quorum_node_list_no_change,
 	.ask_for_vote = tnl_ask_for_vote,
-	.vote_info_reply = tnl_vote_info_reply,
-	.heuristics_change = tnl_heuristics_change,
-	.client_disconnect = tnl_client_disconnect,
-	.timer = tnl_timer,
+	/* Votes travel only in replies: there is no push to confirm and no timer. */
+	.vote_info_reply = qnetd_algo_vote_info_reply_nothing,
+	/* Heuristics changes are not evaluated: the new value only counts at the next membership list. */
+	.heuristics_change = qnetd_algo_heuristics_change_no_change,
+	/* The survivor keeps its answer until its own next membership list: no re-evaluation here. */
+	.client_disconnect = qnetd_algo_client_disconnect_nothing,
+	.timer = qnetd_algo_timer_nothing,
 };

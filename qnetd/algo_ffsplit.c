@@ -473,19 +473,6 @@ static enum proto_reply_error ff_membership_node_list(const struct qnetd_algo_io
 	return ff_run(io, &v, vote);
 }
 
-static enum proto_reply_error ff_quorum_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						  uint8_t quorate, const struct msg_node_info *nodes,
-						  size_t count, uint8_t *vote)
-{
-	(void)io;
-	(void)client;
-	(void)quorate;
-	(void)nodes;
-	(void)count;
-	*vote = PROTO_VOTE_NO_CHANGE;
-	return PROTO_ERR_NO_ERROR;
-}
-
 /* ffsplit answers only through VOTE_INFO; a poll is a protocol error for it. */
 static enum proto_reply_error ff_ask_for_vote(const struct qnetd_algo_io *io, struct qnetd_client *client,
 					      uint8_t *vote)
@@ -553,22 +540,17 @@ static void ff_client_disconnect(const struct qnetd_algo_io *io, struct qnetd_cl
 	(void)ff_run(io, &v, &ignored);
 }
 
-static enum proto_reply_error ff_timer(const struct qnetd_algo_io *io, struct qnetd_client *client)
-{
-	(void)io;
-	(void)client;
-	return PROTO_ERR_NO_ERROR;
-}
-
 const struct qnetd_algo qnetd_algo_ffsplit = {
 	.id = PROTO_ALGO_FFSPLIT,
 	.init = ff_init,
 	.config_node_list = ff_config_node_list,
 	.membership_node_list = ff_membership_node_list,
-	.quorum_node_list = ff_quorum_node_list,
+	/* The quorum list plays no part in the decision. */
+	.quorum_node_list = qnetd_algo_quorum_node_list_no_change,
 	.ask_for_vote = ff_ask_for_vote,
 	.vote_info_reply = ff_vote_info_reply,
 	.heuristics_change = ff_heuristics_change,
 	.client_disconnect = ff_client_disconnect,
-	.timer = ff_timer,
+	/* ffsplit never arms the algorithm timer. */
+	.timer = qnetd_algo_timer_nothing,
 };

@@ -4,13 +4,6 @@
 /* The daemon's timer heap accepts 1..18 000 000 ms (qnetd.md §9). */
 #define LMS_TIMER_MAX_MS 18000000u
 
-static enum proto_reply_error lms_init(const struct qnetd_algo_io *io, struct qnetd_client *client)
-{
-	(void)io;
-	client->last_result = PROTO_VOTE_UNDEFINED;
-	return PROTO_ERR_NO_ERROR;
-}
-
 /* Like upstream, an interval the timer heap refuses leaves the client silently without a timer. */
 static void lms_timer_start(const struct qnetd_algo_io *io, struct qnetd_client *client)
 {
@@ -176,17 +169,9 @@ static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, 
 	if (partition_count(cluster) == 1)
 		return remember(c, PROTO_VOTE_ACK);
 
-	/*
-	 * A client with no answer yet must not take the vote from a peer holding
-	 * ACK on another ring; not remembered, so its next evaluation is fresh.
-	 */
-	if (c->last_result == PROTO_VOTE_UNDEFINED) {
-		for (size_t i = 0; i < cluster->client_count; i++) {
-			const struct qnetd_client *y = cluster->clients[i];
-			if (!proto_ring_id_equal(&y->ring_id, ring) && y->last_result == PROTO_VOTE_ACK)
-				return PROTO_VOTE_NACK;
-		}
-	}
+	/* Not remembered, so the next evaluation is fresh. */
+	if (qnetd_algo_newcomer_must_wait(c, ring))
+		return PROTO_VOTE_NACK;
 
 	bool unique;
 	struct lms_partition best = best_partition(cluster, LMS_BY_SCORE, &unique);
@@ -197,19 +182,6 @@ static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, 
 	if (unique)
 		return remember(c, proto_ring_id_equal(big.ring, ring) ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
 	return remember(c, tie_breaker_vote(c, ring));
-}
-
-static enum proto_reply_error lms_config_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						   const struct msg_node_info *nodes, size_t count,
-						   bool initial, uint8_t *vote)
-{
-	(void)io;
-	(void)client;
-	(void)nodes;
-	(void)count;
-	(void)initial;
-	*vote = PROTO_VOTE_NO_CHANGE;
-	return PROTO_ERR_NO_ERROR;
 }
 
 /*
@@ -248,27 +220,6 @@ static enum proto_reply_error lms_ask_for_vote(const struct qnetd_algo_io *io, s
 	return PROTO_ERR_NO_ERROR;
 }
 
-/* LMS pushes are fire-and-forget: nothing waits for their confirmation. */
-static enum proto_reply_error lms_vote_info_reply(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						  uint32_t seq)
-{
-	(void)io;
-	(void)client;
-	(void)seq;
-	return PROTO_ERR_NO_ERROR;
-}
-
-/* Not evaluated, but the stored value the daemon keeps still weighs in later scores. */
-static enum proto_reply_error lms_heuristics_change(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						    uint8_t heuristics, uint8_t *vote)
-{
-	(void)io;
-	(void)client;
-	(void)heuristics;
-	*vote = PROTO_VOTE_NO_CHANGE;
-	return PROTO_ERR_NO_ERROR;
-}
-
 /* Others are not re-evaluated: each client's vote changes only on its own messages or timer. */
 static void lms_client_disconnect(const struct qnetd_algo_io *io, struct qnetd_client *client,
 				  bool server_going_down)
@@ -291,13 +242,16 @@ static enum proto_reply_error lms_timer(const struct qnetd_algo_io *io, struct q
 
 const struct qnetd_algo qnetd_algo_lms = {
 	.id = PROTO_ALGO_LMS,
-	.init = lms_init,
-	.config_node_list = lms_config_node_list,
+	.init = qnetd_algo_init_undefined,
+	/* No validation of the list and no evaluation. */
+	.config_node_list = qnetd_algo_config_node_list_no_change,
 	.membership_node_list = lms_membership_node_list,
 	.quorum_node_list = lms_quorum_node_list,
 	.ask_for_vote = lms_ask_for_vote,
-	.vote_info_reply = lms_vote_info_reply,
-	.heuristics_change = lms_heuristics_change,
+	/* LMS pushes are fire-and-forget: nothing waits for their confirmation. */
+	.vote_info_reply = qnetd_algo_vote_info_reply_nothing,
+	/* Not evaluated, but the stored value the daemon keeps still weighs in later scores. */
+	.heuristics_change = qnetd_algo_heuristics_change_no_change,
 	.client_disconnect = lms_client_disconnect,
 	.timer = lms_timer,
 };

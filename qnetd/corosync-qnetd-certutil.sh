@@ -31,8 +31,16 @@ usage() {
 die() {
     local code=$1
     shift
-    echo "$*" >&2
+    local line
+    for line in "$@"; do
+        echo "$line" >&2
+    done
     exit "$code"
+}
+
+need_certutil() {
+    command -v certutil >/dev/null 2>&1 ||
+        die 1 "certutil not found: it comes with the NSS tools (Debian package libnss3-tools); install them and retry"
 }
 
 # Gives a created file the owner of the configuration directory when run as root.
@@ -52,15 +60,43 @@ db_exists() {
 }
 
 # Serial numbers start at 101: the counter is stored and incremented before each use.
+# Runs in a command substitution, so it reports failure through its status only.
 next_serial() {
     local serial=100
     if [ -f "$SERIAL_FILE" ]; then
-        serial=$(cat "$SERIAL_FILE")
+        serial=$(cat "$SERIAL_FILE") || return 1
+        if ! [[ $serial =~ ^[0-9]{1,15}$ ]]; then
+            echo "$SERIAL_FILE does not hold a serial number; write the last serial used (or 100 if unknown) into it" >&2
+            return 1
+        fi
     fi
-    serial=$((serial + 1))
-    echo "$serial" > "$SERIAL_FILE"
+    serial=$((10#$serial + 1))
+    if ! echo "$serial" >"$SERIAL_FILE"; then
+        echo "Can't write $SERIAL_FILE: check that $DB_DIR is writable" >&2
+        return 1
+    fi
     fix_owner_and_mode "$SERIAL_FILE"
     echo "$serial"
+}
+
+CREATED_DIR=0
+CREATED_NOISE=0
+# Undoes a half-done -i so that the next -i does not stop at "already exists".
+rollback_init() {
+    local f
+    for f in cert8.db key3.db secmod.db cert9.db key4.db pkcs11.txt; do
+        rm -f "$DB_DIR/$f"
+    done
+    rm -f "$PWD_FILE" "$SERIAL_FILE" "$CA_EXPORT_FILE"
+    [ "$CREATED_NOISE" -eq 1 ] && rm -f "$NOISE_FILE"
+    [ "$CREATED_DIR" -eq 1 ] && rmdir "$DB_DIR" 2>/dev/null
+    return 0
+}
+
+# Fails -i after cleaning up; every caller names what went wrong.
+fail_init() {
+    rollback_init
+    die 1 "$@" "The partial database in $DB_DIR was removed; fix the cause and run $0 -i again"
 }
 
 create_noise() {
@@ -68,27 +104,33 @@ create_noise() {
         echo "Using existing noise file $NOISE_FILE"
     else
         echo "Creating new noise file $NOISE_FILE"
-        (ps -elf; date; w) 2>/dev/null | sha1sum | sed 's/ .*//' > "$NOISE_FILE"
+        CREATED_NOISE=1
+        (ps -elf; date; w) 2>/dev/null | sha1sum | sed 's/ .*//' > "$NOISE_FILE" ||
+            fail_init "Can't create the noise file $NOISE_FILE"
         fix_owner_and_mode "$NOISE_FILE"
     fi
 }
 
 init_db() {
+    local serial
     if db_exists; then
         die 1 "Certificate database ($DB_DIR) already exists. Delete it to initialize new db"
     fi
+    need_certutil
     if [ ! -d "$DB_DIR" ]; then
         echo "Creating $DB_DIR"
-        mkdir -p "$DB_DIR" || die 1 "Can't create $DB_DIR"
+        mkdir -p "$DB_DIR" || die 1 "Can't create $DB_DIR: check that its parent directory is writable"
+        CREATED_DIR=1
         chmod "$dir_mode" "$DB_DIR"
         fix_owner "$DB_DIR"
     fi
     echo "Creating new key and cert db"
-    echo -n "" > "$PWD_FILE"
+    : > "$PWD_FILE" || fail_init "Can't create $PWD_FILE: check that $DB_DIR is writable"
     fix_owner_and_mode "$PWD_FILE"
-    certutil -N -d "$DB_DIR" -f "$PWD_FILE" || die 1 "certutil -N failed"
+    certutil -N -d "$DB_DIR" -f "$PWD_FILE" </dev/null ||
+        fail_init "certutil -N could not create the database in $DB_DIR (see its message above)"
     if ! db_exists; then
-        die 1 "Can't find certificate database files. Certificate database ($DB_DIR) cannot be created"
+        fail_init "Can't find certificate database files. Certificate database ($DB_DIR) cannot be created"
     fi
     for f in cert8.db key3.db secmod.db cert9.db key4.db pkcs11.txt; do
         [ -f "$DB_DIR/$f" ] && fix_owner_and_mode "$DB_DIR/$f"
@@ -97,30 +139,49 @@ init_db() {
     create_noise
 
     echo "Creating new CA"
+    serial=$(next_serial) || fail_init "Can't allocate a serial number for the CA certificate"
     # Answers to certutil -2: is a CA, path length 0, critical.
-    printf 'y\n0\ny\n' | certutil -S -n "$CA_NICKNAME" -s "$CA_SUBJECT" -x -t "CT,," -m "$(next_serial)" \
-        -v "$VALIDITY_MONTHS" -d "$DB_DIR" -z "$NOISE_FILE" -f "$PWD_FILE" -2 ||
-        die 1 "Can't create the CA certificate"
-    certutil -L -d "$DB_DIR" -n "$CA_NICKNAME" > "$CA_EXPORT_FILE" &&
-        certutil -L -d "$DB_DIR" -n "$CA_NICKNAME" -a >> "$CA_EXPORT_FILE" ||
-        die 1 "Can't export the CA certificate"
+    printf 'y\n0\ny\n' | certutil -S -n "$CA_NICKNAME" -s "$CA_SUBJECT" -x -t "CT,," -m "$serial" \
+        -v "$VALIDITY_MONTHS" -d "$DB_DIR" -z "$NOISE_FILE" -f "$PWD_FILE" -k rsa -g 2048 -Z SHA256 -2 ||
+        fail_init "Can't create the CA certificate (see certutil's message above)"
+    if ! { certutil -L -d "$DB_DIR" -n "$CA_NICKNAME" </dev/null > "$CA_EXPORT_FILE" &&
+        certutil -L -d "$DB_DIR" -n "$CA_NICKNAME" -a </dev/null >> "$CA_EXPORT_FILE"; }; then
+        fail_init "Can't export the CA certificate to $CA_EXPORT_FILE"
+    fi
     fix_owner "$CA_EXPORT_FILE"
 
-    certutil -S -n "$SERVER_NICKNAME" -s "$SERVER_SUBJECT" -c "$CA_NICKNAME" -t "u,u,u" -m "$(next_serial)" \
-        -v "$VALIDITY_MONTHS" -d "$DB_DIR" -z "$NOISE_FILE" -f "$PWD_FILE" ||
-        die 1 "Can't create the server certificate"
+    serial=$(next_serial) || fail_init "Can't allocate a serial number for the server certificate"
+    certutil -S -n "$SERVER_NICKNAME" -s "$SERVER_SUBJECT" -c "$CA_NICKNAME" -t "u,u,u" -m "$serial" \
+        -v "$VALIDITY_MONTHS" -d "$DB_DIR" -z "$NOISE_FILE" -f "$PWD_FILE" -k rsa -g 2048 -Z SHA256 </dev/null ||
+        fail_init "Can't create the server certificate (see certutil's message above)"
     echo "QNetd CA certificate is exported as $CA_EXPORT_FILE"
 }
 
 sign_cluster_cert() {
-    [ -f "$CERTIFICATE_FILE" ] || die 2 "Can't open certificate file $CERTIFICATE_FILE"
+    local out serial
+    if [ -z "$CERTIFICATE_FILE" ]; then
+        die 2 "Can't open certificate file " "No certificate request given: name it with -c <file> (see $0 -h)"
+    fi
+    if [ ! -f "$CERTIFICATE_FILE" ] || [ ! -r "$CERTIFICATE_FILE" ]; then
+        die 2 "Can't open certificate file $CERTIFICATE_FILE"
+    fi
     [ -n "$CLUSTER_NAME" ] || die 2 "You have to specify cluster name"
+    # The name becomes part of a file name in the database directory.
+    case $CLUSTER_NAME in
+    */* | . | ..) die 2 "Cluster name $CLUSTER_NAME can't be used in a file name: give the name of corosync.conf's totem.cluster_name" ;;
+    esac
     db_exists || die 1 "Certificate database doesn't exists. Use $0 -i to create it"
+    need_certutil
 
-    local out="$DB_DIR/cluster-$CLUSTER_NAME.crt"
+    out="$DB_DIR/cluster-$CLUSTER_NAME.crt"
     echo "Signing cluster certificate"
-    certutil -C -v "$VALIDITY_MONTHS" -m "$(next_serial)" -i "$CERTIFICATE_FILE" -o "$out" -c "$CA_NICKNAME" \
-        -d "$DB_DIR" || die 1 "Can't sign the cluster certificate request $CERTIFICATE_FILE"
+    serial=$(next_serial) || die 1 "Can't allocate a serial number for the cluster certificate"
+    if ! certutil -C -v "$VALIDITY_MONTHS" -m "$serial" -i "$CERTIFICATE_FILE" -o "$out" -c "$CA_NICKNAME" \
+        -d "$DB_DIR" -Z SHA256 </dev/null || [ ! -s "$out" ]; then
+        rm -f "$out"
+        die 1 "Can't sign the cluster certificate request $CERTIFICATE_FILE (see certutil's message above);" \
+            "use the qdevice-net-node.crq made by corosync-qdevice-net-certutil -r"
+    fi
     fix_owner "$out"
     echo "Certificate stored in $out"
 }

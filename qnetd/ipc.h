@@ -4,19 +4,14 @@
 
 #include <stdbool.h>
 
+#include "ipc_server.h"
 #include "loop.h"
 #include "session.h"
 #include "settings.h"
 
-struct ipc_conn;
-
 struct qnetd_ipc {
-	struct loop *loop;
-	const struct qnetd_settings *settings;
-	const struct qnetd_server *server;
-	int listen_fd;
-	struct ipc_conn *conns;
-	unsigned conn_count;
+	struct ipc_server server;
+	const struct qnetd_server *qnetd;
 	void (*on_shutdown)(void *data);    /* a shutdown request's reply has been written */
 	void *on_shutdown_data;
 };

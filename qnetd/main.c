@@ -69,6 +69,32 @@ static void on_signal(struct loop *loop, int signo, void *data)
 	loop_stop(loop);
 }
 
+/* systemd's STATUS line: how many clients and clusters are served, refreshed when it changes. */
+struct status_notifier {
+	struct loop_timer timer;
+	const struct qnetd_server *server;
+	size_t clients;
+	size_t clusters;
+	bool sent;
+};
+
+#define STATUS_REFRESH_MS 5000
+
+static void status_refresh(struct loop *loop, void *data)
+{
+	struct status_notifier *st = data;
+	size_t clients = st->server->conn_count, clusters = st->server->clusters.count;
+
+	if (!st->sent || clients != st->clients || clusters != st->clusters) {
+		sd_notifyf(0, "STATUS=Serving %zu client%s in %zu cluster%s", clients, clients == 1 ? "" : "s", clusters,
+			   clusters == 1 ? "" : "s");
+		st->clients = clients;
+		st->clusters = clusters;
+		st->sent = true;
+	}
+	loop_timer_start(loop, &st->timer, STATUS_REFRESH_MS);
+}
+
 static void on_ipc_shutdown(void *data)
 {
 	log_info("Shutdown requested through the local socket");
@@ -149,7 +175,10 @@ int main(int argc, char **argv)
 	}
 
 	log_info("QNetd ready to provide service");
-	sd_notify(0, "READY=1\nSTATUS=Running");
+	sd_notify(0, "READY=1");
+	struct status_notifier status = {.server = &net.server};
+	loop_timer_init(&status.timer, status_refresh, &status);
+	status_refresh(loop, &status);
 	rc = loop_run(loop) == 0 ? 0 : 1;
 	sd_notify(0, "STOPPING=1");
 

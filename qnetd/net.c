@@ -338,6 +338,12 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 			n = PR_Recv(c->tls, buf, sizeof(buf), 0, PR_INTERVAL_NO_WAIT);
 			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR)
 				return;
+			if (n > 0 && getenv("QX_READONCE") && SSL_DataPending(c->tls) == 0) {
+				qnetd_conn_input(&net->server, &c->session, buf, (size_t)n);
+				if (c->session.disconnect_scheduled)
+					mark_closing(c);
+				return;
+			}
 			if (n == 0) {
 				schedule_close(c, "connection closed by peer");
 				return;
@@ -574,7 +580,10 @@ static int load_certificate(struct qnetd_net *net)
 	    SSL_OptionSet(model, SSL_SECURITY, PR_TRUE) != SECSuccess ||
 	    SSL_OptionSet(model, SSL_HANDSHAKE_AS_SERVER, PR_TRUE) != SECSuccess ||
 	    SSL_OptionSet(model, SSL_REQUEST_CERTIFICATE, s->client_cert_required) != SECSuccess ||
-	    SSL_OptionSet(model, SSL_REQUIRE_CERTIFICATE, s->client_cert_required) != SECSuccess) {
+	    SSL_OptionSet(model, SSL_REQUIRE_CERTIFICATE, s->client_cert_required) != SECSuccess ||
+	    (getenv("QX_NOLOCKS") && SSL_OptionSet(model, SSL_NO_LOCKS, PR_TRUE) != SECSuccess) ||
+	    (getenv("QX_NOCACHE") && SSL_OptionSet(model, SSL_NO_CACHE, PR_TRUE) != SECSuccess) ||
+	    (getenv("QX_NOCACHE") && SSL_OptionSet(model, SSL_ENABLE_SESSION_TICKETS, PR_FALSE) != SECSuccess)) {
 		log_crit("Cannot configure TLS (%d): %s", tls_error_code(), tls_error_str());
 		return -1;
 	}

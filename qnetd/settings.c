@@ -1,8 +1,8 @@
 /* corosync-qnetd's configuration: command-line flags and -S advanced settings (qnetd.md §2-3). */
 #include "settings.h"
 
-#include <grp.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,143 +70,96 @@ static int invalid_value(char *err, size_t err_len, const char *value, const cha
 	return -1;
 }
 
-/* Applies one key=value pair; key already known to be non-empty. */
-static int apply_one(struct qnetd_settings *s, const char *key, const char *value, char *err, size_t err_len,
-		     char *warning, size_t warning_len)
-{
-	long long ll;
-	bool b;
-	double d;
+#define FIELD(f) offsetof(struct qnetd_settings, f)
 
-	if (strcasecmp(key, "listen_backlog") == 0) {
-		if (parse_ll(value, 1, INT_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->listen_backlog = (int)ll;
-		s->listen_backlog_set = true;
-	} else if (strcasecmp(key, "max_client_send_buffers") == 0) {
-		if (parse_ll(value, 2, LLONG_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->max_client_send_buffers = ll;
-	} else if (strcasecmp(key, "max_client_send_size") == 0) {
-		if (parse_ll(value, 16, LLONG_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->max_client_send_size = ll;
-	} else if (strcasecmp(key, "max_client_receive_size") == 0) {
-		if (parse_ll(value, 16, LLONG_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->max_client_receive_size = ll;
-	} else if (strcasecmp(key, "nss_db_dir") == 0) {
-		if (set_string(&s->nss_db_dir, value) != 0)
-			return invalid_value(err, err_len, value, key);
-	} else if (strcasecmp(key, "cert_nickname") == 0) {
-		if (set_string(&s->cert_nickname, value) != 0)
-			return invalid_value(err, err_len, value, key);
-	} else if (strcasecmp(key, "heartbeat_interval_min") == 0) {
-		if (parse_ll(value, 1, UINT32_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->heartbeat_interval_min = (uint32_t)ll;
-	} else if (strcasecmp(key, "heartbeat_interval_max") == 0) {
-		if (parse_ll(value, 1, UINT32_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->heartbeat_interval_max = (uint32_t)ll;
-	} else if (strcasecmp(key, "dpd_enabled") == 0) {
-		if (parse_bool(value, &b) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->dpd_enabled = b;
-	} else if (strcasecmp(key, "dpd_interval_coefficient") == 0) {
-		if (parse_double(value, 1.0, 1000.0, &d) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->dpd_interval_coefficient = d;
-	} else if (strcasecmp(key, "dpd_interval") == 0) {
-		snprintf(warning, warning_len, "option dpd_interval is deprecated and has no effect");
-	} else if (strcasecmp(key, "lock_file") == 0) {
-		if (set_string(&s->lock_file, value) != 0)
-			return invalid_value(err, err_len, value, key);
-	} else if (strcasecmp(key, "local_socket_file") == 0) {
+/* Every -S key (qnetd.md §3.2), with its accepted range. */
+static const struct parse_setting settings_table[] = {
+	{"listen_backlog", PARSE_SETTING_INT, FIELD(listen_backlog), 1, INT_MAX},
+	{"max_client_send_buffers", PARSE_SETTING_LL, FIELD(max_client_send_buffers), 2, LLONG_MAX},
+	{"max_client_send_size", PARSE_SETTING_LL, FIELD(max_client_send_size), 16, LLONG_MAX},
+	{"max_client_receive_size", PARSE_SETTING_LL, FIELD(max_client_receive_size), 16, LLONG_MAX},
+	{"nss_db_dir", PARSE_SETTING_STRING, FIELD(nss_db_dir), 0, 0},
+	{"cert_nickname", PARSE_SETTING_STRING, FIELD(cert_nickname), 0, 0},
+	{"heartbeat_interval_min", PARSE_SETTING_U32, FIELD(heartbeat_interval_min), 1, UINT32_MAX},
+	{"heartbeat_interval_max", PARSE_SETTING_U32, FIELD(heartbeat_interval_max), 1, UINT32_MAX},
+	{"dpd_enabled", PARSE_SETTING_BOOL, FIELD(dpd_enabled), 0, 0},
+	{"dpd_interval_coefficient", PARSE_SETTING_DOUBLE, FIELD(dpd_interval_coefficient), 1, 1000},
+	{"dpd_interval", PARSE_SETTING_OTHER, 0, 0, 0},
+	{"lock_file", PARSE_SETTING_STRING, FIELD(lock_file), 0, 0},
+	{"local_socket_file", PARSE_SETTING_OTHER, 0, 0, 0},
+	{"local_socket_umask", PARSE_SETTING_OTHER, 0, 0, 0},
+	{"local_socket_gid", PARSE_SETTING_OTHER, 0, 0, 0},
+	{"local_socket_backlog", PARSE_SETTING_INT, FIELD(local_socket_backlog), 1, INT_MAX},
+	{"ipc_max_clients", PARSE_SETTING_LL, FIELD(ipc_max_clients), 0, LLONG_MAX},
+	{"ipc_max_receive_size", PARSE_SETTING_LL, FIELD(ipc_max_receive_size), 1024, LLONG_MAX},
+	{"ipc_max_send_size", PARSE_SETTING_LL, FIELD(ipc_max_send_size), 1024, LLONG_MAX},
+	{"keep_active_partition_tie_breaker", PARSE_SETTING_BOOL, FIELD(keep_active_partition_tie_breaker), 0, 0},
+};
+
+#define SETTINGS_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))
+
+/* Where one -S argument is applied and its diagnostics go. */
+struct apply_ctx {
+	struct qnetd_settings *s;
+	char *err;
+	size_t err_len;
+	char *warning;
+	size_t warning_len;
+};
+
+/* The keys the table leaves to us (PARSE_SETTING_OTHER). Returns 0 or -1 (invalid value). */
+static int apply_other(const struct apply_ctx *a, const char *key, const char *value)
+{
+	struct qnetd_settings *s = a->s;
+
+	if (strcasecmp(key, "dpd_interval") == 0) {
+		snprintf(a->warning, a->warning_len, "option dpd_interval is deprecated and has no effect");
+		return 0;
+	}
+	if (strcasecmp(key, "local_socket_file") == 0) {
 		/* Must fit sun_path (108 bytes with its NUL on Linux). */
-		if (*value == '\0' || strlen(value) >= 108 || set_string(&s->local_socket_file, value) != 0)
-			return invalid_value(err, err_len, value, key);
-	} else if (strcasecmp(key, "local_socket_umask") == 0) {
-		if (*value == '\0') {
-			s->local_socket_umask_set = false;
-		} else {
-			char *end;
-			unsigned long mask = strtoul(value, &end, 8);
-			if (*end != '\0' || mask > 0777 || value[0] == '-')
-				return invalid_value(err, err_len, value, key);
-			s->local_socket_umask = (mode_t)mask;
-			s->local_socket_umask_set = true;
-		}
-	} else if (strcasecmp(key, "local_socket_gid") == 0) {
-		if (*value == '\0') {
-			s->local_socket_gid_set = false;
-		} else if (parse_ll(value, -1, UINT_MAX, &ll) == 0) {
-			s->local_socket_gid_set = ll != -1;
-			s->local_socket_gid = (gid_t)ll;
-		} else {
-			struct group *g = getgrnam(value);
-			if (g == NULL)
-				return invalid_value(err, err_len, value, key);
-			s->local_socket_gid = g->gr_gid;
-			s->local_socket_gid_set = true;
-		}
-	} else if (strcasecmp(key, "local_socket_backlog") == 0) {
-		if (parse_ll(value, 1, INT_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->local_socket_backlog = (int)ll;
-	} else if (strcasecmp(key, "ipc_max_clients") == 0) {
-		if (parse_ll(value, 0, LLONG_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->ipc_max_clients = ll;
-	} else if (strcasecmp(key, "ipc_max_receive_size") == 0) {
-		if (parse_ll(value, 1024, LLONG_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->ipc_max_receive_size = ll;
-	} else if (strcasecmp(key, "ipc_max_send_size") == 0) {
-		if (parse_ll(value, 1024, LLONG_MAX, &ll) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->ipc_max_send_size = ll;
-	} else if (strcasecmp(key, "keep_active_partition_tie_breaker") == 0) {
-		if (parse_bool(value, &b) != 0)
-			return invalid_value(err, err_len, value, key);
-		s->keep_active_partition_tie_breaker = b;
-	} else {
-		snprintf(err, err_len, "unknown option '%s'", key);
+		if (*value == '\0' || strlen(value) >= 108)
+			return -1;
+		return set_string(&s->local_socket_file, value);
+	}
+	if (strcasecmp(key, "local_socket_umask") == 0)
+		/* Unlike qdevice, a leading '+' has always been taken here (strtoul's rules). */
+		return parse_umask(value, true, &s->local_socket_umask_set, &s->local_socket_umask);
+	/* local_socket_gid */
+	return parse_gid(value, &s->local_socket_gid_set, &s->local_socket_gid);
+}
+
+/* Applies one key=value pair (a parse_kv_apply_fn); key already known to be non-empty. */
+static int apply_one(void *ctx, const char *key, const char *value)
+{
+	const struct apply_ctx *a = ctx;
+	const struct parse_setting *def = parse_setting_find(settings_table, SETTINGS_COUNT, key);
+
+	if (def == NULL) {
+		snprintf(a->err, a->err_len, "unknown option '%s'", key);
 		return -1;
 	}
+	/* Out of memory for a string is reported as an invalid value, as it always was. */
+	if ((def->kind == PARSE_SETTING_OTHER ? apply_other(a, key, value) : parse_setting_store(def, a->s, value)) != 0)
+		return invalid_value(a->err, a->err_len, value, key);
+	if (strcmp(def->name, "listen_backlog") == 0)
+		a->s->listen_backlog_set = true;
 	return 0;
 }
 
 int qnetd_settings_apply_advanced(struct qnetd_settings *s, const char *arg, char *err, size_t err_len,
 				  char *warning, size_t warning_len)
 {
-	char *copy = strdup(arg);
-	int rc = 0;
+	struct apply_ctx ctx = {s, err, err_len, warning, warning_len};
 
 	if (warning_len > 0)
 		warning[0] = '\0';
+	char *copy = strdup(arg);
 	if (copy == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	char *item = copy;
-	while (item != NULL) {
-		char *next = strchr(item, ',');
-		if (next != NULL)
-			*next++ = '\0';
-		char *value = strchr(item, '=');
-		if (value != NULL)
-			*value++ = '\0';
-		else
-			value = item + strlen(item);
-		/* Upstream stops at the first item with an empty key; later items are ignored. */
-		if (*item == '\0')
-			break;
-		rc = apply_one(s, item, value, err, err_len, warning, warning_len);
-		if (rc != 0)
-			break;
-		item = next;
-	}
+	int rc = parse_kv_list(copy, apply_one, &ctx);
 	free(copy);
 	return rc;
 }

@@ -9,272 +9,20 @@
 
 #include <cmocka.h>
 
-#include "algo.h"
-
-#define MAXN 64
-
-#define ACK PROTO_VOTE_ACK
-#define NACK PROTO_VOTE_NACK
-#define ASK_LATER PROTO_VOTE_ASK_LATER
-#define WAIT PROTO_VOTE_WAIT_FOR_REPLY
-#define NO_CHANGE PROTO_VOTE_NO_CHANGE
-#define H_UNDEF PROTO_HEURISTICS_UNDEFINED
-#define H_PASS PROTO_HEURISTICS_PASS
-#define H_FAIL PROTO_HEURISTICS_FAIL
-
-#define RING(n, s) ((struct proto_ring_id){(n), (s)})
-/* A node-id list as the (pointer, count) argument pair the helpers take. */
-#define IDS(...) (const uint32_t[]){__VA_ARGS__}, (sizeof((const uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t))
-
-/* One VOTE_INFO as the recording io saw it. */
-struct push {
-	uint32_t to;
-	uint32_t seq;
-	uint8_t vote;
-	uint32_t ring_node;
-	uint64_t ring_seq;
-};
-
-/* A cluster, its clients and a recording io; the helpers play the daemon's part (§8.4). */
-struct fx {
-	struct qnetd_cluster *cluster;
-	struct qnetd_algo_io io;
-	struct proto_tie_breaker tb;
-	bool kap;
-	struct push pushes[MAXN]; /* since the last EXPECT_PUSHES */
-	size_t npush;
-	struct push pending[4 * MAXN]; /* not yet confirmed by fx_confirm_all */
-	size_t npending;
-	uint32_t fail_to; /* pushes to this node id fail (0: none) */
-	size_t timer_calls;
-};
-
-static int rec_send(void *ctx, struct qnetd_client *to, uint32_t seq, uint8_t vote, const struct proto_ring_id *ring)
-{
-	struct fx *f = ctx;
-	if (to->node_id == f->fail_to)
-		return -1;
-	assert_true(f->npush < MAXN);
-	assert_true(f->npending < 4 * MAXN);
-	f->pushes[f->npush++] = (struct push){to->node_id, seq, vote, ring->node_id, ring->seq};
-	f->pending[f->npending++] = f->pushes[f->npush - 1];
-	to->last_sent_vote = vote;
-	to->last_sent_ack_nack_vote = vote;
-	return 0;
-}
-
-static void rec_timer_start(void *ctx, struct qnetd_client *client, uint32_t interval_ms)
-{
-	(void)client;
-	(void)interval_ms;
-	((struct fx *)ctx)->timer_calls++;
-}
-
-static void rec_timer_stop(void *ctx, struct qnetd_client *client)
-{
-	(void)client;
-	((struct fx *)ctx)->timer_calls++;
-}
+#include "algo_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	f->cluster = qnetd_cluster_create((const uint8_t *)"c", 1);
-	assert_non_null(f->cluster);
-	f->io = (struct qnetd_algo_io){f, rec_send, rec_timer_start, rec_timer_stop};
-	f->tb = (struct proto_tie_breaker){PROTO_TIE_BREAKER_LOWEST, 0};
-	f->kap = true;
-	*state = f;
+	fx_setup(state, &qnetd_algo_ffsplit);
+	((struct fx *)*state)->kap = true;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	while (f->cluster->client_count > 0) {
-		struct qnetd_client *c = f->cluster->clients[0];
-		qnetd_cluster_remove_client(f->cluster, c);
-		qnetd_client_destroy(c);
-		free(c);
-	}
-	qnetd_cluster_destroy(f->cluster);
 	assert_int_equal(f->timer_calls, 0); /* ffsplit never uses the algorithm timer */
-	free(f);
-	return 0;
-}
-
-static struct qnetd_client *cl(struct fx *f, uint32_t id)
-{
-	struct qnetd_client *c = qnetd_cluster_find_client(f->cluster, id);
-	assert_non_null(c);
-	return c;
-}
-
-/* A successful INIT: the client joins with the fixture's tie-breaker and KAP, then the algorithm's init runs. */
-static struct qnetd_client *fx_add(struct fx *f, uint32_t id, struct proto_ring_id init_ring)
-{
-	struct qnetd_client *c = malloc(sizeof(*c));
-	assert_non_null(c);
-	qnetd_client_init(c, NULL);
-	c->node_id = id;
-	c->algorithm = PROTO_ALGO_FFSPLIT;
-	c->tie_breaker = f->tb;
-	c->heartbeat_interval = 8000;
-	c->kap_tie_breaker = f->kap;
-	c->ring_id = init_ring;
-	assert_int_equal(qnetd_cluster_add_client(f->cluster, c), 0);
-	assert_int_equal(qnetd_algo_ffsplit.init(&f->io, c), PROTO_ERR_NO_ERROR);
-	return c;
-}
-
-static size_t to_nodes(const uint32_t *ids, size_t n, struct msg_node_info *out)
-{
-	assert_true(n <= MAXN);
-	for (size_t i = 0; i < n; i++)
-		out[i] = (struct msg_node_info){ids[i], 0, PROTO_NODE_STATE_MEMBER};
-	return n;
-}
-
-static void set_list(struct node_list *l, const uint32_t *ids, size_t n)
-{
-	struct msg_node_info nodes[MAXN];
-	assert_int_equal(node_list_set(l, nodes, to_nodes(ids, n, nodes)), 0);
-}
-
-/* Reply votes are recorded like the daemon does (§7.1); errors leave everything unstored. */
-static int finish(struct qnetd_client *c, enum proto_reply_error err, uint8_t vote)
-{
-	if (err != PROTO_ERR_NO_ERROR)
-		return -(int)err;
-	c->last_sent_vote = vote;
-	if (vote == ACK || vote == NACK)
-		c->last_sent_ack_nack_vote = vote;
-	return vote;
-}
-
-/* NODE_LIST type 0/1: the reply vote, or -error. */
-static int fx_config(struct fx *f, uint32_t id, bool initial, const uint32_t *ids, size_t n)
-{
-	struct qnetd_client *c = cl(f, id);
-	struct msg_node_info nodes[MAXN];
-	uint8_t vote = 0;
-	to_nodes(ids, n, nodes);
-	enum proto_reply_error err = qnetd_algo_ffsplit.config_node_list(&f->io, c, nodes, n, initial, &vote);
-	if (err == PROTO_ERR_NO_ERROR)
-		set_list(&c->config_list, ids, n);
-	return finish(c, err, vote);
-}
-
-/* NODE_LIST type 2 with an optional heuristics result. */
-static int fx_membership(struct fx *f, uint32_t id, struct proto_ring_id ring, const uint32_t *ids, size_t n,
-			 uint8_t heur)
-{
-	struct qnetd_client *c = cl(f, id);
-	struct msg_node_info nodes[MAXN];
-	uint8_t vote = 0;
-	to_nodes(ids, n, nodes);
-	enum proto_reply_error err =
-		qnetd_algo_ffsplit.membership_node_list(&f->io, c, &ring, nodes, n, heur, &vote);
-	if (err == PROTO_ERR_NO_ERROR) {
-		set_list(&c->membership_list, ids, n);
-		c->ring_id = ring;
-		c->membership_heuristics = heur;
-		c->heuristics = heur;
-	}
-	return finish(c, err, vote);
-}
-
-static int fx_quorum(struct fx *f, uint32_t id, const uint32_t *ids, size_t n)
-{
-	struct qnetd_client *c = cl(f, id);
-	struct msg_node_info nodes[MAXN];
-	uint8_t vote = 0;
-	to_nodes(ids, n, nodes);
-	enum proto_reply_error err = qnetd_algo_ffsplit.quorum_node_list(&f->io, c, PROTO_QUORATE, nodes, n, &vote);
-	if (err == PROTO_ERR_NO_ERROR)
-		set_list(&c->quorum_list, ids, n);
-	return finish(c, err, vote);
-}
-
-static int fx_heuristics(struct fx *f, uint32_t id, uint8_t heur)
-{
-	struct qnetd_client *c = cl(f, id);
-	uint8_t vote = 0;
-	enum proto_reply_error err = qnetd_algo_ffsplit.heuristics_change(&f->io, c, heur, &vote);
-	if (err == PROTO_ERR_NO_ERROR) {
-		c->regular_heuristics = heur;
-		c->heuristics = heur;
-	}
-	return finish(c, err, vote);
-}
-
-/* VOTE_INFO_REPLY; a confirmed push is no longer pending. */
-static void fx_reply(struct fx *f, uint32_t id, uint32_t seq)
-{
-	for (size_t i = 0; i < f->npending; i++) {
-		if (f->pending[i].to == id && f->pending[i].seq == seq) {
-			memmove(&f->pending[i], &f->pending[i + 1], (f->npending - i - 1) * sizeof(*f->pending));
-			f->npending--;
-			break;
-		}
-	}
-	assert_int_equal(qnetd_algo_ffsplit.vote_info_reply(&f->io, cl(f, id), seq), PROTO_ERR_NO_ERROR);
-}
-
-/* The daemon's disconnect: hook first, removal from the cluster after it. */
-static void fx_disconnect(struct fx *f, uint32_t id, bool going_down)
-{
-	struct qnetd_client *c = cl(f, id);
-	qnetd_algo_ffsplit.client_disconnect(&f->io, c, going_down);
-	qnetd_cluster_remove_client(f->cluster, c);
-	qnetd_client_destroy(c);
-	free(c);
-}
-
-static void check_pushes(struct fx *f, const struct push *want, size_t n, int line)
-{
-	for (size_t i = 0; i < f->npush || i < n; i++) {
-		const struct push *g = i < f->npush ? &f->pushes[i] : NULL;
-		const struct push *w = i < n ? &want[i] : NULL;
-		if (g != NULL && w != NULL && g->to == w->to && g->seq == w->seq && g->vote == w->vote &&
-		    g->ring_node == w->ring_node && g->ring_seq == w->ring_seq)
-			continue;
-		if (g != NULL)
-			print_error("line %d push %zu: got ->C%u seq %u vote %u ring %x.%llx\n", line, i, g->to,
-				    g->seq, g->vote, g->ring_node, (unsigned long long)g->ring_seq);
-		else
-			print_error("line %d push %zu: got nothing\n", line, i);
-		if (w != NULL)
-			print_error("line %d push %zu: want ->C%u seq %u vote %u ring %x.%llx\n", line, i, w->to,
-				    w->seq, w->vote, w->ring_node, (unsigned long long)w->ring_seq);
-		else
-			print_error("line %d push %zu: want nothing\n", line, i);
-		fail();
-	}
-	f->npush = 0;
-}
-
-#define EXPECT_PUSHES(f, ...)                                                                   \
-	check_pushes((f), (const struct push[]){__VA_ARGS__},                                   \
-		     sizeof((const struct push[]){__VA_ARGS__}) / sizeof(struct push), __LINE__)
-#define EXPECT_NO_PUSH(f) check_pushes((f), NULL, 0, __LINE__)
-/* push: recipient, seq, vote, ring node, ring seq */
-#define P(to, seq, vote, rn, rs) {(to), (seq), (vote), (rn), (rs)}
-
-/* Every client confirms the pushes it got, in order, until nothing is pending; new pushes are not checked. */
-static void fx_confirm_all(struct fx *f)
-{
-	while (f->npending > 0) {
-		struct push p = f->pending[0];
-		if (qnetd_cluster_find_client(f->cluster, p.to) != NULL) {
-			fx_reply(f, p.to, p.seq);
-		} else {
-			memmove(&f->pending[0], &f->pending[1], (f->npending - 1) * sizeof(*f->pending));
-			f->npending--;
-		}
-	}
-	f->npush = 0;
+	return fx_teardown(state);
 }
 
 /* Connects `mem` (all with INIT ring `ring`), sends config `cfg` and membership `mem`, confirms the ACKs. */
@@ -288,7 +36,7 @@ static void fx_form(struct fx *f, const uint32_t *cfg, size_t ncfg, const uint32
 	for (size_t i = 0; i < nmem; i++)
 		assert_int_equal(fx_membership(f, mem[i], ring, mem, nmem, H_UNDEF), i + 1 == nmem ? NO_CHANGE : WAIT);
 	for (size_t i = 0; i < nmem; i++)
-		assert_int_equal(cl(f, mem[i])->last_sent_ack_nack_vote, ACK);
+		assert_int_equal(fx_client(f, mem[i])->last_sent_ack_nack_vote, ACK);
 	fx_confirm_all(f);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_WAITING_FOR_CHANGE);
 }
@@ -308,7 +56,7 @@ static void test_s1_normal_start(void **state)
 	struct fx *f = *state;
 
 	fx_add(f, 1, RING(1, 8));
-	cl(f, 1)->kap_tie_breaker = true; /* SET_OPTION(kap=1) */
+	fx_client(f, 1)->kap_tie_breaker = true; /* SET_OPTION(kap=1) */
 	assert_int_equal(fx_config(f, 1, true, IDS(1, 2)), ASK_LATER);
 	EXPECT_NO_PUSH(f);
 	assert_int_equal(fx_membership(f, 1, RING(1, 8), IDS(1, 2), H_UNDEF), NO_CHANGE);
@@ -329,10 +77,10 @@ static void test_s1_normal_start(void **state)
 	EXPECT_NO_PUSH(f);
 	assert_int_equal(fx_membership(f, 2, RING(1, 8), IDS(1, 2), H_UNDEF), NO_CHANGE);
 	EXPECT_PUSHES(f, P(1, 2, ACK, 1, 8), P(2, 1, ACK, 1, 8));
-	assert_int_equal(cl(f, 1)->last_sent_vote, ACK);
-	assert_int_equal(cl(f, 1)->last_sent_ack_nack_vote, ACK);
-	assert_int_equal(cl(f, 2)->last_sent_vote, NO_CHANGE);
-	assert_int_equal(cl(f, 2)->last_sent_ack_nack_vote, ACK);
+	assert_int_equal(fx_client(f, 1)->last_sent_vote, ACK);
+	assert_int_equal(fx_client(f, 1)->last_sent_ack_nack_vote, ACK);
+	assert_int_equal(fx_client(f, 2)->last_sent_vote, NO_CHANGE);
+	assert_int_equal(fx_client(f, 2)->last_sent_ack_nack_vote, ACK);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_ACKS);
 	fx_reply(f, 2, 1);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_ACKS);
@@ -345,8 +93,8 @@ static void s2_before(struct fx *f)
 {
 	fx_form(f, IDS(1, 2), IDS(1, 2), RING(1, 8));
 	assert_partition(f, IDS(1, 2));
-	assert_int_equal(cl(f, 1)->vote_info_seq, 1);
-	assert_int_equal(cl(f, 2)->vote_info_seq, 1);
+	assert_int_equal(fx_client(f, 1)->vote_info_seq, 1);
+	assert_int_equal(fx_client(f, 2)->vote_info_seq, 1);
 }
 
 static void test_s2_two_node_split(void **state)
@@ -360,7 +108,7 @@ static void test_s2_two_node_split(void **state)
 	EXPECT_PUSHES(f, P(2, 2, NACK, 2, 0xc));
 	assert_partition(f, IDS(1));
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_NACKS);
-	assert_int_equal(cl(f, 1)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
+	assert_int_equal(fx_client(f, 1)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
 
 	fx_reply(f, 2, 2);
 	EXPECT_PUSHES(f, P(1, 2, ACK, 1, 0xc));
@@ -500,7 +248,7 @@ static void test_s4_node_crash(void **state)
 	fx_reply(f, 1, 2);
 	fx_reply(f, 2, 2);
 	fx_reply(f, 3, 2);
-	assert_int_equal(cl(f, 1)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
+	assert_int_equal(fx_client(f, 1)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_ACKS);
 	fx_reply(f, 1, 3);
 	fx_reply(f, 2, 3);
@@ -714,11 +462,11 @@ static void run_case(const struct ff_case *k)
 	for (const struct ff_case_client *cc = k->c; cc->id != 0; cc++) {
 		struct qnetd_client *c = fx_add(f, cc->id, RING(cc->mem[0], 0x10));
 		c->kap_tie_breaker = !cc->kap_off;
-		set_list(&c->config_list, k->cfg, zlen(k->cfg));
-		set_list(&c->membership_list, cc->mem, zlen(cc->mem));
+		fx_set_list(&c->config_list, k->cfg, zlen(k->cfg));
+		fx_set_list(&c->membership_list, cc->mem, zlen(cc->mem));
 		c->heuristics = cc->heur;
 	}
-	set_list(&f->cluster->quorate_partition, k->prev, zlen(k->prev));
+	fx_set_list(&f->cluster->quorate_partition, k->prev, zlen(k->prev));
 
 	/* An unchanged heuristics report re-runs the evaluation on the stored state. */
 	const struct ff_case_client *first = &k->c[0];
@@ -899,7 +647,7 @@ static void ref_lists(const struct ref_view *v, const struct qnetd_client *x, ui
 
 static bool ref_stable(const struct qnetd_cluster *cluster, const struct ref_view *v)
 {
-	uint32_t cx[MAXN], cy[MAXN], mx[MAXN], my[MAXN];
+	uint32_t cx[FX_MAXN], cy[FX_MAXN], mx[FX_MAXN], my[FX_MAXN];
 	size_t ncx, ncy, nmx, nmy;
 	struct proto_ring_id rx, ry;
 
@@ -1000,7 +748,7 @@ static void test_stable_matches_reference(void **state)
 		struct fx *f = st;
 		f->fail_to = UINT32_MAX;
 
-		uint32_t groups[2][MAXN];
+		uint32_t groups[2][FX_MAXN];
 		size_t ngroups[2] = {0, 0};
 		for (uint32_t id = 1; id <= 6; id++) {
 			uint32_t g = rnd(2);
@@ -1013,15 +761,15 @@ static void test_stable_matches_reference(void **state)
 				continue;
 			uint32_t g = ref_in(groups[0], ngroups[0], id) ? 0 : 1;
 			struct qnetd_client *c = fx_add(f, id, RING(groups[g][0], 1 + rnd(2)));
-			uint32_t ids[MAXN];
+			uint32_t ids[FX_MAXN];
 			size_t n = 6;
 			if (rnd(6) == 0)
 				n = random_list(ids, id, groups[g], ngroups[g]);
 			else
 				memcpy(ids, cfg_all, sizeof(cfg_all));
-			set_list(&c->config_list, ids, n);
+			fx_set_list(&c->config_list, ids, n);
 			n = random_list(ids, id, groups[g], ngroups[g]);
-			set_list(&c->membership_list, ids, n);
+			fx_set_list(&c->membership_list, ids, n);
 		}
 		if (f->cluster->client_count == 0) {
 			assert_int_equal(teardown(&st), 0);
@@ -1029,7 +777,7 @@ static void test_stable_matches_reference(void **state)
 		}
 		struct qnetd_client *s = f->cluster->clients[rnd((uint32_t)f->cluster->client_count)];
 		struct ref_view v = {s, false, s->ring_id, NULL, NULL, 0, 0};
-		uint32_t cfg[MAXN], mem[MAXN];
+		uint32_t cfg[FX_MAXN], mem[FX_MAXN];
 		for (size_t i = 0; i < s->config_list.count; i++)
 			cfg[i] = s->config_list.nodes[i].node_id;
 		for (size_t i = 0; i < s->membership_list.count; i++)
@@ -1042,7 +790,7 @@ static void test_stable_matches_reference(void **state)
 		switch (rnd(3)) {
 		case 0: { /* a new membership (with its own ring) from the sender */
 			uint32_t g = ref_in(groups[0], ngroups[0], s->node_id) ? 0 : 1;
-			uint32_t nm[MAXN];
+			uint32_t nm[FX_MAXN];
 			size_t nn = random_list(nm, s->node_id, groups[g], ngroups[g]);
 			struct proto_ring_id r = RING(groups[g][0], 1 + rnd(2));
 			v.mem = nm;
@@ -1092,7 +840,7 @@ static void test_error_codes(void **state)
 	assert_int_equal(fx_membership(f, 1, RING(1, 8), NULL, 0, H_UNDEF), -PROTO_ERR_INVALID_MEMBERSHIP_NODE_LIST);
 	assert_int_equal(fx_membership(f, 1, RING(1, 8), IDS(2), H_UNDEF), -PROTO_ERR_INVALID_MEMBERSHIP_NODE_LIST);
 	uint8_t vote = 0;
-	assert_int_equal(qnetd_algo_ffsplit.ask_for_vote(&f->io, cl(f, 1), &vote),
+	assert_int_equal(qnetd_algo_ffsplit.ask_for_vote(&f->io, fx_client(f, 1), &vote),
 			 PROTO_ERR_UNSUPPORTED_DECISION_ALGORITHM_MESSAGE);
 	/* Errors are checked before anything else, also once lists are stored. */
 	assert_int_equal(fx_config(f, 1, true, IDS(1, 2)), ASK_LATER);
@@ -1134,7 +882,7 @@ static void test_stale_reply_ignored(void **state)
 	fx_reply(f, 4, 1);
 	fx_reply(f, 4, 3);
 	EXPECT_NO_PUSH(f);
-	assert_int_equal(cl(f, 3)->ffsplit_state, FFSPLIT_CLIENT_SENDING_NACK);
+	assert_int_equal(fx_client(f, 3)->ffsplit_state, FFSPLIT_CLIENT_SENDING_NACK);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_NACKS);
 	fx_reply(f, 1, 0);
 	EXPECT_NO_PUSH(f);
@@ -1152,8 +900,8 @@ static void test_new_decision_during_hand_over(void **state)
 	/* C4 turns PASS before confirming: {3,4} wins now, the first hand-over is abandoned. */
 	assert_int_equal(fx_heuristics(f, 4, H_PASS), NO_CHANGE);
 	EXPECT_PUSHES(f, P(1, 2, NACK, 1, 0xc), P(2, 2, NACK, 1, 0xc));
-	assert_int_equal(cl(f, 3)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
-	assert_int_equal(cl(f, 4)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
+	assert_int_equal(fx_client(f, 3)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
+	assert_int_equal(fx_client(f, 4)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
 	fx_reply(f, 1, 2);
 	EXPECT_NO_PUSH(f);
 	fx_reply(f, 2, 2);
@@ -1169,14 +917,14 @@ static void test_push_failure_counts(void **state)
 	assert_int_equal(fx_membership(f, 2, RING(2, 0xc), IDS(2), H_UNDEF), WAIT);
 	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1), H_UNDEF), NO_CHANGE);
 	EXPECT_PUSHES(f, P(1, 2, ACK, 1, 0xc));
-	assert_int_equal(cl(f, 2)->vote_info_seq, 2); /* the seq was used all the same */
+	assert_int_equal(fx_client(f, 2)->vote_info_seq, 2); /* the seq was used all the same */
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_ACKS);
 
 	/* C2 leaves; the only ACK (to C1) fails as well: the hand-over ends at once. */
 	f->fail_to = 1;
 	fx_disconnect(f, 2, false);
 	EXPECT_NO_PUSH(f);
-	assert_int_equal(cl(f, 1)->vote_info_seq, 3);
+	assert_int_equal(fx_client(f, 1)->vote_info_seq, 3);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_WAITING_FOR_CHANGE);
 }
 

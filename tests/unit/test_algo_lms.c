@@ -7,241 +7,23 @@
 
 #include <cmocka.h>
 
-#include "algo.h"
-
-#define MAXN 32
-
-#define ACK PROTO_VOTE_ACK
-#define NACK PROTO_VOTE_NACK
-#define WAIT PROTO_VOTE_WAIT_FOR_REPLY
-#define NO_CHANGE PROTO_VOTE_NO_CHANGE
-#define UNDEFINED PROTO_VOTE_UNDEFINED
-#define H_UNDEF PROTO_HEURISTICS_UNDEFINED
-#define H_PASS PROTO_HEURISTICS_PASS
-#define H_FAIL PROTO_HEURISTICS_FAIL
-#define LOW PROTO_TIE_BREAKER_LOWEST
-#define HIGH PROTO_TIE_BREAKER_HIGHEST
-#define NODE PROTO_TIE_BREAKER_NODE_ID
-
-#define RING(n, s) ((struct proto_ring_id){(n), (s)})
-#define IDS(...) (const uint32_t[]){__VA_ARGS__}, (sizeof((const uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t))
-
-struct push {
-	uint32_t to;
-	uint32_t seq;
-	uint8_t vote;
-	uint32_t ring_node;
-	uint64_t ring_seq;
-};
-
-/* One timer call: start (with its interval) or stop. */
-struct timer_ev {
-	uint32_t node;
-	char kind; /* 'S' start, 'X' stop */
-	uint32_t interval;
-};
-
-struct fx {
-	struct qnetd_cluster *cluster;
-	struct qnetd_algo_io io;
-	struct proto_tie_breaker tb;
-	uint32_t heartbeat;
-	uint32_t fail_to;
-	struct push pushes[MAXN];
-	size_t npush;
-	struct timer_ev tev[4 * MAXN];
-	size_t ntev;
-	bool armed[MAXN]; /* by fixture slot, reached through client->owner */
-	size_t nslots;
-};
-
-static int rec_send(void *ctx, struct qnetd_client *to, uint32_t seq, uint8_t vote, const struct proto_ring_id *ring)
-{
-	struct fx *f = ctx;
-	if (to->node_id == f->fail_to)
-		return -1;
-	assert_true(f->npush < MAXN);
-	f->pushes[f->npush++] = (struct push){to->node_id, seq, vote, ring->node_id, ring->seq};
-	return 0;
-}
-
-static void rec_timer_start(void *ctx, struct qnetd_client *client, uint32_t interval_ms)
-{
-	struct fx *f = ctx;
-	assert_true(f->ntev < 4 * MAXN);
-	f->tev[f->ntev++] = (struct timer_ev){client->node_id, 'S', interval_ms};
-	*(bool *)client->owner = true;
-}
-
-static void rec_timer_stop(void *ctx, struct qnetd_client *client)
-{
-	struct fx *f = ctx;
-	assert_true(f->ntev < 4 * MAXN);
-	f->tev[f->ntev++] = (struct timer_ev){client->node_id, 'X', 0};
-	*(bool *)client->owner = false;
-}
+#include "algo_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	f->cluster = qnetd_cluster_create((const uint8_t *)"c", 1);
-	assert_non_null(f->cluster);
-	f->io = (struct qnetd_algo_io){f, rec_send, rec_timer_start, rec_timer_stop};
-	f->tb = (struct proto_tie_breaker){LOW, 0};
-	f->heartbeat = 8000;
-	*state = f;
-	return 0;
+	return fx_setup(state, &qnetd_algo_lms);
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	while (f->cluster->client_count > 0) {
-		struct qnetd_client *c = f->cluster->clients[0];
-		qnetd_cluster_remove_client(f->cluster, c);
-		qnetd_client_destroy(c);
-		free(c);
-	}
-	qnetd_cluster_destroy(f->cluster);
-	free(f);
-	return 0;
+	return fx_teardown(state);
 }
 
-static struct qnetd_client *cl(struct fx *f, uint32_t id)
+/* NODE_LIST type 3 listing just the sender (its content does not matter to LMS). */
+static int lms_quorum(struct fx *f, uint32_t id)
 {
-	struct qnetd_client *c = qnetd_cluster_find_client(f->cluster, id);
-	assert_non_null(c);
-	return c;
+	return fx_quorum(f, id, &id, 1);
 }
-
-static bool armed(struct fx *f, uint32_t id)
-{
-	return *(bool *)cl(f, id)->owner;
-}
-
-static struct qnetd_client *fx_add(struct fx *f, uint32_t id, struct proto_ring_id init_ring)
-{
-	struct qnetd_client *c = malloc(sizeof(*c));
-	assert_non_null(c);
-	assert_true(f->nslots < MAXN);
-	qnetd_client_init(c, &f->armed[f->nslots++]);
-	c->node_id = id;
-	c->algorithm = PROTO_ALGO_LMS;
-	c->tie_breaker = f->tb;
-	c->heartbeat_interval = f->heartbeat;
-	c->ring_id = init_ring;
-	assert_int_equal(qnetd_cluster_add_client(f->cluster, c), 0);
-	assert_int_equal(qnetd_algo_lms.init(&f->io, c), PROTO_ERR_NO_ERROR);
-	assert_int_equal(c->last_result, UNDEFINED);
-	return c;
-}
-
-static void fx_disconnect(struct fx *f, uint32_t id)
-{
-	struct qnetd_client *c = cl(f, id);
-	qnetd_algo_lms.client_disconnect(&f->io, c, false);
-	qnetd_cluster_remove_client(f->cluster, c);
-	qnetd_client_destroy(c);
-	free(c);
-}
-
-static void set_list(struct node_list *l, const uint32_t *ids, size_t n)
-{
-	struct msg_node_info nodes[MAXN];
-	assert_true(n <= MAXN);
-	for (size_t i = 0; i < n; i++)
-		nodes[i] = (struct msg_node_info){ids[i], 0, PROTO_NODE_STATE_MEMBER};
-	assert_int_equal(node_list_set(l, nodes, n), 0);
-}
-
-/* NODE_LIST type 2, stored after the hook like the daemon does. */
-static int fx_membership(struct fx *f, uint32_t id, struct proto_ring_id ring, const uint32_t *ids, size_t n,
-			 uint8_t heur)
-{
-	struct qnetd_client *c = cl(f, id);
-	struct msg_node_info nodes[MAXN];
-	uint8_t vote = 0;
-	for (size_t i = 0; i < n; i++)
-		nodes[i] = (struct msg_node_info){ids[i], 0, PROTO_NODE_STATE_MEMBER};
-	assert_int_equal(qnetd_algo_lms.membership_node_list(&f->io, c, &ring, nodes, n, heur, &vote),
-			 PROTO_ERR_NO_ERROR);
-	set_list(&c->membership_list, ids, n);
-	c->ring_id = ring;
-	c->membership_heuristics = heur;
-	c->heuristics = heur;
-	return vote;
-}
-
-/* NODE_LIST type 3 (its content does not matter to LMS). */
-static int fx_quorum(struct fx *f, uint32_t id)
-{
-	struct msg_node_info n1 = {id, 0, PROTO_NODE_STATE_MEMBER};
-	uint8_t vote = 0;
-	assert_int_equal(qnetd_algo_lms.quorum_node_list(&f->io, cl(f, id), PROTO_QUORATE, &n1, 1, &vote),
-			 PROTO_ERR_NO_ERROR);
-	return vote;
-}
-
-static int fx_ask(struct fx *f, uint32_t id)
-{
-	uint8_t vote = 0;
-	assert_int_equal(qnetd_algo_lms.ask_for_vote(&f->io, cl(f, id), &vote), PROTO_ERR_NO_ERROR);
-	return vote;
-}
-
-static void fx_timer(struct fx *f, uint32_t id)
-{
-	assert_int_equal(qnetd_algo_lms.timer(&f->io, cl(f, id)), PROTO_ERR_NO_ERROR);
-}
-
-static void check_pushes(struct fx *f, const struct push *want, size_t n, int line)
-{
-	for (size_t i = 0; i < f->npush || i < n; i++) {
-		const struct push *g = i < f->npush ? &f->pushes[i] : NULL;
-		const struct push *w = i < n ? &want[i] : NULL;
-		if (g != NULL && w != NULL && g->to == w->to && g->seq == w->seq && g->vote == w->vote &&
-		    g->ring_node == w->ring_node && g->ring_seq == w->ring_seq)
-			continue;
-		if (g != NULL)
-			print_error("line %d push %zu: got ->C%u seq %u vote %u ring %x.%llx\n", line, i, g->to,
-				    g->seq, g->vote, g->ring_node, (unsigned long long)g->ring_seq);
-		if (w != NULL)
-			print_error("line %d push %zu: want ->C%u seq %u vote %u ring %x.%llx\n", line, i, w->to,
-				    w->seq, w->vote, w->ring_node, (unsigned long long)w->ring_seq);
-		fail();
-	}
-	f->npush = 0;
-}
-
-#define EXPECT_PUSHES(f, ...)                                                                   \
-	check_pushes((f), (const struct push[]){__VA_ARGS__},                                   \
-		     sizeof((const struct push[]){__VA_ARGS__}) / sizeof(struct push), __LINE__)
-#define EXPECT_NO_PUSH(f) check_pushes((f), NULL, 0, __LINE__)
-#define P(to, seq, vote, rn, rs) {(to), (seq), (vote), (rn), (rs)}
-
-static void check_timers(struct fx *f, const struct timer_ev *want, size_t n, int line)
-{
-	for (size_t i = 0; i < f->ntev || i < n; i++) {
-		const struct timer_ev *g = i < f->ntev ? &f->tev[i] : NULL;
-		const struct timer_ev *w = i < n ? &want[i] : NULL;
-		if (g != NULL && w != NULL && g->node == w->node && g->kind == w->kind && g->interval == w->interval)
-			continue;
-		if (g != NULL)
-			print_error("line %d timer %zu: got C%u %c %u\n", line, i, g->node, g->kind, g->interval);
-		if (w != NULL)
-			print_error("line %d timer %zu: want C%u %c %u\n", line, i, w->node, w->kind, w->interval);
-		fail();
-	}
-	f->ntev = 0;
-}
-
-#define EXPECT_TIMERS(f, ...)                                                                   \
-	check_timers((f), (const struct timer_ev[]){__VA_ARGS__},                               \
-		     sizeof((const struct timer_ev[]){__VA_ARGS__}) / sizeof(struct timer_ev), __LINE__)
-#define EXPECT_NO_TIMER(f) check_timers((f), NULL, 0, __LINE__)
-#define START(n, ms) {(n), 'S', (ms)}
-#define STOP(n) {(n), 'X', 0}
 
 /* Connects `ids` on `ring`; each sends membership `ids` and its quorum list and gets ACK. */
 static void lms_form(struct fx *f, const uint32_t *ids, size_t n, struct proto_ring_id ring)
@@ -250,8 +32,8 @@ static void lms_form(struct fx *f, const uint32_t *ids, size_t n, struct proto_r
 		fx_add(f, ids[i], ring);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(fx_membership(f, ids[i], ring, ids, n, H_UNDEF), ACK);
-		assert_int_equal(fx_quorum(f, ids[i]), ACK);
-		assert_false(armed(f, ids[i]));
+		assert_int_equal(lms_quorum(f, ids[i]), ACK);
+		assert_false(fx_armed(f, ids[i]));
 	}
 	EXPECT_NO_PUSH(f);
 	f->ntev = 0;
@@ -262,7 +44,7 @@ static struct qnetd_client *put(struct fx *f, uint32_t id, struct proto_ring_id 
 				size_t nmem, uint8_t heur, uint8_t last)
 {
 	struct qnetd_client *c = fx_add(f, id, ring);
-	set_list(&c->membership_list, mem, nmem);
+	fx_set_list(&c->membership_list, mem, nmem);
 	c->heuristics = heur;
 	c->last_result = last;
 	return c;
@@ -275,16 +57,16 @@ static void s8_split(struct fx *f, uint8_t c4_quorum_vote)
 {
 	lms_form(f, IDS(1, 2, 3, 4), RING(1, 8));
 	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1, 2), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 1), WAIT);
+	assert_int_equal(lms_quorum(f, 1), WAIT);
 	assert_int_equal(fx_membership(f, 2, RING(1, 0xc), IDS(1, 2), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 2), WAIT);
+	assert_int_equal(lms_quorum(f, 2), WAIT);
 	assert_int_equal(fx_membership(f, 3, RING(3, 0xc), IDS(3, 4), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 3), WAIT);
+	assert_int_equal(lms_quorum(f, 3), WAIT);
 	/* C4's membership is judged with its previous list {1,2,3,4}: C1 looks related. */
 	assert_int_equal(fx_membership(f, 4, RING(3, 0xc), IDS(3, 4), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 4), c4_quorum_vote);
-	assert_true(armed(f, 1) && armed(f, 2) && armed(f, 3));
-	assert_false(armed(f, 4));
+	assert_int_equal(lms_quorum(f, 4), c4_quorum_vote);
+	assert_true(fx_armed(f, 1) && fx_armed(f, 2) && fx_armed(f, 3));
+	assert_false(fx_armed(f, 4));
 	EXPECT_NO_PUSH(f);
 }
 
@@ -298,7 +80,7 @@ static void test_s8_two_two_split_lowest(void **state)
 	EXPECT_PUSHES(f, P(2, 1, ACK, 1, 0xc));
 	fx_timer(f, 3);
 	EXPECT_PUSHES(f, P(3, 1, NACK, 3, 0xc));
-	assert_false(armed(f, 1) || armed(f, 2) || armed(f, 3));
+	assert_false(fx_armed(f, 1) || fx_armed(f, 2) || fx_armed(f, 3));
 }
 
 static void test_s8_two_two_split_node_id_quirk(void **state)
@@ -320,24 +102,24 @@ static void test_s9_three_one_and_last_man(void **state)
 	struct fx *f = *state;
 	lms_form(f, IDS(1, 2, 3, 4), RING(1, 8));
 	assert_int_equal(fx_membership(f, 4, RING(4, 0xc), IDS(4), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 4), WAIT);
+	assert_int_equal(lms_quorum(f, 4), WAIT);
 	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1, 2, 3), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 1), WAIT);
+	assert_int_equal(lms_quorum(f, 1), WAIT);
 	assert_int_equal(fx_membership(f, 2, RING(1, 0xc), IDS(1, 2, 3), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 2), WAIT);
+	assert_int_equal(lms_quorum(f, 2), WAIT);
 	assert_int_equal(fx_membership(f, 3, RING(1, 0xc), IDS(1, 2, 3), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 3), ACK);
+	assert_int_equal(lms_quorum(f, 3), ACK);
 	fx_timer(f, 1);
 	fx_timer(f, 2);
 	fx_timer(f, 4);
 	EXPECT_PUSHES(f, P(1, 1, ACK, 1, 0xc), P(2, 1, ACK, 1, 0xc), P(4, 1, NACK, 4, 0xc));
 
 	/* Nodes 2..4 go down: the single remaining partition gets ACK. */
-	fx_disconnect(f, 2);
-	fx_disconnect(f, 3);
-	fx_disconnect(f, 4);
+	fx_disconnect(f, 2, false);
+	fx_disconnect(f, 3, false);
+	fx_disconnect(f, 4, false);
 	assert_int_equal(fx_membership(f, 1, RING(1, 0x10), IDS(1), H_UNDEF), ACK);
-	assert_int_equal(fx_quorum(f, 1), ACK);
+	assert_int_equal(lms_quorum(f, 1), ACK);
 	EXPECT_NO_PUSH(f);
 }
 
@@ -348,7 +130,7 @@ static void test_s10_waiting_for_ring_ids(void **state)
 
 	assert_int_equal(fx_membership(f, 1, RING(1, 0x14), IDS(1, 2), H_UNDEF), WAIT);
 	EXPECT_TIMERS(f, STOP(1), START(1, 2000));
-	assert_int_equal(fx_quorum(f, 1), WAIT);
+	assert_int_equal(lms_quorum(f, 1), WAIT);
 	EXPECT_TIMERS(f, STOP(1), START(1, 2000));
 	/* Still waiting: the timer re-arms itself and pushes nothing. */
 	fx_timer(f, 1);
@@ -360,7 +142,7 @@ static void test_s10_waiting_for_ring_ids(void **state)
 	fx_timer(f, 1);
 	EXPECT_TIMERS(f, STOP(1));
 	EXPECT_PUSHES(f, P(1, 1, ACK, 1, 0x14));
-	assert_int_equal(cl(f, 1)->last_result, ACK);
+	assert_int_equal(fx_client(f, 1)->last_result, ACK);
 }
 
 /* ---- RINGS_MATCH and PARTITIONS ---- */
@@ -389,8 +171,8 @@ static void test_rings_match(void **state)
 		int got = fx_ask(f, 1);
 		if (got != rows[i].want)
 			fail_msg("%s: got %d", rows[i].name, got);
-		assert_int_equal(armed(f, 1), rows[i].want == WAIT);
-		assert_int_equal(cl(f, 1)->last_result, rows[i].want);
+		assert_int_equal(fx_armed(f, 1), rows[i].want == WAIT);
+		assert_int_equal(fx_client(f, 1)->last_result, rows[i].want);
 		assert_int_equal(teardown(&st), 0);
 	}
 }
@@ -405,8 +187,8 @@ static void test_partitions_need_ring_seq(void **state)
 	EXPECT_TIMERS(f, STOP(1), START(1, 2000));
 	/* The membership is judged before its ring is stored. */
 	assert_int_equal(fx_membership(f, 1, RING(1, 5), IDS(1), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 1), ACK);
-	assert_false(armed(f, 1));
+	assert_int_equal(lms_quorum(f, 1), ACK);
+	assert_false(fx_armed(f, 1));
 	/* A seq-0 client does not form a partition of its own either. */
 	assert_int_equal(fx_ask(f, 2), ACK);
 }
@@ -429,7 +211,7 @@ static void test_membership_judged_on_previous_state(void **state)
 	/* C2 joins C1's ring but still counts in its old (PASS, better) partition. */
 	assert_int_equal(fx_membership(f, 2, RING(1, 0xc), IDS(1, 2), H_PASS), NACK);
 	/* Its quorum list re-runs with what was stored. */
-	assert_int_equal(fx_quorum(f, 2), ACK);
+	assert_int_equal(lms_quorum(f, 2), ACK);
 }
 
 static void test_newcomer_nack(void **state)
@@ -439,19 +221,19 @@ static void test_newcomer_nack(void **state)
 	fx_add(f, 2, RING(2, 0xc))->heuristics = H_PASS;
 
 	/* C2 would win on score, but C1 holds ACK on another ring. */
-	assert_int_equal(fx_quorum(f, 2), NACK);
-	assert_int_equal(cl(f, 2)->last_result, UNDEFINED);
+	assert_int_equal(lms_quorum(f, 2), NACK);
+	assert_int_equal(fx_client(f, 2)->last_result, UNDEFINED);
 	assert_int_equal(fx_ask(f, 2), NACK);
 	assert_int_equal(fx_membership(f, 2, RING(2, 0x10), IDS(1, 2), H_PASS), NACK);
-	assert_int_equal(cl(f, 2)->last_result, UNDEFINED);
-	assert_false(armed(f, 2));
+	assert_int_equal(fx_client(f, 2)->last_result, UNDEFINED);
+	assert_false(fx_armed(f, 2));
 
 	/* A WAIT_FOR_REPLY is remembered and ends the newcomer rule. */
-	assert_int_equal(fx_quorum(f, 2), WAIT);
+	assert_int_equal(lms_quorum(f, 2), WAIT);
 	assert_int_equal(fx_membership(f, 2, RING(2, 0x14), IDS(2), H_PASS), WAIT);
-	assert_int_equal(fx_quorum(f, 2), ACK);
+	assert_int_equal(lms_quorum(f, 2), ACK);
 	/* C1 is not re-evaluated: both hold ACK now. */
-	assert_int_equal(cl(f, 1)->last_result, ACK);
+	assert_int_equal(fx_client(f, 1)->last_result, ACK);
 	EXPECT_NO_PUSH(f);
 }
 
@@ -460,12 +242,12 @@ static void test_score_with_heuristics(void **state)
 	struct fx *f = *state;
 	lms_form(f, IDS(1, 2, 3), RING(1, 8));
 	assert_int_equal(fx_membership(f, 3, RING(3, 0xc), IDS(3), H_PASS), WAIT);
-	assert_int_equal(fx_quorum(f, 3), WAIT);
+	assert_int_equal(lms_quorum(f, 3), WAIT);
 	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1, 2), H_FAIL), WAIT);
-	assert_int_equal(fx_quorum(f, 1), WAIT);
+	assert_int_equal(lms_quorum(f, 1), WAIT);
 	assert_int_equal(fx_membership(f, 2, RING(1, 0xc), IDS(1, 2), H_UNDEF), WAIT);
 	/* {1,2} scores 0 + 1, {3} scores 2: the smaller partition wins. */
-	assert_int_equal(fx_quorum(f, 2), NACK);
+	assert_int_equal(lms_quorum(f, 2), NACK);
 	fx_timer(f, 3);
 	fx_timer(f, 1);
 	EXPECT_PUSHES(f, P(3, 1, ACK, 3, 0xc), P(1, 1, NACK, 1, 0xc));
@@ -577,7 +359,7 @@ static void test_timer_push_sequence(void **state)
 	/* Split: C1's next decision from its timer is NACK, with the next seq and its new ring. */
 	assert_int_equal(fx_membership(f, 2, RING(2, 0x10), IDS(2), H_UNDEF), WAIT);
 	assert_int_equal(fx_membership(f, 1, RING(1, 0x10), IDS(1), H_UNDEF), WAIT);
-	assert_int_equal(fx_quorum(f, 2), ACK);
+	assert_int_equal(lms_quorum(f, 2), ACK);
 	f->ntev = 0;
 	fx_timer(f, 1);
 	EXPECT_PUSHES(f, P(1, 2, NACK, 1, 0x10));
@@ -586,11 +368,11 @@ static void test_timer_push_sequence(void **state)
 	/* A push that cannot be queued is the daemon's problem; the seq is used anyway. */
 	f->fail_to = 1;
 	assert_int_equal(fx_membership(f, 1, RING(1, 0x14), IDS(1, 2), H_UNDEF), NACK);
-	assert_int_equal(fx_quorum(f, 1), WAIT);
+	assert_int_equal(lms_quorum(f, 1), WAIT);
 	assert_int_equal(fx_membership(f, 2, RING(1, 0x14), IDS(1, 2), H_UNDEF), ACK);
 	fx_timer(f, 1);
 	EXPECT_NO_PUSH(f);
-	assert_int_equal(cl(f, 1)->vote_info_seq, 3);
+	assert_int_equal(fx_client(f, 1)->vote_info_seq, 3);
 }
 
 static void test_other_hooks(void **state)
@@ -600,31 +382,31 @@ static void test_other_hooks(void **state)
 	uint8_t vote = 0;
 
 	/* No validation of the config list, no evaluation. */
-	assert_int_equal(qnetd_algo_lms.config_node_list(&f->io, cl(f, 1), NULL, 0, true, &vote), PROTO_ERR_NO_ERROR);
+	assert_int_equal(qnetd_algo_lms.config_node_list(&f->io, fx_client(f, 1), NULL, 0, true, &vote), PROTO_ERR_NO_ERROR);
 	assert_int_equal(vote, NO_CHANGE);
 	/* A heuristics change is not evaluated... */
-	assert_int_equal(qnetd_algo_lms.heuristics_change(&f->io, cl(f, 2), H_PASS, &vote), PROTO_ERR_NO_ERROR);
+	assert_int_equal(qnetd_algo_lms.heuristics_change(&f->io, fx_client(f, 2), H_PASS, &vote), PROTO_ERR_NO_ERROR);
 	assert_int_equal(vote, NO_CHANGE);
-	cl(f, 2)->heuristics = H_PASS;
-	assert_int_equal(qnetd_algo_lms.vote_info_reply(&f->io, cl(f, 1), 7), PROTO_ERR_NO_ERROR);
+	fx_client(f, 2)->heuristics = H_PASS;
+	assert_int_equal(qnetd_algo_lms.vote_info_reply(&f->io, fx_client(f, 1), 7), PROTO_ERR_NO_ERROR);
 	EXPECT_NO_TIMER(f);
 	EXPECT_NO_PUSH(f);
 	/* ...but the stored value counts at the next evaluation: C2 PASS beats C1. */
 	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1), H_UNDEF), WAIT);
 	assert_int_equal(fx_membership(f, 2, RING(2, 0xc), IDS(2), H_PASS), WAIT);
-	assert_int_equal(fx_quorum(f, 1), NACK);
-	assert_int_equal(fx_quorum(f, 2), ACK);
+	assert_int_equal(lms_quorum(f, 1), NACK);
+	assert_int_equal(lms_quorum(f, 2), ACK);
 	assert_int_equal(fx_ask(f, 1), NACK);
 
 	/* A disconnect stops the leaving client's timer and re-evaluates nobody. */
 	assert_int_equal(fx_membership(f, 2, RING(2, 0x10), IDS(1, 2), H_PASS), NACK);
-	assert_int_equal(fx_quorum(f, 2), WAIT);
-	assert_true(armed(f, 2));
+	assert_int_equal(lms_quorum(f, 2), WAIT);
+	assert_true(fx_armed(f, 2));
 	f->ntev = 0;
-	fx_disconnect(f, 2);
+	fx_disconnect(f, 2, false);
 	EXPECT_TIMERS(f, STOP(2));
 	EXPECT_NO_PUSH(f);
-	assert_int_equal(cl(f, 1)->last_result, NACK);
+	assert_int_equal(fx_client(f, 1)->last_result, NACK);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -1,0 +1,100 @@
+/* corosync-qdevice's process-wide state, shared by main.c and the glue to heuristics and the local socket. */
+#ifndef QD_QDEVICE_DAEMON_H
+#define QD_QDEVICE_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <corosync/cmap.h>
+#include <corosync/votequorum.h>
+
+#include "config.h"
+#include "heuristics.h"
+#include "heuristics_worker.h"
+#include "ipc.h"
+#include "loop.h"
+#include "net.h"
+#include "net_transport.h"
+#include "settings.h"
+
+#define QDEVICE_DAEMON_TRACKS 4
+
+struct qdevice_daemon;
+
+struct qdevice_daemon_timer {
+	struct loop_timer timer;
+	struct qdevice_daemon *d;
+	enum qdevice_net_timer which;
+};
+
+struct qdevice_daemon {
+	struct qdevice_settings settings;
+	struct loop *loop;
+	int lock_fd;
+	bool log_up;
+
+	cmap_handle_t cmap;
+	bool cmap_up;
+	int cmap_fd;
+	bool cmap_fd_watched;           /* left out of the loop while a corosync sync runs */
+	cmap_track_handle_t tracks[QDEVICE_DAEMON_TRACKS];
+	int track_count;
+	struct qdevice_track_state track;
+	bool cmap_debug;                /* logging.debug / logging.logger_subsys.QDEVICE.debug */
+
+	votequorum_handle_t vq;
+	bool vq_up;
+	bool vq_registered;
+	bool vq_tracking;
+	int vq_fd;
+	bool got_node_list;
+
+	struct qdevice_config_env env;
+	struct qdevice_config cfg;
+	bool cfg_loaded;
+	bool nss_up;
+
+	struct qdevice_net net;
+	struct qdevice_net_transport transport;
+	struct qdevice_daemon_timer timers[QDEVICE_NET_TIMER_COUNT];
+	struct loop_timer reconnect_timer;
+	struct loop_timer startup_timer;
+	bool connecting_allowed;        /* after READY: disconnects are handled (before, nothing is connected) */
+	bool waiting_initial_heuristics;
+	bool startup_failed;
+
+	struct qdevice_heuristics_worker worker;
+	bool worker_up;
+	struct qdevice_heuristics *heuristics;     /* NULL until attached to the loop */
+
+	struct qdevice_ipc ipc;
+	bool ipc_up;
+
+	/* Why the loop ended (§4): checked in upstream's priority by main.c. */
+	bool votequorum_closed;
+	bool cmap_closed;
+	bool heuristics_closed;
+	bool ipc_closed;
+	bool config_error;              /* an invalid heuristics value from a reload */
+	bool model_exit;                /* model net decided not to reconnect */
+	enum qdevice_net_reason model_exit_reason;
+};
+
+/* After every event: write what the state machine queued, then act on a scheduled disconnect. */
+void qdevice_daemon_after_event(struct qdevice_daemon *d);
+
+/* Heuristics glue (daemon_heuristics.c). */
+int qdevice_daemon_heuristics_spawn(struct qdevice_daemon *d);
+/* Attaches the worker to the loop and registers the three result notifiers of model net. */
+int qdevice_daemon_heuristics_attach(struct qdevice_daemon *d);
+int qdevice_daemon_heuristics_set_list(struct qdevice_daemon *d);
+int qdevice_daemon_heuristics_start(void *ctx, enum qdevice_net_heuristics_kind kind, uint32_t timeout_ms);
+void qdevice_daemon_heuristics_close(struct qdevice_daemon *d);
+
+/* Local socket glue (daemon_ipc.c). */
+int qdevice_daemon_ipc_init(struct qdevice_daemon *d);
+/* SIGTERM/SIGINT: close the listener, which ends the loop as "local socket closed" (§1.7). */
+void qdevice_daemon_ipc_close_listener(struct qdevice_daemon *d);
+void qdevice_daemon_ipc_destroy(struct qdevice_daemon *d);
+
+#endif

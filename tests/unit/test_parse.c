@@ -1,0 +1,214 @@
+/* common/parse: the -S list splitter both daemons share (qnetd.md §3.1, qdevice.md §1.3) and the value parsers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "parse.h"
+
+/* What parse_kv_list handed over, as "key|value;" per item. */
+struct kv_record {
+	char seen[256];
+	const char *refuse; /* apply returns -1 for this key */
+};
+
+static int record_item(void *ctx, const char *key, const char *value)
+{
+	struct kv_record *r = ctx;
+	size_t used = strlen(r->seen);
+	assert_true(key[0] != '\0');
+	int n = snprintf(r->seen + used, sizeof(r->seen) - used, "%s|%s;", key, value);
+	assert_true(n > 0 && (size_t)n < sizeof(r->seen) - used);
+	return r->refuse != NULL && strcmp(key, r->refuse) == 0 ? -1 : 0;
+}
+
+static void test_kv_list_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *arg;
+		const char *refuse;
+		int rc;
+		const char *want;
+	} rows[] = {
+		{"a=1", NULL, 0, "a|1;"},
+		{"a=1,b=2", NULL, 0, "a|1;b|2;"},
+		/* the key ends at the first '=', later ones belong to the value */
+		{"a=b=c,d==", NULL, 0, "a|b=c;d|=;"},
+		/* no '=': empty value; '=' with nothing after: empty value */
+		{"flag,a=", NULL, 0, "flag|;a|;"},
+		/* keys and values are passed as written */
+		{"Dpd_Enabled=YES, x = y ", NULL, 0, "Dpd_Enabled|YES; x | y ;"},
+		/* the first empty key silently ends the list */
+		{"", NULL, 0, ""},
+		{",a=1", NULL, 0, ""},
+		{"a=1,,b=2", NULL, 0, "a|1;"},
+		{"a=1,", NULL, 0, "a|1;"},
+		{"a=1,=2,b=3", NULL, 0, "a|1;"},
+		{"=", NULL, 0, ""},
+		/* a refused item stops the list: nothing after it is looked at */
+		{"a=1,stop=2,b=3", "stop", -1, "a|1;stop|2;"},
+		{"stop", "stop", -1, "stop|;"},
+		/* ...but an empty key before it ends the list first */
+		{"a=1,,stop=2", "stop", 0, "a|1;"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char buf[128];
+		struct kv_record r = {.seen = "", .refuse = rows[i].refuse};
+		snprintf(buf, sizeof(buf), "%s", rows[i].arg);
+		int rc = parse_kv_list(buf, record_item, &r);
+		if (rc != rows[i].rc || strcmp(r.seen, rows[i].want) != 0)
+			fail_msg("'%s': rc %d items '%s', want rc %d items '%s'", rows[i].arg, rc, r.seen, rows[i].rc,
+				 rows[i].want);
+	}
+}
+
+static void test_umask_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value;
+		int rc_plus_ok, rc_strict; /* parse_umask with plus_ok true / false */
+		bool set;
+		unsigned mask;
+	} rows[] = {
+		{"", 0, 0, false, 0},
+		{"0", 0, 0, true, 0},
+		{"007", 0, 0, true, 07},
+		{"777", 0, 0, true, 0777},
+		{"0777", 0, 0, true, 0777},
+		{" 22", 0, 0, true, 022},
+		{"+17", 0, -1, true, 017},
+		{"+", -1, -1, false, 0},
+		{"-1", -1, -1, false, 0},
+		{"-0", -1, -1, false, 0},
+		{"1000", -1, -1, false, 0},
+		{"0800", -1, -1, false, 0},
+		{"8", -1, -1, false, 0},
+		{"7x", -1, -1, false, 0},
+		{"99999999999999999999999", -1, -1, false, 0},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (int strict = 0; strict <= 1; strict++) {
+			/* Start from a set mask so that both outcomes of *set are seen. */
+			bool set = true;
+			mode_t mask = 0555;
+			int want = strict ? rows[i].rc_strict : rows[i].rc_plus_ok;
+			int rc = parse_umask(rows[i].value, !strict, &set, &mask);
+			if (rc != want)
+				fail_msg("'%s' (plus_ok %d): rc %d", rows[i].value, !strict, rc);
+			if (rc != 0) {
+				/* nothing changed */
+				assert_true(set);
+				assert_int_equal(mask, 0555);
+			} else {
+				assert_int_equal(set, rows[i].set);
+				if (rows[i].set)
+					assert_int_equal(mask, rows[i].mask);
+			}
+		}
+	}
+}
+
+static void test_gid_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value;
+		int rc;
+		bool set;
+		unsigned gid;
+	} rows[] = {
+		{"", 0, false, 0},
+		{"-1", 0, false, 0},
+		{"0", 0, true, 0},
+		{"root", 0, true, 0}, /* group 0 is "root" on every Linux system */
+		{"4294967295", 0, true, 4294967295u},
+		{"4294967296", -1, false, 0},
+		{"-2", -1, false, 0},
+		{"no-such-group-here", -1, false, 0},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		bool set = true;
+		gid_t gid = 4242;
+		int rc = parse_gid(rows[i].value, &set, &gid);
+		if (rc != rows[i].rc)
+			fail_msg("'%s': rc %d", rows[i].value, rc);
+		if (rc != 0) {
+			assert_true(set);
+			assert_int_equal(gid, 4242);
+		} else {
+			assert_int_equal(set, rows[i].set);
+			if (rows[i].set)
+				assert_int_equal(gid, rows[i].gid);
+		}
+	}
+}
+
+static void test_scalar_tables(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value;
+		int rc;
+		bool out;
+	} bools[] = {
+		{"on", 0, true},   {"YES", 0, true},  {"1", 0, true},   {"Off", 0, false},
+		{"no", 0, false},  {"0", 0, false},   {"", -1, false},  {"true", -1, false},
+		{"01", -1, false}, {"on ", -1, false},
+	};
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		bool b = !bools[i].out;
+		int rc = parse_bool(bools[i].value, &b);
+		if (rc != bools[i].rc || (rc == 0 && b != bools[i].out))
+			fail_msg("bool '%s': rc %d value %d", bools[i].value, rc, b);
+	}
+
+	static const struct {
+		const char *value;
+		long long min, max;
+		int rc;
+		long long out;
+	} lls[] = {
+		{"10", 1, 100, 0, 10},          {" +10", 1, 100, 0, 10}, {"-1", -1, 5, 0, -1},
+		{"0", 1, 100, -1, 0},           {"101", 1, 100, -1, 0},  {"", 0, 5, -1, 0},
+		{"5x", 0, 5, -1, 0},            {"5 ", 0, 5, -1, 0},     {"0x5", 0, 5, -1, 0},
+		{"9223372036854775808", 0, 9223372036854775807LL, -1, 0},
+	};
+	for (size_t i = 0; i < sizeof(lls) / sizeof(lls[0]); i++) {
+		long long v = 77;
+		int rc = parse_ll(lls[i].value, lls[i].min, lls[i].max, &v);
+		if (rc != lls[i].rc || v != (rc == 0 ? lls[i].out : 77))
+			fail_msg("ll '%s': rc %d value %lld", lls[i].value, rc, v);
+	}
+
+	static const struct {
+		const char *value;
+		int rc;
+		double out;
+	} dbls[] = {
+		{"1.5", 0, 1.5}, {"1000", 0, 1000.0}, {"1", 0, 1.0},  {"0.99", -1, 0}, {"1000.5", -1, 0},
+		{"nan", -1, 0},  {"", -1, 0},         {"2x", -1, 0},  {"1e400", -1, 0},
+	};
+	for (size_t i = 0; i < sizeof(dbls) / sizeof(dbls[0]); i++) {
+		double d = 7.0;
+		int rc = parse_double(dbls[i].value, 1.0, 1000.0, &d);
+		if (rc != dbls[i].rc || d != (rc == 0 ? dbls[i].out : 7.0))
+			fail_msg("double '%s': rc %d value %g", dbls[i].value, rc, d);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kv_list_table),
+		cmocka_unit_test(test_umask_table),
+		cmocka_unit_test(test_gid_table),
+		cmocka_unit_test(test_scalar_tables),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,217 @@
+/*
+ * libFuzzer target over model net's client state machine: arbitrary interleavings of server
+ * messages (arbitrary bytes through the decoder), timers, votequorum events, heuristics results
+ * and disconnects. No crash, no leak, and the machine's invariants hold.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                       \
+	do {                              \
+		if (!(cond))              \
+			__builtin_trap(); \
+	} while (0)
+
+struct fuzz_io {
+	bool armed[QDEVICE_NET_TIMER_COUNT];
+	uint32_t last_seq_sent;
+	size_t queued;
+	bool fail_next_send;
+};
+
+static struct fuzz_io fio;
+
+static int f_send(void *ctx, const struct msg *m)
+{
+	struct fuzz_io *f = ctx;
+	uint8_t buf[65536];
+	if (f->fail_next_send) {
+		f->fail_next_send = false;
+		return -1;
+	}
+	/* Everything the machine builds must encode (and so decode on the server). */
+	CHECK(msg_encode(m, buf, sizeof(buf)) > 0);
+	f->queued++;
+	return 0;
+}
+
+static void f_timer_start(void *ctx, enum qdevice_net_timer t, uint32_t ms)
+{
+	struct fuzz_io *f = ctx;
+	CHECK((unsigned)t < QDEVICE_NET_TIMER_COUNT);
+	CHECK(ms > 0);
+	f->armed[t] = true;
+}
+
+static void f_timer_stop(void *ctx, enum qdevice_net_timer t)
+{
+	struct fuzz_io *f = ctx;
+	f->armed[t] = false;
+}
+
+static bool f_timer_armed(void *ctx, enum qdevice_net_timer t)
+{
+	struct fuzz_io *f = ctx;
+	return f->armed[t];
+}
+
+static int f_poll(void *ctx, bool cast, const struct proto_ring_id *r)
+{
+	(void)ctx;
+	(void)cast;
+	(void)r;
+	return 0;
+}
+
+static int f_heur(void *ctx, enum qdevice_net_heuristics_kind kind, uint32_t timeout)
+{
+	(void)ctx;
+	(void)kind;
+	CHECK(timeout > 0);
+	return 0;
+}
+
+static int f_votes(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static time_t f_now(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+static uint8_t take(const uint8_t **p, size_t *left)
+{
+	if (*left == 0)
+		return 0;
+	uint8_t v = **p;
+	(*p)++;
+	(*left)--;
+	return v;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct qdevice_config_node nodes[2] = {{1, 0}, {2, 0}};
+	static char name[] = "fuzz", host[] = "127.0.0.1";
+	struct qdevice_config cfg;
+	struct qdevice_net n;
+
+	memset(&fio, 0, sizeof(fio));
+	memset(&cfg, 0, sizeof(cfg));
+	uint8_t setup = take(&data, &size);
+	cfg.node_id = 1;
+	cfg.timeout = 10000;
+	cfg.sync_timeout = 30000;
+	cfg.wait_for_all = setup & 0x80;
+	cfg.heuristics.mode = (enum qdevice_heuristics_mode)((setup >> 2) % 3);
+	cfg.heuristics.timeout = 5000;
+	cfg.heuristics.sync_timeout = 15000;
+	cfg.heuristics.interval = 30000;
+	cfg.node_list.nodes = nodes;
+	cfg.node_list.count = 2;
+	cfg.net.host = host;
+	cfg.net.port = 5403;
+	cfg.net.tls = (uint8_t)((setup >> 4) % 3);
+	cfg.net.cluster_name = name;
+	cfg.net.algorithm = setup & 3;
+	cfg.net.tie_breaker_mode = PROTO_TIE_BREAKER_LOWEST;
+	cfg.net.connect_timeout = 8000;
+	cfg.net.heartbeat_interval = 8000;
+	cfg.net.cast_vote_timer_interval = 5000;
+
+	struct qdevice_net_params p = {&cfg, 32768, 32768, 32768, 16777216};
+	struct qdevice_net_io io = {&fio, f_send, f_timer_start, f_timer_stop, f_timer_armed, f_poll, f_heur, f_votes, f_now};
+	qdevice_net_init(&n, &p, &io);
+	uint32_t last_seq = n.seq;
+
+	while (size > 0) {
+		uint8_t ev = take(&data, &size);
+		switch (ev % 12) {
+		case 0: /* a whole message from the server */ {
+			size_t len = take(&data, &size);
+			len = (len << 8) | take(&data, &size);
+			if (len > size)
+				len = size;
+			struct msg m;
+			struct msg_decode_error err;
+			memset(&m, 0, sizeof(m));
+			if (msg_decode(data, len, &m, &err) == 0)
+				qdevice_net_msg_received(&n, &m);
+			msg_destroy(&m);
+			data += len;
+			size -= len;
+			break;
+		}
+		case 1:
+			qdevice_net_connect_begin(&n);
+			break;
+		case 2:
+			if (n.state == QDEVICE_NET_WAITING_CONNECT)
+				qdevice_net_tcp_connected(&n);
+			break;
+		case 3:
+			qdevice_net_starttls_done(&n, take(&data, &size) & 1);
+			break;
+		case 4:
+			qdevice_net_timer_expired(&n, (enum qdevice_net_timer)(take(&data, &size) % QDEVICE_NET_TIMER_COUNT));
+			break;
+		case 5: {
+			uint32_t ids[3] = {1, 2, take(&data, &size)};
+			struct proto_ring_id r = {.node_id = 1, .seq = take(&data, &size)};
+			qdevice_net_votequorum_node_list(&n, &r, ids, 1 + take(&data, &size) % 3);
+			break;
+		}
+		case 6: {
+			struct qdevice_net_quorum_node q[3] = {{1, 1}, {take(&data, &size), take(&data, &size)}, {0, 0}};
+			qdevice_net_votequorum_quorum(&n, take(&data, &size) & 1, q, 3);
+			break;
+		}
+		case 7:
+			qdevice_net_votequorum_expected_votes(&n, take(&data, &size));
+			break;
+		case 8: {
+			uint8_t b = take(&data, &size);
+			qdevice_net_heuristics_result(&n, (enum qdevice_net_heuristics_kind)(b % 3),
+						      (enum qdevice_heuristics_result)((b >> 2) % 3));
+			break;
+		}
+		case 9:
+			qdevice_net_config_node_list_changed(&n);
+			break;
+		case 10:
+			fio.fail_next_send = true;
+			break;
+		case 11: {
+			bool delayed;
+			qdevice_net_disconnected(&n, (enum qdevice_net_reason)(take(&data, &size) % 4), &delayed);
+			CHECK(n.state == QDEVICE_NET_WAITING_CONNECT);
+			CHECK(!n.disconnect_scheduled);
+			break;
+		}
+		}
+		/* Invariants. */
+		CHECK(n.seq >= last_seq);
+		last_seq = n.seq;
+		CHECK(n.vote == PROTO_VOTE_ACK || n.vote == PROTO_VOTE_NACK || n.vote == PROTO_VOTE_ASK_LATER ||
+		      n.vote == PROTO_VOTE_WAIT_FOR_REPLY);
+		CHECK(n.state <= QDEVICE_NET_CONNECTED);
+		CHECK(n.member_count <= QDEVICE_NET_MAX_NODES && n.quorum_node_count <= QDEVICE_NET_MAX_NODES);
+		if (n.state == QDEVICE_NET_CONNECTED)
+			CHECK(n.init_reply_ok);
+		if (fio.armed[QDEVICE_NET_TIMER_CAST_VOTE])
+			CHECK(n.vote == PROTO_VOTE_ACK || n.vote == PROTO_VOTE_NACK);
+		if (n.disconnect_scheduled)
+			CHECK(n.disconnect_reason != QDEVICE_NET_REASON_NONE);
+	}
+	return 0;
+}

@@ -26,7 +26,9 @@ set(QD_INITCONFIGDIR "${_qd_sysconfdir}/default")
 set(QD_QNETD_DIR "${_qd_prefix}/${QD_QNETD_BINDIR}")
 set(QD_QDEVICE_DIR "${_qd_prefix}/${QD_QDEVICE_BINDIR}")
 set(QD_PREFIX "${_qd_prefix}")
-set(QD_CONFDIR "${_qd_sysconfdir}/corosync")
+# corosync's configuration directory is compiled into the daemons and scripts (/etc/corosync/qnetd/nssdb,
+# /etc/corosync/qdevice/net/nssdb), so it does not follow the prefix.
+set(QD_CONFDIR "/etc/corosync")
 
 # One work directory per DESTDIR and prefix, so parallel installs (the install tests) never share files.
 string(MD5 _qd_key "$ENV{DESTDIR}|${_qd_prefix}")
@@ -54,6 +56,15 @@ endforeach()
 file(MAKE_DIRECTORY "${_qd_gen}/empty/qnetd")
 file(INSTALL DESTINATION "${QD_CONFDIR}" TYPE DIRECTORY DIR_PERMISSIONS ${_qd_rwx_rx_rx}
   FILES "${_qd_gen}/empty/qnetd")
+
+# Debian's SysV init scripts (packaging.md 6), conffiles in /etc/init.d.
+if(QD_INSTALL_SYSV)
+  foreach(_qd_name corosync-qnetd corosync-qdevice)
+    configure_file("${QD_SOURCE_DIR}/systemd/${_qd_name}.init" "${_qd_gen}/init.d/${_qd_name}" @ONLY)
+    file(INSTALL DESTINATION "${_qd_sysconfdir}/init.d" TYPE FILE PERMISSIONS ${_qd_rwx_rx_rx}
+      FILES "${_qd_gen}/init.d/${_qd_name}")
+  endforeach()
+endif()
 
 if(QD_INSTALL_SYSUSERS)
   file(INSTALL DESTINATION "${_qd_prefix}/lib/sysusers.d" TYPE FILE PERMISSIONS ${_qd_rw_r_r}

@@ -100,9 +100,14 @@ corosync-qdevice-net-certutil.8|:hiMmQrc:S:C:n:|qdevice/corosync-qdevice-net-cer
 EOF
 
 # -S keys straight from the settings parsers, so a key added there without a man entry fails here.
-mapfile -t qnetd_keys < <(grep -ho 'strcasecmp(key, "[a-z_]*")' "$src/qnetd/settings.c" | sed 's/.*"\(.*\)")/\1/')
+# A parser names its keys either in a table ({"key", ...}) or in strcasecmp(key, "key") calls.
+settings_keys() {
+    { grep -ho 'strcasecmp(key, "[a-z0-9_]*")' "$1" | sed 's/.*"\(.*\)")/\1/'
+      grep -hoE '^[[:space:]]*\{"[a-z0-9_]+",' "$1" | sed 's/.*{"\(.*\)",/\1/'; } | sort -u
+}
+mapfile -t qnetd_keys < <(settings_keys "$src/qnetd/settings.c")
 check_keys corosync-qnetd.8 qnetd/settings.c "${qnetd_keys[@]}"
-mapfile -t qdevice_keys < <(grep -ho '^[[:space:]]*{"[a-z_]*", KIND_' "$src/qdevice/settings.c" | sed 's/.*{"\(.*\)".*/\1/')
+mapfile -t qdevice_keys < <(settings_keys "$src/qdevice/settings.c")
 check_keys corosync-qdevice.8 qdevice/settings.c "${qdevice_keys[@]}"
 
 if [ "$failures" -ne 0 ]; then

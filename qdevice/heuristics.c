@@ -219,9 +219,11 @@ static void closed_timer_cb(struct loop *loop, void *data)
 	struct qdevice_heuristics *h = data;
 	(void)loop;
 
-	log_err("Heuristics worker closed: %s", qdevice_heuristics_close_reason_str(h->reason));
+	/* The owner's callback says what the loss means; without one, say it here. */
 	if (h->cb.closed != NULL)
 		h->cb.closed(h, h->reason, h->cb.data);
+	else
+		log_err("Heuristics worker closed: %s", qdevice_heuristics_close_reason_str(h->reason));
 }
 
 static void watch_out(struct qdevice_heuristics *h, bool on)

@@ -13,7 +13,8 @@ build_pkgs="build-essential cmake pkg-config
     libcmap-dev libvotequorum-dev libcorosync-common-dev libquorum-dev libcfg-dev"
 # Tests: cmocka, clang + libFuzzer runtime, NSS tools for certificates, packet capture.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev libnss3-tools tcpdump
-    iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db"
+    iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db
+    systemd"
 # Reference peers and the cluster stack the integration tests and the demo run.
 peer_pkgs="corosync corosync-qnetd corosync-qdevice"
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -202,6 +203,95 @@ static void test_scalar_tables(void **state)
 	}
 }
 
+/* A settings struct of every kind parse_setting_store knows. */
+struct demo_settings {
+	char *text;
+	int i;
+	long long ll;
+	uint32_t u32;
+	bool flag;
+	double coeff;
+};
+
+static const struct parse_setting demo_table[] = {
+	{"text", PARSE_SETTING_STRING, offsetof(struct demo_settings, text), 0, 0},
+	{"i", PARSE_SETTING_INT, offsetof(struct demo_settings, i), -5, 5},
+	{"ll", PARSE_SETTING_LL, offsetof(struct demo_settings, ll), 16, 9223372036854775807LL},
+	{"u32", PARSE_SETTING_U32, offsetof(struct demo_settings, u32), 1, 4294967295LL},
+	{"flag", PARSE_SETTING_BOOL, offsetof(struct demo_settings, flag), 0, 0},
+	{"coeff", PARSE_SETTING_DOUBLE, offsetof(struct demo_settings, coeff), 1, 1000},
+	{"other", PARSE_SETTING_OTHER, 0, 0, 0},
+};
+
+#define DEMO_COUNT (sizeof(demo_table) / sizeof(demo_table[0]))
+
+static void test_setting_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *key, *value;
+		int rc;
+	} rows[] = {
+		{"text", "", 0},        {"TEXT", "a=b", 0},  {"i", "-5", 0},     {"I", "5", 0},
+		{"i", "6", -1},         {"i", "-6", -1},     {"ll", "16", 0},    {"ll", "15", -1},
+		{"ll", "9223372036854775807", 0},            {"u32", "4294967295", 0},
+		{"u32", "4294967296", -1},                   {"u32", "0", -1},   {"flag", "YES", 0},
+		{"flag", "2", -1},      {"coeff", "1000", 0}, {"coeff", "0.5", -1}, {"coeff", "nan", -1},
+		{"other", "x", -1},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct demo_settings before = {NULL, 1, 17, 2, false, 3.0};
+		struct demo_settings d = before;
+		const struct parse_setting *def = parse_setting_find(demo_table, DEMO_COUNT, rows[i].key);
+		assert_non_null(def);
+		int rc = parse_setting_store(def, &d, rows[i].value);
+		if (rc != rows[i].rc)
+			fail_msg("%s=%s: rc %d", rows[i].key, rows[i].value, rc);
+		/* Exactly the named field changed, and only on success. */
+		char *text = d.text;
+		d.text = NULL;
+		if (rc == 0 && def->kind == PARSE_SETTING_STRING)
+			assert_string_equal(text, rows[i].value);
+		else
+			assert_null(text);
+		free(text);
+		if (rc == 0 && def->kind == PARSE_SETTING_INT)
+			before.i = d.i;
+		if (rc == 0 && def->kind == PARSE_SETTING_LL)
+			before.ll = d.ll;
+		if (rc == 0 && def->kind == PARSE_SETTING_U32)
+			before.u32 = d.u32;
+		if (rc == 0 && def->kind == PARSE_SETTING_BOOL)
+			before.flag = d.flag;
+		if (rc == 0 && def->kind == PARSE_SETTING_DOUBLE)
+			before.coeff = d.coeff;
+		assert_int_equal(d.i, before.i);
+		assert_true(d.ll == before.ll);
+		assert_int_equal(d.u32, before.u32);
+		assert_int_equal(d.flag, before.flag);
+		assert_true(d.coeff == before.coeff);
+	}
+	assert_null(parse_setting_find(demo_table, DEMO_COUNT, "nothing"));
+	assert_null(parse_setting_find(demo_table, DEMO_COUNT, "tex"));
+
+	/* Stored values, and a string replaced (the old copy freed: the sanitizer build checks). */
+	struct demo_settings d = {NULL, 0, 0, 0, false, 0};
+	assert_int_equal(parse_setting_store(&demo_table[1], &d, "-5"), 0);
+	assert_int_equal(d.i, -5);
+	assert_int_equal(parse_setting_store(&demo_table[2], &d, "9223372036854775807"), 0);
+	assert_true(d.ll == 9223372036854775807LL);
+	assert_int_equal(parse_setting_store(&demo_table[3], &d, "4294967295"), 0);
+	assert_int_equal(d.u32, 4294967295u);
+	assert_int_equal(parse_setting_store(&demo_table[4], &d, "on"), 0);
+	assert_true(d.flag);
+	assert_int_equal(parse_setting_store(&demo_table[5], &d, "2.5"), 0);
+	assert_true(d.coeff == 2.5);
+	assert_int_equal(parse_setting_store(&demo_table[0], &d, "first"), 0);
+	assert_int_equal(parse_setting_store(&demo_table[0], &d, "second"), 0);
+	assert_string_equal(d.text, "second");
+	free(d.text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_umask_table),
 		cmocka_unit_test(test_gid_table),
 		cmocka_unit_test(test_scalar_tables),
+		cmocka_unit_test(test_setting_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

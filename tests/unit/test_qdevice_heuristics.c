@@ -1246,9 +1246,29 @@ static void test_fake_line_too_long_to_send(void **state)
 	start_fake(c);
 	set_list(c, QDEVICE_HEURISTICS_MODE_ON, names, (const char *const *)cmds, 1, -1);
 	expect_cmd_text(c, NULL);
-	/* The longest line that fits (4096 bytes with its newline) is sent. */
+	/* One byte over the limit (4096 bytes with the newline) is refused, the longest line that fits is sent. */
+	cmd[4097 - strlen("exec-list-add a \n")] = '\0';
+	set_list(c, QDEVICE_HEURISTICS_MODE_ON, names, (const char *const *)cmds, 1, -1);
+	expect_cmd_text(c, NULL);
 	cmd[4096 - strlen("exec-list-add a \n")] = '\0';
 	set_list(c, QDEVICE_HEURISTICS_MODE_ON, names, (const char *const *)cmds, 1, 1);
+	free(cmd);
+}
+
+/* The worker accepts the longest line the daemon side sends. */
+static void test_longest_line_live(void **state)
+{
+	struct ctx *c = *state;
+	size_t len = 4096 - strlen("exec-list-add t \n");
+	char *cmd = malloc(len + 1);
+
+	assert_non_null(cmd);
+	/* Trailing blanks make no words: the command is just /bin/true. */
+	memset(cmd, ' ', len);
+	memcpy(cmd, "/bin/true", strlen("/bin/true"));
+	cmd[len] = '\0';
+	start(c);
+	assert_int_equal(run_one(c, cmd, WAIT_MS), QDEVICE_HEURISTICS_RESULT_PASS);
 	free(cmd);
 }
 
@@ -1280,6 +1300,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fake_overlong_and_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fake_queue_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fake_line_too_long_to_send, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_longest_line_live, setup, teardown),
 	};
 
 	/* The daemon ignores SIGPIPE (qdevice.md §1.7); so must its stand-in. */

@@ -262,6 +262,8 @@ static void test_refusals(void **state)
 		{"net_test_algorithm_enabled=maybe", "Invalid value 'maybe' for option 'net_test_algorithm_enabled'"},
 		{"local_socket_umask=0800", "Invalid value '0800' for option 'local_socket_umask'"},
 		{"local_socket_umask=-1", "Invalid value '-1' for option 'local_socket_umask'"},
+		/* qnetd takes a leading '+'; qdevice never has. */
+		{"local_socket_umask=+17", "Invalid value '+17' for option 'local_socket_umask'"},
 		{"local_socket_gid=no-such-group-here", "Invalid value 'no-such-group-here' for option 'local_socket_gid'"},
 		{"local_socket_gid=4294967296", "Invalid value '4294967296' for option 'local_socket_gid'"},
 		/* qnetd's names are not qdevice's. */

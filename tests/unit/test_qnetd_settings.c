@@ -165,6 +165,65 @@ static void test_advanced_syntax(void **state)
 	qnetd_settings_destroy(&s);
 }
 
+/* Every key lands in its own field: distinct non-default values, all in one -S. */
+static void test_every_key_stored(void **state)
+{
+	(void)state;
+	struct qnetd_settings s;
+	char err[512];
+
+	assert_int_equal(parse(&s, err, ARGS("-S", "listen_backlog=11,max_client_send_buffers=33,max_client_send_size=34,"
+						   "max_client_receive_size=35,nss_db_dir=/n,cert_nickname=Nick,"
+						   "heartbeat_interval_min=1001,heartbeat_interval_max=120001,dpd_enabled=off,"
+						   "dpd_interval_coefficient=2.5,lock_file=/l,local_socket_file=/s,"
+						   "local_socket_umask=+17,local_socket_gid=7,local_socket_backlog=12,"
+						   "ipc_max_clients=13,ipc_max_receive_size=4097,ipc_max_send_size=4098,"
+						   "keep_active_partition_tie_breaker=on")),
+			 QNETD_ARGS_RUN);
+	assert_int_equal(s.listen_backlog, 11);
+	assert_true(s.listen_backlog_set);
+	assert_int_equal(s.max_client_send_buffers, 33);
+	assert_int_equal(s.max_client_send_size, 34);
+	assert_int_equal(s.max_client_receive_size, 35);
+	assert_string_equal(s.nss_db_dir, "/n");
+	assert_string_equal(s.cert_nickname, "Nick");
+	assert_int_equal(s.heartbeat_interval_min, 1001);
+	assert_int_equal(s.heartbeat_interval_max, 120001);
+	assert_false(s.dpd_enabled);
+	assert_true(s.dpd_interval_coefficient == 2.5);
+	assert_string_equal(s.lock_file, "/l");
+	assert_string_equal(s.local_socket_file, "/s");
+	/* A leading '+' passes here (qdevice refuses it). */
+	assert_true(s.local_socket_umask_set);
+	assert_int_equal(s.local_socket_umask, 017);
+	assert_true(s.local_socket_gid_set);
+	assert_int_equal(s.local_socket_gid, 7);
+	assert_int_equal(s.local_socket_backlog, 12);
+	assert_int_equal(s.ipc_max_clients, 13);
+	assert_int_equal(s.ipc_max_receive_size, 4097);
+	assert_int_equal(s.ipc_max_send_size, 4098);
+	assert_true(s.keep_active_partition_tie_breaker);
+	qnetd_settings_destroy(&s);
+
+	/* Only listen_backlog marks itself as set. */
+	assert_int_equal(parse(&s, err, ARGS("-S", "local_socket_backlog=5")), QNETD_ARGS_RUN);
+	assert_false(s.listen_backlog_set);
+	qnetd_settings_destroy(&s);
+	/* A socket path that fits sun_path only just. */
+	char path[160];
+	memset(path, 'p', sizeof(path));
+	memcpy(path, "local_socket_file=/", 19);
+	path[19 + 106] = '\0';
+	assert_int_equal(parse(&s, err, ARGS("-S", path)), QNETD_ARGS_RUN);
+	assert_int_equal(strlen(s.local_socket_file), 107);
+	qnetd_settings_destroy(&s);
+	path[19 + 106] = 'p';
+	path[19 + 107] = '\0';
+	assert_int_equal(parse(&s, err, ARGS("-S", path)), QNETD_ARGS_ERROR);
+	assert_non_null(strstr(err, "local_socket_file"));
+	qnetd_settings_destroy(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_advanced_syntax),
+		cmocka_unit_test(test_every_key_stored),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "cmap_snapshot.h"
 #include "config.h"
 #include "daemon.h"
+#include "daemonize.h"
 #include "lockfile.h"
 #include "log.h"
 #include "loop.h"
@@ -42,27 +43,6 @@ static int debug_level_of(const struct qdevice_daemon *d)
 	if (d->settings.debug_level > 0)
 		return d->settings.debug_level;
 	return d->cmap_debug ? 1 : 0;
-}
-
-/* Upstream's daemonizing: parent exits 0, the child detaches; no chdir, no umask change (§1.6 step 5). */
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -1;
-	int fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	return 0;
 }
 
 /*

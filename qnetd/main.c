@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "ipc.h"
+#include "daemonize.h"
 #include "lockfile.h"
 #include "log.h"
 #include "loop.h"
@@ -39,27 +40,6 @@ static void print_version(void)
 	for (uint16_t t = 0; t < PROTO_MSG_TYPE_COUNT; t++)
 		printf("%s%s (%u)", t ? ", " : "", proto_msg_type_str(t), t);
 	printf("\n");
-}
-
-/* Upstream's daemonizing: the parent exits 0 at once, the child detaches. */
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -1;
-	int fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	return 0;
 }
 
 static void on_signal(struct loop *loop, int signo, void *data)

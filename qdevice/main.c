@@ -537,8 +537,9 @@ int main(int argc, char **argv)
 	case QDEVICE_ARGS_RUN:
 		break;
 	case QDEVICE_ARGS_USAGE:
+		/* getopt's own wording names the program as invoked. */
 		if (err[0] != '\0')
-			fprintf(stderr, "%s\n", err);
+			fprintf(stderr, "%s: %s\n", argv[0], err);
 		printf("%s\n", QDEVICE_USAGE);
 		return 1;
 	case QDEVICE_ARGS_ERROR:
@@ -558,7 +559,7 @@ int main(int argc, char **argv)
 
 	cs_error_t e = cmap_initialize_retry(d, &d->cmap);
 	if (e != CS_OK) {
-		fprintf(stderr, "Failed to initialize the cmap API. Error %s\n", cs_strerror(e));
+		fprintf(stderr, "corosync-qdevice: Failed to initialize the cmap API. Error %s\n", cs_strerror(e));
 		goto out_early;
 	}
 	d->cmap_up = true;

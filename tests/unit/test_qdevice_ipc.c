@@ -11,7 +11,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -642,6 +646,170 @@ static void test_socket_bad_path(void **state)
 	assert_true(qdevice_ipc_listener_closed(&h->ipc));
 }
 
+/* ---- corosync-qdevice-tool against this server (the binary next to this test in the build tree). ---- */
+
+struct tool_run {
+	const char *args[6];
+	int status;             /* exit status, -1 when it did not exit in time */
+	char *out;
+	char *err;
+};
+
+static char *read_file_or_empty(const char *path)
+{
+	size_t len;
+	char *data = testdata_read_file(path, &len);
+	return data != NULL ? data : strdup("");
+}
+
+static void tool_path(char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	assert_non_null(slash);
+	*slash = '\0';
+	snprintf(buf, len, "%s/../../qdevice/corosync-qdevice-tool", self);
+	assert_int_equal(access(buf, X_OK), 0);
+}
+
+/* Runs the tool with stdout/stderr in files of the harness dir; waits at most 5 s, then kills it. */
+static void tool_exec(struct harness *h, struct tool_run *run)
+{
+	char tool[PATH_MAX + 64], out_path[192], err_path[192];
+	tool_path(tool, sizeof(tool));
+	snprintf(out_path, sizeof(out_path), "%s/tool.out", h->dir);
+	snprintf(err_path, sizeof(err_path), "%s/tool.err", h->dir);
+	char *argv[8] = {tool};
+	for (size_t i = 0; i < 6 && run->args[i] != NULL; i++)
+		argv[i + 1] = (char *)run->args[i];
+	run->status = -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		execv(tool, argv);
+		_exit(127);
+	}
+	int wstatus;
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(pid, &wstatus, WNOHANG);
+		if (r == pid) {
+			if (WIFEXITED(wstatus))
+				run->status = WEXITSTATUS(wstatus);
+			break;
+		}
+		struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		if (i == 499) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &wstatus, 0);
+		}
+	}
+	run->out = read_file_or_empty(out_path);
+	run->err = read_file_or_empty(err_path);
+	unlink(out_path);
+	unlink(err_path);
+}
+
+static void tool_run_free(struct tool_run *run)
+{
+	free(run->out);
+	free(run->err);
+}
+
+struct tool_job {
+	struct client_job job;
+	struct tool_run runs[4];
+	size_t count;
+};
+
+static void job_tools(struct client_job *job)
+{
+	struct tool_job *tj = (struct tool_job *)job;
+	for (size_t i = 0; i < tj->count; i++)
+		tool_exec(job->h, &tj->runs[i]);
+}
+
+static void test_tool_against_server(void **state)
+{
+	struct harness *h = *state;
+	harness_start(h);
+	struct tool_job tj = {0};
+	tj.runs[0] = (struct tool_run){.args = {"-s", "-p", h->path}};
+	tj.runs[1] = (struct tool_run){.args = {"-p", h->path, "-sv"}};
+	tj.runs[2] = (struct tool_run){.args = {"-H", "-p", h->path}};
+	tj.count = 3;
+	tj.job.fn = job_tools;
+	run_client(h, &tj.job);
+
+	char *plain = testdata_read_file(GOLDEN "qdevice-status.txt", &(size_t){0});
+	char *verbose = testdata_read_file(GOLDEN "qdevice-status-verbose.txt", &(size_t){0});
+	assert_int_equal(tj.runs[0].status, 0);
+	assert_string_equal(tj.runs[0].out, plain);
+	assert_string_equal(tj.runs[0].err, "");
+	assert_int_equal(tj.runs[1].status, 0);
+	assert_string_equal(tj.runs[1].out, verbose);
+	/* Shutdown: "OK\n" only, so nothing printed; the listener is gone afterwards. */
+	assert_int_equal(tj.runs[2].status, 0);
+	assert_string_equal(tj.runs[2].out, "");
+	assert_string_equal(tj.runs[2].err, "");
+	assert_int_equal(h->daemon.closed_calls, 1);
+	free(plain);
+	free(verbose);
+	for (size_t i = 0; i < tj.count; i++)
+		tool_run_free(&tj.runs[i]);
+
+	/* No daemon any more: connect error, exit 3. */
+	struct tool_run gone = {.args = {"-s", "-p", h->path}};
+	tool_exec(h, &gone);
+	assert_int_equal(gone.status, 3);
+	assert_string_equal(gone.out, "");
+	assert_string_equal(gone.err,
+			    "corosync-qdevice-tool: Can't connect to QDevice socket (is QDevice running?): "
+			    "No such file or directory\n");
+	tool_run_free(&gone);
+}
+
+static void test_tool_error_and_usage(void **state)
+{
+	struct harness *h = *state;
+	h->daemon.status_fails = true;
+	harness_start(h);
+	struct tool_job tj = {0};
+	tj.runs[0] = (struct tool_run){.args = {"-s", "-p", h->path}};
+	tj.runs[1] = (struct tool_run){.args = {"-v", "-p", h->path}};
+	tj.runs[2] = (struct tool_run){.args = {"-s", "-h", "-p", h->path}};
+	tj.runs[3] = (struct tool_run){.args = {"-s", "-p", ""}};
+	tj.count = 4;
+	tj.job.fn = job_tools;
+	run_client(h, &tj.job);
+
+	assert_int_equal(tj.runs[0].status, 4);
+	assert_string_equal(tj.runs[0].out, "");
+	assert_string_equal(tj.runs[0].err, "Error: Can't get QDevice status\n");
+	static const char usage[] = "usage: corosync-qdevice-tool [-Hhsv] [-p qdevice_ipc_socket_path]\n";
+	for (size_t i = 1; i < 3; i++) {
+		assert_int_equal(tj.runs[i].status, 1);
+		assert_string_equal(tj.runs[i].out, usage);
+		assert_string_equal(tj.runs[i].err, "");
+	}
+	assert_int_equal(tj.runs[3].status, 3);
+	assert_string_equal(tj.runs[3].err,
+			    "corosync-qdevice-tool: Can't connect to QDevice socket (is QDevice running?): "
+			    "File name too long\n");
+	assert_int_equal(h->daemon.status_calls, 1);
+	assert_false(qdevice_ipc_listener_closed(&h->ipc));
+	for (size_t i = 0; i < tj.count; i++)
+		tool_run_free(&tj.runs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +823,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socket_max_clients, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_limits, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_bad_path, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_tool_against_server, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_tool_error_and_usage, harness_setup, harness_teardown),
 	};
 	return cmocka_run_group_tests(tests, setup_tz, NULL);
 }

@@ -91,7 +91,10 @@ _demo_on_exit() {
 
 demo_start() {
     local d missing
-    [[ -n ${1:-} ]] && QDI_BUILD_DIR=$1
+    if [[ -n ${1:-} ]]; then
+        # Absolute: the programs run inside the hosts' views, whose working directory is /.
+        QDI_BUILD_DIR=$(cd "$1" 2>/dev/null && pwd) || { say "no build directory $1"; exit 2; }
+    fi
     [[ $(id -u) == 0 ]] || { say "must run as root (network and mount namespaces)"; exit 77; }
     for d in $(_demo_runs); do
         if _demo_alive "$d"; then

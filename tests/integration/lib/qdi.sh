@@ -80,6 +80,8 @@ qdi_proc_state() { # R/S/D/Z/... or empty
 # explicitly set variable always wins).  Returns 2 on an unknown combination.
 qdi_resolve_programs() {
     local qnetd_side qdevice_side b=$QDI_BUILD_DIR
+    # Programs run inside the hosts' views with / as working directory: the path must be absolute.
+    [[ -d $b ]] && b=$(cd "$b" && pwd)
     case $QDI_COMBO in
     upstream) qnetd_side=up qdevice_side=up ;;
     ours) qnetd_side=ours qdevice_side=ours ;;

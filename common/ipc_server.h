@@ -24,6 +24,16 @@ struct ipc_server_config {
 	long long max_send_size;        /* reply limit */
 };
 
+/* Both daemons' settings name the socket options alike (local_socket_*, ipc_max_*). */
+#define IPC_SERVER_CONFIG_FROM_SETTINGS(s)                                                          \
+	{                                                                                           \
+		.path = (s)->local_socket_file, .umask_set = (s)->local_socket_umask_set,           \
+		.umask = (s)->local_socket_umask, .gid_set = (s)->local_socket_gid_set,             \
+		.gid = (s)->local_socket_gid, .backlog = (s)->local_socket_backlog,                 \
+		.max_clients = (s)->ipc_max_clients, .max_receive_size = (s)->ipc_max_receive_size, \
+		.max_send_size = (s)->ipc_max_send_size,                                            \
+	}
+
 /*
  * Produces the whole reply to one request. request holds everything received up to and
  * including the chunk that brought the first '\n' (not NUL-terminated). reply is empty, its

@@ -142,17 +142,7 @@ static void ipc_on_listener_closed(void *ctx)
 int qdevice_ipc_init(struct qdevice_ipc *ipc, struct loop *loop, const struct qdevice_settings *settings,
 		     qdevice_ipc_status_fn status, qdevice_ipc_closed_fn on_closed, void *ctx)
 {
-	const struct ipc_server_config cfg = {
-		.path = settings->local_socket_file,
-		.umask_set = settings->local_socket_umask_set,
-		.umask = settings->local_socket_umask,
-		.gid_set = settings->local_socket_gid_set,
-		.gid = settings->local_socket_gid,
-		.backlog = settings->local_socket_backlog,
-		.max_clients = settings->ipc_max_clients,
-		.max_receive_size = settings->ipc_max_receive_size,
-		.max_send_size = settings->ipc_max_send_size,
-	};
+	const struct ipc_server_config cfg = IPC_SERVER_CONFIG_FROM_SETTINGS(settings);
 
 	memset(ipc, 0, sizeof(*ipc));
 	ipc->status = status;

@@ -270,6 +270,12 @@ static void vq_expectedvotes_notify(votequorum_handle_t h, uint64_t context, uin
 	qdevice_net_votequorum_expected_votes(&d->net, expected_votes);
 }
 
+/* A corosync library connection is gone when dispatch fails or the fd reports an error without data. */
+static bool corosync_fd_lost(uint32_t events, cs_error_t e)
+{
+	return (e != CS_OK && e != CS_ERR_TRY_AGAIN) || ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN));
+}
+
 static void vq_fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 {
 	struct qdevice_daemon *d = data;
@@ -277,7 +283,7 @@ static void vq_fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 	cs_error_t e = CS_OK;
 	if (events & EPOLLIN)
 		e = votequorum_dispatch(d->vq, CS_DISPATCH_ALL);
-	if ((e != CS_OK && e != CS_ERR_TRY_AGAIN) || ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN))) {
+	if (corosync_fd_lost(events, e)) {
 		log_err("Lost connection to votequorum (%s)", cs_strerror(e));
 		loop_fd_remove(loop, d->vq_fd);
 		d->votequorum_closed = true;
@@ -412,7 +418,7 @@ static void cmap_fd_event(struct loop *loop, int fd, uint32_t events, void *data
 	cs_error_t e = CS_OK;
 	if (events & EPOLLIN)
 		e = cmap_dispatch(d->cmap, CS_DISPATCH_ALL);
-	if ((e != CS_OK && e != CS_ERR_TRY_AGAIN) || ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN))) {
+	if (corosync_fd_lost(events, e)) {
 		log_err("Lost connection to cmap (%s)", cs_strerror(e));
 		loop_fd_remove(loop, d->cmap_fd);
 		d->cmap_fd_watched = false;

@@ -24,17 +24,7 @@ static void ipc_on_listener_closed(void *ctx)
 int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_settings *settings,
 		   const struct qnetd_server *server, void (*on_shutdown)(void *), void *data)
 {
-	const struct ipc_server_config cfg = {
-		.path = settings->local_socket_file,
-		.umask_set = settings->local_socket_umask_set,
-		.umask = settings->local_socket_umask,
-		.gid_set = settings->local_socket_gid_set,
-		.gid = settings->local_socket_gid,
-		.backlog = settings->local_socket_backlog,
-		.max_clients = settings->ipc_max_clients,
-		.max_receive_size = settings->ipc_max_receive_size,
-		.max_send_size = settings->ipc_max_send_size,
-	};
+	const struct ipc_server_config cfg = IPC_SERVER_CONFIG_FROM_SETTINGS(settings);
 
 	memset(ipc, 0, sizeof(*ipc));
 	ipc->qnetd = server;

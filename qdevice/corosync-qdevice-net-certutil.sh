@@ -201,6 +201,8 @@ op_import_signed() {
             "use the cluster-<name>.crt made by corosync-qnetd-certutil -s from this node's request"
     if ! pk12util -d "$DB_DIR" -o "$P12_FILE" -W "" -n "$CLUSTER_NICKNAME" </dev/null; then
         rm -f "$P12_FILE"
+        # pk12util's last message may lack its newline; start ours on a line of its own.
+        echo >&2
         die 1 "Can't export the cluster certificate with its key to $P12_FILE." \
             "Run -M on the node that ran -r, with the certificate signed from that node's request"
     fi

@@ -21,11 +21,11 @@ file_mode=0660
 usage() {
     echo "$0: [-i|-s] [-c certificate] [-G] [-n cluster_name]"
     echo
-    echo " -i      Initialize QNetd CA and generate server certificate"
-    echo " -s      Sign cluster certificate (needs cluster certificate request)"
-    echo " -c certificate  Cluster certificate request to sign (for -s)"
-    echo " -G      Do not set group write bit for new files"
-    echo " -n cluster_name Name of cluster (for -s)"
+    echo " -i                  Create the database: QNet CA, the server certificate, qnetd-cacert.crt"
+    echo " -s                  Sign a node's certificate request (-c) for a cluster (-n)"
+    echo " -c certificate      The request file, qdevice-net-node.crq from corosync-qdevice-net-certutil -r"
+    echo " -G                  Make new directories 0750 and files 0640 (no group write)"
+    echo " -n cluster_name     The cluster's name, as in totem.cluster_name of corosync.conf"
 }
 
 die() {

@@ -538,6 +538,7 @@ int main(int argc, char **argv)
 	d->cmap_fd = -1;
 	d->vq_fd = -1;
 	d->lock_fd = -1;
+	d->transport.fd = -1;           /* nothing to close if start-up fails before the model exists */
 	qdevice_settings_init(&d->settings);
 	switch (qdevice_settings_parse_args(&d->settings, argc, argv, err, sizeof(err))) {
 	case QDEVICE_ARGS_RUN:

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -77,6 +78,176 @@ static void mark_closing(struct net_conn *c)
 	}
 }
 
+/*
+ * Verification cache for client certificates. NSS verifies the peer's chain on every handshake with a
+ * dozen lookups in the sqlite certificate database (the issuer by subject, trust objects, CRLs). A
+ * certificate whose exact DER bytes passed that verification recently is accepted again without it;
+ * the handshake still checks the client's CertificateVerify signature, so only the holder of the
+ * private key gets in. An entry lasts at most NET_VERIFY_TTL_MS and never past the certificate's
+ * notAfter, and the whole cache is dropped as soon as cert9.db changes (certificate, trust or CRL
+ * imported or removed), so a change to the database takes effect at the next handshake, as without the
+ * cache. Failures are never cached. Only an sql: database can be watched; with another one there is
+ * no cache. The one thing noticed late (by at most the TTL) is the expiry of the issuing CA itself.
+ */
+#define NET_VERIFY_SLOTS 1024
+#define NET_VERIFY_TTL_MS (5 * 60 * 1000)
+#define NET_VERIFY_MAX_DER 8192
+
+struct verify_entry {
+	uint8_t *der;
+	unsigned der_len;
+	uint64_t expires_ms;
+	PRTime not_after;
+};
+
+struct net_verify_cache {
+	char *db_file;                      /* <nss_db_dir>/cert9.db */
+	struct stat db_st;                  /* its state when the entries were verified */
+	bool db_st_valid;
+	struct verify_entry slots[NET_VERIFY_SLOTS];
+};
+
+static uint64_t verify_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void verify_cache_flush(struct net_verify_cache *vc)
+{
+	for (size_t i = 0; i < NET_VERIFY_SLOTS; i++) {
+		free(vc->slots[i].der);
+		vc->slots[i].der = NULL;
+		vc->slots[i].der_len = 0;
+	}
+}
+
+static struct net_verify_cache *verify_cache_create(const char *db_dir)
+{
+	if (db_dir == NULL || strncmp(db_dir, "dbm:", 4) == 0 || strncmp(db_dir, "extern:", 7) == 0 ||
+	    strncmp(db_dir, "rdb:", 4) == 0)
+		return NULL;
+	if (strncmp(db_dir, "sql:", 4) == 0) {
+		db_dir += 4;
+	} else {
+		/* Without a prefix NSS takes the type from the environment; only sql keeps cert9.db current. */
+		const char *type = getenv("NSS_DEFAULT_DB_TYPE");
+		if (type != NULL && type[0] != '\0' && strcmp(type, "sql") != 0)
+			return NULL;
+	}
+	struct net_verify_cache *vc = calloc(1, sizeof(*vc));
+	if (vc == NULL)
+		return NULL;
+	size_t len = strlen(db_dir) + sizeof("/cert9.db");
+	vc->db_file = malloc(len);
+	if (vc->db_file == NULL) {
+		free(vc);
+		return NULL;
+	}
+	snprintf(vc->db_file, len, "%s/cert9.db", db_dir);
+	struct stat st;
+	if (stat(vc->db_file, &st) != 0) {
+		/* Not an sql: database (or unreadable): nothing to watch, so no cache. */
+		free(vc->db_file);
+		free(vc);
+		return NULL;
+	}
+	return vc;
+}
+
+static void verify_cache_destroy(struct net_verify_cache *vc)
+{
+	if (vc == NULL)
+		return;
+	verify_cache_flush(vc);
+	free(vc->db_file);
+	free(vc);
+}
+
+static bool same_file_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Drops every entry if the database changed since they were verified. Returns false if it cannot tell. */
+static bool verify_cache_check_db(struct net_verify_cache *vc)
+{
+	struct stat st;
+	if (stat(vc->db_file, &st) != 0) {
+		verify_cache_flush(vc);
+		vc->db_st_valid = false;
+		return false;
+	}
+	if (!vc->db_st_valid || !same_file_state(&st, &vc->db_st)) {
+		verify_cache_flush(vc);
+		vc->db_st = st;
+		vc->db_st_valid = true;
+	}
+	return true;
+}
+
+static bool verify_cache_lookup(struct net_verify_cache *vc, const CERTCertificate *cert)
+{
+	if (!verify_cache_check_db(vc))
+		return false;
+	const SECItem *der = &cert->derCert;
+	struct verify_entry *e = &vc->slots[verify_hash(der->data, der->len) % NET_VERIFY_SLOTS];
+	if (e->der == NULL || e->der_len != der->len || memcmp(e->der, der->data, der->len) != 0)
+		return false;
+	if (loop_now_ms() >= e->expires_ms || PR_Now() >= e->not_after) {
+		free(e->der);
+		e->der = NULL;
+		e->der_len = 0;
+		return false;
+	}
+	return true;
+}
+
+/* Called after a successful full verification, with the database state checked just before it. */
+static void verify_cache_insert(struct net_verify_cache *vc, const CERTCertificate *cert)
+{
+	const SECItem *der = &cert->derCert;
+	PRTime not_before, not_after;
+	if (!vc->db_st_valid || der->len == 0 || der->len > NET_VERIFY_MAX_DER ||
+	    CERT_GetCertTimes(cert, &not_before, &not_after) != SECSuccess)
+		return;
+	struct verify_entry *e = &vc->slots[verify_hash(der->data, der->len) % NET_VERIFY_SLOTS];
+	uint8_t *copy = malloc(der->len);
+	if (copy == NULL)
+		return;
+	memcpy(copy, der->data, der->len);
+	free(e->der);
+	e->der = copy;
+	e->der_len = der->len;
+	e->expires_ms = loop_now_ms() + NET_VERIFY_TTL_MS;
+	e->not_after = not_after;
+}
+
+/* NSS's certificate authentication hook for the server side: NSS's own check, through the cache. */
+static SECStatus net_auth_certificate(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
+{
+	struct qnetd_net *net = arg;
+	struct net_verify_cache *vc = net->verify_cache;
+	CERTCertificate *peer = SSL_PeerCertificate(fd);
+
+	if (vc != NULL && peer != NULL && verify_cache_lookup(vc, peer)) {
+		CERT_DestroyCertificate(peer);
+		return SECSuccess;
+	}
+	SECStatus rv = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, check_sig, is_server);
+	if (rv == SECSuccess && vc != NULL && peer != NULL)
+		verify_cache_insert(vc, peer);
+	if (peer != NULL)
+		CERT_DestroyCertificate(peer);
+	return rv;
+}
+
 /* Session ops. */
 static int op_send(void *ctx, struct qnetd_conn *session, const uint8_t *buf, size_t len)
 {
@@ -114,7 +285,8 @@ static int op_start_tls(void *ctx, struct qnetd_conn *session)
 	PRSocketOptionData opt = {.option = PR_SockOpt_Nonblocking, .value.non_blocking = PR_TRUE};
 	PR_SetSocketOption(prfd, &opt);
 	PRFileDesc *tls = SSL_ImportFD(net->tls_model, prfd);
-	if (tls == NULL || SSL_ResetHandshake(tls, PR_TRUE) != SECSuccess) {
+	if (tls == NULL || SSL_AuthCertificateHook(tls, net_auth_certificate, net) != SECSuccess ||
+	    SSL_ResetHandshake(tls, PR_TRUE) != SECSuccess) {
 		log_err("Client %s: cannot start TLS (%d): %s", session->peer, tls_error_code(), tls_error_str());
 		/* The NSPR descriptor owns the socket now; close through it. */
 		PR_Close(tls != NULL ? tls : prfd);
@@ -338,12 +510,6 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 			n = PR_Recv(c->tls, buf, sizeof(buf), 0, PR_INTERVAL_NO_WAIT);
 			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR)
 				return;
-			if (n > 0 && getenv("QX_READONCE") && SSL_DataPending(c->tls) == 0) {
-				qnetd_conn_input(&net->server, &c->session, buf, (size_t)n);
-				if (c->session.disconnect_scheduled)
-					mark_closing(c);
-				return;
-			}
 			if (n == 0) {
 				schedule_close(c, "connection closed by peer");
 				return;
@@ -360,6 +526,14 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 			mark_closing(c);
 			return;
 		}
+		/*
+		 * NSS reads a record exactly (header, then body), never ahead, so once it holds no decrypted
+		 * bytes anything unread is still in the socket and the level-triggered epoll reports it again.
+		 * Stopping here saves the PR_Recv that would only end in EAGAIN: one syscall and one pass
+		 * through NSS's record layer per message.
+		 */
+		if (c->tls != NULL && SSL_DataPending(c->tls) == 0)
+			return;
 	}
 }
 
@@ -386,6 +560,19 @@ static void dpd_expired(struct loop *loop, void *data)
 {
 	(void)loop;
 	struct net_conn *c = data;
+	/*
+	 * Timers run after a whole epoll batch, so under load the client's message may already sit unread
+	 * in the socket: read it first, and a complete message re-arms the timer.
+	 */
+	if (c->fd >= 0 && !c->in_closing && !c->session.disconnect_scheduled) {
+		conn_read(c->net, c);
+		if (loop_timer_armed(&c->dpd_timer) || c->session.disconnect_scheduled) {
+			if (c->session.disconnect_scheduled)
+				mark_closing(c);
+			after_event(c->net);
+			return;
+		}
+	}
 	log_warn("Client %s doesn't sent any message during %llu ms. Disconnecting", c->session.peer,
 		 (unsigned long long)c->session.dpd_interval_ms);
 	schedule_close(c, "dead peer detected");
@@ -580,13 +767,13 @@ static int load_certificate(struct qnetd_net *net)
 	    SSL_OptionSet(model, SSL_SECURITY, PR_TRUE) != SECSuccess ||
 	    SSL_OptionSet(model, SSL_HANDSHAKE_AS_SERVER, PR_TRUE) != SECSuccess ||
 	    SSL_OptionSet(model, SSL_REQUEST_CERTIFICATE, s->client_cert_required) != SECSuccess ||
-	    SSL_OptionSet(model, SSL_REQUIRE_CERTIFICATE, s->client_cert_required) != SECSuccess ||
-	    (getenv("QX_NOLOCKS") && SSL_OptionSet(model, SSL_NO_LOCKS, PR_TRUE) != SECSuccess) ||
-	    (getenv("QX_NOCACHE") && SSL_OptionSet(model, SSL_NO_CACHE, PR_TRUE) != SECSuccess) ||
-	    (getenv("QX_NOCACHE") && SSL_OptionSet(model, SSL_ENABLE_SESSION_TICKETS, PR_FALSE) != SECSuccess)) {
+	    SSL_OptionSet(model, SSL_REQUIRE_CERTIFICATE, s->client_cert_required) != SECSuccess) {
 		log_crit("Cannot configure TLS (%d): %s", tls_error_code(), tls_error_str());
 		return -1;
 	}
+	net->verify_cache = verify_cache_create(s->nss_db_dir);
+	log_debug("Client certificate verification cache %s",
+		  net->verify_cache != NULL ? "on (dropped whenever cert9.db changes)" : "off (not an sql: database)");
 	return 0;
 }
 
@@ -627,6 +814,8 @@ void qnetd_net_shutdown(struct qnetd_net *net)
 	}
 	if (net->tls_model != NULL)
 		PR_Close(net->tls_model);
+	verify_cache_destroy(net->verify_cache);
+	net->verify_cache = NULL;
 	if (net->key != NULL)
 		SECKEY_DestroyPrivateKey(net->key);
 	if (net->cert != NULL)

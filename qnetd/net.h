@@ -10,6 +10,7 @@
 #include "settings.h"
 
 struct net_conn;
+struct net_verify_cache;
 struct CERTCertificateStr;
 struct SECKEYPrivateKeyStr;
 
@@ -21,6 +22,7 @@ struct qnetd_net {
 	void *tls_model;                    /* NSS model socket (PRFileDesc *), NULL with TLS off */
 	struct CERTCertificateStr *cert;
 	struct SECKEYPrivateKeyStr *key;
+	struct net_verify_cache *verify_cache; /* client certificates verified lately; NULL if none */
 	struct net_conn *conns;             /* every connection */
 	struct net_conn *dirty;             /* connections with queued output, flushed after each event */
 	struct net_conn *closing;           /* connections to close after the current event */

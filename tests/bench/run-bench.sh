@@ -10,6 +10,7 @@
 #   --upstream-connect-timeout S   bound on upstream's connect phase (300); it needs minutes at 4000
 #   --connect-timeout S     bound on our connect phase (300)
 #   --restart               after the storms, restart our qnetd and time the re-admission of every client
+#   --heartbeat MS          heartbeat the simulated qdevices ask for (generator default 8000; DPD = 1.5 x)
 #   --build DIR             build directory (default /tmp/qnetd-bench-build; configured Release if needed)
 #   --upstream BIN          upstream daemon (/usr/bin/corosync-qnetd)
 #   --keep                  keep the temporary directory (logs, NSS databases)
@@ -30,6 +31,7 @@ storm_timeout=120
 quick=0
 keep=0
 restart=0
+heartbeat=""
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift ;;
     --upstream) upstream_bin=$2; shift ;;
     --keep) keep=1 ;;
+    --heartbeat) heartbeat=$2; shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run-bench: unknown option $1" >&2; exit 2 ;;
     esac
@@ -182,6 +185,10 @@ run_one() { # name bin port clients connect_timeout
     log "$name: $clients clients ($clusters 2-node clusters), pid $pid"
     local extra=()
     [ "$restart" = 1 ] && [ "$name" = ours ] && extra=(--restart-wait 120)
+    [ -n "$heartbeat" ] && extra+=(--heartbeat "$heartbeat")
+    # Other helpers share the machine: keep the load average at the start of each run with its result.
+    local loadavg
+    loadavg=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')
     local limit=$((ctimeout + 2 * storms * (storm_timeout + 5) + 200))
     [ "$restart" = 1 ] && limit=$((limit + 130))
     timeout --signal=TERM --kill-after=10 "$limit" "$load_bin" -H 127.0.0.1 -p "$port" -C "$clusters" -N 2 \
@@ -209,6 +216,7 @@ run_one() { # name bin port clients connect_timeout
     local line
     line=$(grep '^RESULT ' "$out" | tail -1)
     [ -n "$line" ] || line="RESULT label=$name clients=$clients status=CRASH(rc=$rc)"
+    line="$line loadavg=$loadavg"
     if ! kill -0 "$pid" 2>/dev/null; then
         log "$name (pid $pid) is gone after the run (log: $tmp/$name.log)"
         line="$line daemon=died"
@@ -238,6 +246,7 @@ BEGIN {
     st = v("status"); if (v("daemon") == "died") st = st " (daemon died)"
     if (v("readmit_s") != "-" && v("readmit_s") + 0 >= 0) st = st ", restart: " v("readmitted") " back in " v("readmit_s") " s"
     if (v("other_load_pct") + 0 >= 5) st = st ", other load " v("other_load_pct") "%"
+    if (v("loadavg") != "-") st = st ", load " v("loadavg")
     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s / %s / %s | %s | %s |\n",
         v("clients"), v("label"), v("connected"), v("connect_s"), v("hs_per_s"), v("cpu_per_client_ms"), rssmb,
         v("rss_per_client_kb"), v("hold_cpu_ms_per_s"), v("split_p50_ms"), v("split_p99_ms"), v("split_max_ms"),

@@ -55,12 +55,22 @@ pvecm_x() {
     local t=$1 h=$2 pve=""
     shift 2
     [[ $h == arb ]] || pve=$(_pvecm_pve)
+    # The host's own /tmp hides the real one: a build tree or program living under /tmp (a CI
+    # clone, say) is bound back into it first, and the whole is then bound recursively.
+    local keep="$QDI_BUILD_DIR $(dirname "$1")"
     # shellcheck disable=SC2016
     qdi_hx_t "$t" "$h" sh -c '
         if [ -n "$1" ]; then mount --bind "$1" "$3" || exit 125; fi
-        mount --bind "$2" /tmp || exit 125
-        shift 3
-        exec "$@"' sh "$pve" "$(qdi_hostdir "$h")/tmp" "$PVECM_PVE_VIEW" "$@"
+        for k in $4; do
+            case $k in
+            /tmp/*) d="$2${k#/tmp}"
+                    [ -d "$d" ] && mountpoint -q "$d" && continue
+                    mkdir -p "$d" && mount --bind "$k" "$d" || exit 125 ;;
+            esac
+        done
+        mount --rbind "$2" /tmp || exit 125
+        shift 4
+        exec "$@"' sh "$pve" "$(qdi_hostdir "$h")/tmp" "$PVECM_PVE_VIEW" "$keep" "$@"
 }
 
 # _pvecm_run STEP MUST HOST CMD...: one remote/local command of pvecm; its

@@ -29,6 +29,9 @@ static SECStatus client_auth_hook(void *arg, PRFileDesc *fd, CERTDistNames *ca_n
 	(void)arg;
 	(void)fd;
 	(void)ca_names;
+	/* An empty nickname: behave like a node without "Cluster Cert" and send none. */
+	if (client_cert == NULL)
+		return SECFailure;
 	*cert = CERT_DupCertificate(client_cert);
 	*key = SECKEY_CopyPrivateKey(client_key);
 	if (*cert == NULL || *key == NULL)
@@ -49,6 +52,8 @@ int bench_tls_init(const char *db_dir, const char *nickname, bool resume)
 		fprintf(stderr, "qnetd_load: cannot open NSS database %s (%s)\n", db_dir, bench_tls_error());
 		return -1;
 	}
+	if (nickname[0] == '\0')
+		goto configure;
 	client_cert = PK11_FindCertFromNickname(nickname, NULL);
 	if (client_cert == NULL) {
 		fprintf(stderr, "qnetd_load: no certificate '%s' in %s (%s)\n", nickname, db_dir, bench_tls_error());
@@ -59,6 +64,7 @@ int bench_tls_init(const char *db_dir, const char *nickname, bool resume)
 		fprintf(stderr, "qnetd_load: no private key for '%s' (%s)\n", nickname, bench_tls_error());
 		return -1;
 	}
+configure:
 	model = SSL_ImportFD(NULL, PR_NewTCPSocket());
 	if (model == NULL ||
 	    SSL_OptionSet(model, SSL_SECURITY, PR_TRUE) != SECSuccess ||

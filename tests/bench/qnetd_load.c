@@ -1084,7 +1084,7 @@ static void usage(FILE *f)
 		"  -N, --nodes N            nodes per cluster, 1..%u (2)\n"
 		"      --tls on|off         STARTTLS when the server offers it (on)\n"
 		"      --nssdb DIR          NSS database with the CA and the client certificate\n"
-		"      --nickname NAME      client certificate nickname (Cluster Cert)\n"
+		"      --nickname NAME      client certificate nickname (Cluster Cert); empty: send none\n"
 		"      --suffix S           cluster name suffix: names are c1S, c2S, ... (.bench.test)\n"
 		"      --tls-resume         allow TLS session resumption (default: full handshakes)\n"
 		"      --tls-version V      highest TLS version offered: 1.2 or 1.3 (NSS default: 1.3)\n"

@@ -18,16 +18,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <cert.h>
-#include <keyhi.h>
-#include <nspr.h>
-#include <pk11pub.h>
-#include <private/pprio.h>
-#include <ssl.h>
-
 #include "log.h"
-#include "tls.h"
 #include "proto.h"
+#include "tls_server.h"
 
 /* A queued outgoing message. */
 struct send_buf {
@@ -40,7 +33,8 @@ struct net_conn {
 	struct qnetd_conn session;
 	struct qnetd_net *net;
 	int fd;
-	PRFileDesc *tls;                    /* NULL until STARTTLS; then owns fd */
+	struct tls_conn *tls;               /* NULL until STARTTLS */
+	bool tls_read_wants_write;          /* the TLS layer must write before it can read on */
 	struct send_buf *queue;
 	struct send_buf *queue_tail;
 	size_t queue_count;
@@ -78,176 +72,6 @@ static void mark_closing(struct net_conn *c)
 	}
 }
 
-/*
- * Verification cache for client certificates. NSS verifies the peer's chain on every handshake with a
- * dozen lookups in the sqlite certificate database (the issuer by subject, trust objects, CRLs). A
- * certificate whose exact DER bytes passed that verification recently is accepted again without it;
- * the handshake still checks the client's CertificateVerify signature, so only the holder of the
- * private key gets in. An entry lasts at most NET_VERIFY_TTL_MS and never past the certificate's
- * notAfter, and the whole cache is dropped as soon as cert9.db changes (certificate, trust or CRL
- * imported or removed), so a change to the database takes effect at the next handshake, as without the
- * cache. Failures are never cached. Only an sql: database can be watched; with another one there is
- * no cache. The one thing noticed late (by at most the TTL) is the expiry of the issuing CA itself.
- */
-#define NET_VERIFY_SLOTS 1024
-#define NET_VERIFY_TTL_MS (5 * 60 * 1000)
-#define NET_VERIFY_MAX_DER 8192
-
-struct verify_entry {
-	uint8_t *der;
-	unsigned der_len;
-	uint64_t expires_ms;
-	PRTime not_after;
-};
-
-struct net_verify_cache {
-	char *db_file;                      /* <nss_db_dir>/cert9.db */
-	struct stat db_st;                  /* its state when the entries were verified */
-	bool db_st_valid;
-	struct verify_entry slots[NET_VERIFY_SLOTS];
-};
-
-static uint64_t verify_hash(const uint8_t *p, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void verify_cache_flush(struct net_verify_cache *vc)
-{
-	for (size_t i = 0; i < NET_VERIFY_SLOTS; i++) {
-		free(vc->slots[i].der);
-		vc->slots[i].der = NULL;
-		vc->slots[i].der_len = 0;
-	}
-}
-
-static struct net_verify_cache *verify_cache_create(const char *db_dir)
-{
-	if (db_dir == NULL || strncmp(db_dir, "dbm:", 4) == 0 || strncmp(db_dir, "extern:", 7) == 0 ||
-	    strncmp(db_dir, "rdb:", 4) == 0)
-		return NULL;
-	if (strncmp(db_dir, "sql:", 4) == 0) {
-		db_dir += 4;
-	} else {
-		/* Without a prefix NSS takes the type from the environment; only sql keeps cert9.db current. */
-		const char *type = getenv("NSS_DEFAULT_DB_TYPE");
-		if (type != NULL && type[0] != '\0' && strcmp(type, "sql") != 0)
-			return NULL;
-	}
-	struct net_verify_cache *vc = calloc(1, sizeof(*vc));
-	if (vc == NULL)
-		return NULL;
-	size_t len = strlen(db_dir) + sizeof("/cert9.db");
-	vc->db_file = malloc(len);
-	if (vc->db_file == NULL) {
-		free(vc);
-		return NULL;
-	}
-	snprintf(vc->db_file, len, "%s/cert9.db", db_dir);
-	struct stat st;
-	if (stat(vc->db_file, &st) != 0) {
-		/* Not an sql: database (or unreadable): nothing to watch, so no cache. */
-		free(vc->db_file);
-		free(vc);
-		return NULL;
-	}
-	return vc;
-}
-
-static void verify_cache_destroy(struct net_verify_cache *vc)
-{
-	if (vc == NULL)
-		return;
-	verify_cache_flush(vc);
-	free(vc->db_file);
-	free(vc);
-}
-
-static bool same_file_state(const struct stat *a, const struct stat *b)
-{
-	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-/* Drops every entry if the database changed since they were verified. Returns false if it cannot tell. */
-static bool verify_cache_check_db(struct net_verify_cache *vc)
-{
-	struct stat st;
-	if (stat(vc->db_file, &st) != 0) {
-		verify_cache_flush(vc);
-		vc->db_st_valid = false;
-		return false;
-	}
-	if (!vc->db_st_valid || !same_file_state(&st, &vc->db_st)) {
-		verify_cache_flush(vc);
-		vc->db_st = st;
-		vc->db_st_valid = true;
-	}
-	return true;
-}
-
-static bool verify_cache_lookup(struct net_verify_cache *vc, const CERTCertificate *cert)
-{
-	if (!verify_cache_check_db(vc))
-		return false;
-	const SECItem *der = &cert->derCert;
-	struct verify_entry *e = &vc->slots[verify_hash(der->data, der->len) % NET_VERIFY_SLOTS];
-	if (e->der == NULL || e->der_len != der->len || memcmp(e->der, der->data, der->len) != 0)
-		return false;
-	if (loop_now_ms() >= e->expires_ms || PR_Now() >= e->not_after) {
-		free(e->der);
-		e->der = NULL;
-		e->der_len = 0;
-		return false;
-	}
-	return true;
-}
-
-/* Called after a successful full verification, with the database state checked just before it. */
-static void verify_cache_insert(struct net_verify_cache *vc, const CERTCertificate *cert)
-{
-	const SECItem *der = &cert->derCert;
-	PRTime not_before, not_after;
-	if (!vc->db_st_valid || der->len == 0 || der->len > NET_VERIFY_MAX_DER ||
-	    CERT_GetCertTimes(cert, &not_before, &not_after) != SECSuccess)
-		return;
-	struct verify_entry *e = &vc->slots[verify_hash(der->data, der->len) % NET_VERIFY_SLOTS];
-	uint8_t *copy = malloc(der->len);
-	if (copy == NULL)
-		return;
-	memcpy(copy, der->data, der->len);
-	free(e->der);
-	e->der = copy;
-	e->der_len = der->len;
-	e->expires_ms = loop_now_ms() + NET_VERIFY_TTL_MS;
-	e->not_after = not_after;
-}
-
-/* NSS's certificate authentication hook for the server side: NSS's own check, through the cache. */
-static SECStatus net_auth_certificate(void *arg, PRFileDesc *fd, PRBool check_sig, PRBool is_server)
-{
-	struct qnetd_net *net = arg;
-	struct net_verify_cache *vc = net->verify_cache;
-	CERTCertificate *peer = SSL_PeerCertificate(fd);
-
-	if (vc != NULL && peer != NULL && verify_cache_lookup(vc, peer)) {
-		CERT_DestroyCertificate(peer);
-		return SECSuccess;
-	}
-	SECStatus rv = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, check_sig, is_server);
-	if (rv == SECSuccess && vc != NULL && peer != NULL)
-		verify_cache_insert(vc, peer);
-	if (peer != NULL)
-		CERT_DestroyCertificate(peer);
-	return rv;
-}
-
 /* Session ops. */
 static int op_send(void *ctx, struct qnetd_conn *session, const uint8_t *buf, size_t len)
 {
@@ -276,25 +100,8 @@ static int op_start_tls(void *ctx, struct qnetd_conn *session)
 	struct qnetd_net *net = ctx;
 	struct net_conn *c = net_conn_of(session);
 
-	PRFileDesc *prfd = PR_ImportTCPSocket(c->fd);
-	if (prfd == NULL) {
-		log_err("Client %s: cannot import socket into NSPR (%d): %s", session->peer, tls_error_code(),
-			tls_error_str());
-		return -1;
-	}
-	PRSocketOptionData opt = {.option = PR_SockOpt_Nonblocking, .value.non_blocking = PR_TRUE};
-	PR_SetSocketOption(prfd, &opt);
-	PRFileDesc *tls = SSL_ImportFD(net->tls_model, prfd);
-	if (tls == NULL || SSL_AuthCertificateHook(tls, net_auth_certificate, net) != SECSuccess ||
-	    SSL_ResetHandshake(tls, PR_TRUE) != SECSuccess) {
-		log_err("Client %s: cannot start TLS (%d): %s", session->peer, tls_error_code(), tls_error_str());
-		/* The NSPR descriptor owns the socket now; close through it. */
-		PR_Close(tls != NULL ? tls : prfd);
-		c->fd = -1;
-		return -1;
-	}
-	c->tls = tls;
-	return 0;
+	c->tls = tls_conn_new(net->tls, c->fd, session->peer);
+	return c->tls != NULL ? 0 : -1;
 }
 
 static int op_verify_client_cert(void *ctx, struct qnetd_conn *session, const uint8_t *name, size_t name_len)
@@ -303,13 +110,7 @@ static int op_verify_client_cert(void *ctx, struct qnetd_conn *session, const ui
 	struct net_conn *c = net_conn_of(session);
 	if (c->tls == NULL || name == NULL || memchr(name, '\0', name_len) != NULL)
 		return -1;
-	CERTCertificate *peer = SSL_PeerCertificate(c->tls);
-	if (peer == NULL)
-		return -1;
-	/* RFC 2818 matching against SAN dNSName or CN, case-insensitive, wildcards allowed. */
-	SECStatus rv = CERT_VerifyCertName(peer, (const char *)name);
-	CERT_DestroyCertificate(peer);
-	return rv == SECSuccess ? 0 : -1;
+	return tls_conn_match_name(c->tls, (const char *)name);
 }
 
 static void op_dpd_restart(void *ctx, struct qnetd_conn *session)
@@ -347,9 +148,9 @@ static void conn_free(struct qnetd_net *net, struct net_conn *c)
 	loop_timer_stop(net->loop, &c->algo_timer);
 	if (c->fd >= 0)
 		loop_fd_remove(net->loop, c->fd);
-	if (c->tls != NULL)
-		PR_Close(c->tls);
-	else if (c->fd >= 0)
+	tls_conn_free(c->tls);
+	c->tls = NULL;
+	if (c->fd >= 0)
 		close(c->fd);
 	while (c->queue != NULL) {
 		struct send_buf *b = c->queue;
@@ -380,6 +181,16 @@ static void schedule_close(struct net_conn *c, const char *reason)
 	mark_closing(c);
 }
 
+/* EPOLLOUT while output is queued or the TLS layer waits to write. */
+static void update_interest(struct qnetd_net *net, struct net_conn *c)
+{
+	bool need_write = (c->queue != NULL && !c->session.disconnect_scheduled) || c->tls_read_wants_write;
+	if (need_write != c->want_write && c->fd >= 0) {
+		c->want_write = need_write;
+		loop_fd_modify(net->loop, c->fd, EPOLLIN | (need_write ? EPOLLOUT : 0));
+	}
+}
+
 /* Writes as much queued output as the socket takes; plaintext bursts go out in one writev. */
 static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 {
@@ -403,7 +214,7 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 				return;
 			}
 		} else {
-			/* NSS makes one record per write: gather the burst so it leaves as one. */
+			/* One record per write: gather the burst so it leaves as one. */
 			uint8_t burst[16384];
 			size_t used = 0, off = c->head_offset;
 			for (struct send_buf *b = c->queue; b != NULL; b = b->next) {
@@ -419,12 +230,13 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 				if (used == sizeof(burst))
 					break;
 			}
-			n = PR_Write(c->tls, burst, (PRInt32)used);
-			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR)
+			/* A retry after WANT_WRITE starts with the same bytes: the queue only grows at its tail. */
+			n = tls_conn_write(c->tls, burst, used);
+			if (n == TLS_CONN_WANT_WRITE || n == TLS_CONN_WANT_READ)
 				break;
 			if (n <= 0) {
-				log_debug("Client %s: TLS write failed (%d): %s", c->session.peer, tls_error_code(),
-					  tls_error_str());
+				log_debug("Client %s: TLS write failed (%s)", c->session.peer,
+					  n == 0 ? "connection closed" : tls_conn_error(c->tls));
 				schedule_close(c, "TLS write error");
 				return;
 			}
@@ -448,11 +260,7 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 			}
 		}
 	}
-	bool need_write = c->queue != NULL && !c->session.disconnect_scheduled;
-	if (need_write != c->want_write && c->fd >= 0) {
-		c->want_write = need_write;
-		loop_fd_modify(net->loop, c->fd, EPOLLIN | (need_write ? EPOLLOUT : 0));
-	}
+	update_interest(net, c);
 }
 
 /* After every event: flush what the event queued (for any client), then close what must close. */
@@ -507,16 +315,21 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 				return;
 			}
 		} else {
-			n = PR_Recv(c->tls, buf, sizeof(buf), 0, PR_INTERVAL_NO_WAIT);
-			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR)
+			n = tls_conn_read(c->tls, buf, sizeof(buf));
+			if (n == TLS_CONN_WANT_READ)
 				return;
+			if (n == TLS_CONN_WANT_WRITE) {
+				/* The handshake's own records did not fit into the socket: read on when it drains. */
+				c->tls_read_wants_write = true;
+				update_interest(net, c);
+				return;
+			}
 			if (n == 0) {
 				schedule_close(c, "connection closed by peer");
 				return;
 			}
 			if (n < 0) {
-				log_info("Client %s: TLS read failed (%d): %s", c->session.peer, tls_error_code(),
-					 tls_error_str());
+				log_info("Client %s: TLS read failed (%s)", c->session.peer, tls_conn_error(c->tls));
 				schedule_close(c, "TLS error");
 				return;
 			}
@@ -527,12 +340,12 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 			return;
 		}
 		/*
-		 * NSS reads a record exactly (header, then body), never ahead, so once it holds no decrypted
-		 * bytes anything unread is still in the socket and the level-triggered epoll reports it again.
-		 * Stopping here saves the PR_Recv that would only end in EAGAIN: one syscall and one pass
-		 * through NSS's record layer per message.
+		 * The TLS layer reads a record exactly (header, then body), never ahead, so once it holds no
+		 * decrypted bytes anything unread is still in the socket and the level-triggered epoll reports
+		 * it again. Stopping here saves the read that would only end in EAGAIN: one syscall and one
+		 * pass through the record layer per message.
 		 */
-		if (c->tls != NULL && SSL_DataPending(c->tls) == 0)
+		if (c->tls != NULL && !tls_conn_pending(c->tls))
 			return;
 	}
 }
@@ -544,13 +357,17 @@ static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
 	struct net_conn *c = data;
 	struct qnetd_net *net = c->net;
 
-	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+	bool read_now = (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0;
+	if ((events & EPOLLOUT) && c->tls_read_wants_write) {
+		c->tls_read_wants_write = false;
+		read_now = true;
+	}
+	if (read_now)
 		conn_read(net, c);
 	if (!c->in_closing && (events & EPOLLOUT))
 		conn_flush(net, c);
-	/* A TLS connection may still need handshake records written. */
-	if (!c->in_closing && c->tls != NULL && c->queue != NULL)
-		mark_dirty(c);
+	else if (!c->in_closing)
+		update_interest(net, c);
 	if (c->session.disconnect_scheduled)
 		mark_closing(c);
 	after_event(net);
@@ -737,46 +554,6 @@ static int open_listener(struct qnetd_net *net)
 	return fd;
 }
 
-static int load_certificate(struct qnetd_net *net)
-{
-	const struct qnetd_settings *s = net->settings;
-
-	net->cert = PK11_FindCertFromNickname(s->cert_nickname, NULL);
-	if (net->cert == NULL) {
-		log_crit("Cannot find server certificate '%s' in %s (%d): %s", s->cert_nickname, s->nss_db_dir,
-			 tls_error_code(), tls_error_str());
-		return -1;
-	}
-	net->key = PK11_FindKeyByAnyCert(net->cert, NULL);
-	if (net->key == NULL) {
-		log_crit("Cannot find the private key of '%s' (%d): %s", s->cert_nickname, tls_error_code(),
-			 tls_error_str());
-		return -1;
-	}
-	if (SSL_ConfigServerSessionIDCache(0, 0, 0, NULL) != SECSuccess) {
-		log_crit("Cannot configure the TLS session cache (%d): %s", tls_error_code(), tls_error_str());
-		return -1;
-	}
-	PRFileDesc *model = SSL_ImportFD(NULL, PR_NewTCPSocket());
-	if (model == NULL) {
-		log_crit("Cannot create the TLS model socket (%d): %s", tls_error_code(), tls_error_str());
-		return -1;
-	}
-	net->tls_model = model;
-	if (SSL_ConfigServerCert(model, net->cert, net->key, NULL, 0) != SECSuccess ||
-	    SSL_OptionSet(model, SSL_SECURITY, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(model, SSL_HANDSHAKE_AS_SERVER, PR_TRUE) != SECSuccess ||
-	    SSL_OptionSet(model, SSL_REQUEST_CERTIFICATE, s->client_cert_required) != SECSuccess ||
-	    SSL_OptionSet(model, SSL_REQUIRE_CERTIFICATE, s->client_cert_required) != SECSuccess) {
-		log_crit("Cannot configure TLS (%d): %s", tls_error_code(), tls_error_str());
-		return -1;
-	}
-	net->verify_cache = verify_cache_create(s->nss_db_dir);
-	log_debug("Client certificate verification cache %s",
-		  net->verify_cache != NULL ? "on (dropped whenever cert9.db changes)" : "off (not an sql: database)");
-	return 0;
-}
-
 int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_settings *settings)
 {
 	memset(net, 0, sizeof(*net));
@@ -785,8 +562,12 @@ int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_
 	net->listen_fd = -1;
 	qnetd_server_init(&net->server, settings, &session_ops, net);
 
-	if (settings->tls != PROTO_TLS_UNSUPPORTED && load_certificate(net) != 0)
-		return -1;
+	if (settings->tls != PROTO_TLS_UNSUPPORTED) {
+		net->tls = tls_server_create(settings->nss_db_dir, settings->cert_nickname,
+					     settings->client_cert_required);
+		if (net->tls == NULL)
+			return -1;
+	}
 	net->listen_fd = open_listener(net);
 	if (net->listen_fd < 0) {
 		log_errno(LOG_CRIT, "Cannot create the listening socket");
@@ -812,16 +593,7 @@ void qnetd_net_shutdown(struct qnetd_net *net)
 		close(net->listen_fd);
 		net->listen_fd = -1;
 	}
-	if (net->tls_model != NULL)
-		PR_Close(net->tls_model);
-	verify_cache_destroy(net->verify_cache);
-	net->verify_cache = NULL;
-	if (net->key != NULL)
-		SECKEY_DestroyPrivateKey(net->key);
-	if (net->cert != NULL)
-		CERT_DestroyCertificate(net->cert);
-	net->tls_model = NULL;
-	net->key = NULL;
-	net->cert = NULL;
+	tls_server_destroy(net->tls);
+	net->tls = NULL;
 	qnetd_server_destroy(&net->server);
 }

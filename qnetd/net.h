@@ -10,19 +10,14 @@
 #include "settings.h"
 
 struct net_conn;
-struct net_verify_cache;
-struct CERTCertificateStr;
-struct SECKEYPrivateKeyStr;
+struct tls_server;
 
 struct qnetd_net {
 	struct loop *loop;
 	const struct qnetd_settings *settings;
 	struct qnetd_server server;
 	int listen_fd;
-	void *tls_model;                    /* NSS model socket (PRFileDesc *), NULL with TLS off */
-	struct CERTCertificateStr *cert;
-	struct SECKEYPrivateKeyStr *key;
-	struct net_verify_cache *verify_cache; /* client certificates verified lately; NULL if none */
+	struct tls_server *tls;             /* NULL with TLS off */
 	struct net_conn *conns;             /* every connection */
 	struct net_conn *dirty;             /* connections with queued output, flushed after each event */
 	struct net_conn *closing;           /* connections to close after the current event */

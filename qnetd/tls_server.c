@@ -10,6 +10,7 @@
  * once at start-up (wrapped with a one-time passphrase, never written anywhere) and the verification
  * of the client's certificate is handed back to NSS through OpenSSL's verification hook.
  */
+#define _DEFAULT_SOURCE /* timegm */
 #include "tls_server.h"
 
 #include <errno.h>
@@ -19,22 +20,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <cert.h>
-#include <keyhi.h>
+#include <time.h>
+
 #include <nspr.h>
-#include <pk11pub.h>
-#include <secasn1.h>
 #include <secerr.h>
 
+#include <openssl/asn1.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "log.h"
 #include "loop.h"
 #include "tls.h"
+#include "tls_bridge.h"
 
 /*
  * Verification cache for client certificates. NSS verifies the peer's chain with a dozen lookups in
@@ -55,7 +54,7 @@ struct verify_entry {
 	uint8_t *der;
 	unsigned der_len;
 	uint64_t expires_ms;
-	PRTime not_after;
+	time_t not_after;                   /* the certificate's notAfter */
 };
 
 struct verify_cache {
@@ -168,7 +167,7 @@ static bool verify_cache_lookup(struct verify_cache *vc, const uint8_t *der, siz
 	struct verify_entry *e = &vc->slots[verify_hash(der, der_len) % VERIFY_SLOTS];
 	if (e->der == NULL || e->der_len != der_len || memcmp(e->der, der, der_len) != 0)
 		return false;
-	if (loop_now_ms() >= e->expires_ms || PR_Now() >= e->not_after) {
+	if (loop_now_ms() >= e->expires_ms || time(NULL) >= e->not_after) {
 		free(e->der);
 		e->der = NULL;
 		e->der_len = 0;
@@ -178,56 +177,27 @@ static bool verify_cache_lookup(struct verify_cache *vc, const uint8_t *der, siz
 }
 
 /* Called after a successful full verification, with the database state checked just before it. */
-static void verify_cache_insert(struct verify_cache *vc, const CERTCertificate *cert)
+static void verify_cache_insert(struct verify_cache *vc, const uint8_t *der, size_t der_len, X509 *cert)
 {
-	const SECItem *der = &cert->derCert;
-	PRTime not_before, not_after;
-	if (!vc->db_st_valid || der->len == 0 || der->len > VERIFY_MAX_DER ||
-	    CERT_GetCertTimes(cert, &not_before, &not_after) != SECSuccess)
+	struct tm tm;
+	if (!vc->db_st_valid || der_len == 0 || der_len > VERIFY_MAX_DER ||
+	    ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1)
 		return;
-	struct verify_entry *e = &vc->slots[verify_hash(der->data, der->len) % VERIFY_SLOTS];
-	uint8_t *copy = malloc(der->len);
+	struct verify_entry *e = &vc->slots[verify_hash(der, der_len) % VERIFY_SLOTS];
+	uint8_t *copy = malloc(der_len);
 	if (copy == NULL)
 		return;
-	memcpy(copy, der->data, der->len);
+	memcpy(copy, der, der_len);
 	free(e->der);
 	e->der = copy;
-	e->der_len = der->len;
+	e->der_len = (unsigned)der_len;
 	e->expires_ms = loop_now_ms() + VERIFY_TTL_MS;
-	e->not_after = not_after;
-}
-
-/* The DER bytes of an OpenSSL certificate (freed with OPENSSL_free), or NULL. */
-static uint8_t *x509_der(X509 *x, int *len)
-{
-	uint8_t *der = NULL;
-	*len = i2d_X509(x, &der);
-	if (*len <= 0) {
-		OPENSSL_free(der);
-		return NULL;
-	}
-	return der;
-}
-
-/* An NSS view of the certificate (CERT_DestroyCertificate), or NULL with the NSS error set. */
-static CERTCertificate *nss_cert_from_x509(X509 *x)
-{
-	int len;
-	uint8_t *der = x509_der(x, &len);
-	if (der == NULL) {
-		PORT_SetError(SEC_ERROR_BAD_DER);
-		return NULL;
-	}
-	SECItem item = {siDERCertBuffer, der, (unsigned)len};
-	CERTCertificate *cert = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &item, NULL, PR_FALSE, PR_TRUE);
-	OPENSSL_free(der);
-	return cert;
+	e->not_after = timegm(&tm);
 }
 
 /*
- * OpenSSL's whole-chain verification replaced by NSS's: the check upstream's server makes through
- * SSL_AuthCertificate (the chain to a CA trusted in the database, for SSL client use, now). Certificates
- * the client sent besides its own are offered to NSS as temporary ones, as NSS's own handshake would.
+ * OpenSSL's whole-chain verification replaced by NSS's (tls_bridge_verify_chain): the check upstream's
+ * server makes through SSL_AuthCertificate, a chain to a CA trusted in the database for SSL client use.
  */
 static int verify_with_nss(X509_STORE_CTX *store, void *arg)
 {
@@ -238,49 +208,26 @@ static int verify_with_nss(X509_STORE_CTX *store, void *arg)
 
 	if (conn == NULL || leaf == NULL)
 		return 0;
-	int der_len;
-	uint8_t *der = x509_der(leaf, &der_len);
+	size_t der_len;
+	uint8_t *der = tls_bridge_der(leaf, &der_len);
 	if (der == NULL) {
 		conn->nss_error = SEC_ERROR_BAD_DER;
 		X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
 		return 0;
 	}
-	bool cached = server->verify_cache != NULL &&
-		      verify_cache_lookup(server->verify_cache, der, (size_t)der_len);
+	int error = 0;
+	if (server->verify_cache == NULL || !verify_cache_lookup(server->verify_cache, der, der_len)) {
+		error = tls_bridge_verify_chain(store, TLS_BRIDGE_VERIFY_SSL_CLIENT);
+		if (error == 0 && server->verify_cache != NULL)
+			verify_cache_insert(server->verify_cache, der, der_len, leaf);
+	}
 	OPENSSL_free(der);
-	if (cached)
-		return 1;
-
-	CERTCertificate *cert = nss_cert_from_x509(leaf);
-	if (cert == NULL) {
-		conn->nss_error = PORT_GetError() != 0 ? PORT_GetError() : SEC_ERROR_BAD_DER;
-		X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
+	if (error != 0) {
+		conn->nss_error = error;
+		X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_UNTRUSTED);
 		return 0;
 	}
-	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(store);
-	int extra_count = sent != NULL ? sk_X509_num(sent) : 0;
-	CERTCertificate *extra[8];
-	int held = 0;
-	for (int i = 0; i < extra_count && held < (int)(sizeof(extra) / sizeof(extra[0])); i++) {
-		X509 *x = sk_X509_value(sent, i);
-		if (x == leaf || X509_cmp(x, leaf) == 0)
-			continue;
-		CERTCertificate *c = nss_cert_from_x509(x);
-		if (c != NULL)
-			extra[held++] = c;
-	}
-	SECStatus rv = CERT_VerifyCert(CERT_GetDefaultCertDB(), cert, PR_TRUE, certUsageSSLClient, PR_Now(),
-				       NULL, NULL);
-	if (rv == SECSuccess && server->verify_cache != NULL)
-		verify_cache_insert(server->verify_cache, cert);
-	if (rv != SECSuccess) {
-		conn->nss_error = PORT_GetError() != 0 ? PORT_GetError() : SEC_ERROR_UNTRUSTED_CERT;
-		X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_UNTRUSTED);
-	}
-	for (int i = 0; i < held; i++)
-		CERT_DestroyCertificate(extra[i]);
-	CERT_DestroyCertificate(cert);
-	return rv == SECSuccess ? 1 : 0;
+	return 1;
 }
 
 /* Accepts every chain element: verify_with_nss has already decided about the whole chain. */
@@ -305,82 +252,21 @@ static void log_openssl_errors(const char *what)
 		log_crit("%s", what);
 }
 
-/*
- * The server key out of the NSS database as OpenSSL's. A database key is sensitive, so NSS only
- * hands it out encrypted: PKCS#8 under PBES2/AES-256 with a random passphrase that lives in this
- * function alone.
- */
-static EVP_PKEY *export_private_key(SECKEYPrivateKey *key)
-{
-	uint8_t raw[24];
-	char pass[2 * sizeof(raw) + 1];
-	EVP_PKEY *pkey = NULL;
-
-	if (PK11_GenerateRandom(raw, sizeof(raw)) != SECSuccess)
-		return NULL;
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(pass + 2 * i, 3, "%02x", raw[i]);
-	SECItem pw = {siBuffer, (unsigned char *)pass, (unsigned)strlen(pass)};
-	SECKEYEncryptedPrivateKeyInfo *epki = PK11_ExportEncryptedPrivKeyInfo(NULL, SEC_OID_AES_256_CBC, &pw, key,
-									      1, NULL);
-	if (epki == NULL)
-		goto out;
-	SECItem *der = SEC_ASN1EncodeItem(NULL, NULL, epki, SECKEY_EncryptedPrivateKeyInfoTemplate);
-	SECKEY_DestroyEncryptedPrivateKeyInfo(epki, PR_TRUE);
-	if (der == NULL)
-		goto out;
-	const unsigned char *p = der->data;
-	X509_SIG *sig = d2i_X509_SIG(NULL, &p, (long)der->len);
-	SECITEM_ZfreeItem(der, PR_TRUE);
-	if (sig == NULL)
-		goto out;
-	PKCS8_PRIV_KEY_INFO *p8 = PKCS8_decrypt(sig, pass, (int)strlen(pass));
-	X509_SIG_free(sig);
-	if (p8 == NULL)
-		goto out;
-	pkey = EVP_PKCS82PKEY(p8);
-	PKCS8_PRIV_KEY_INFO_free(p8);
-out:
-	OPENSSL_cleanse(pass, sizeof(pass));
-	OPENSSL_cleanse(raw, sizeof(raw));
-	return pkey;
-}
-
 static int load_certificate(SSL_CTX *ctx, const char *db_dir, const char *nickname)
 {
-	CERTCertificate *cert = PK11_FindCertFromNickname(nickname, NULL);
-	if (cert == NULL) {
-		log_crit("Cannot find server certificate '%s' in %s (%d): %s", nickname, db_dir != NULL ? db_dir : "?",
-			 tls_error_code(), tls_error_str());
-		return -1;
-	}
-	SECKEYPrivateKey *key = PK11_FindKeyByAnyCert(cert, NULL);
-	if (key == NULL) {
-		log_crit("Cannot find the private key of '%s' (%d): %s", nickname, tls_error_code(), tls_error_str());
-		CERT_DestroyCertificate(cert);
-		return -1;
-	}
-	EVP_PKEY *pkey = export_private_key(key);
-	SECKEY_DestroyPrivateKey(key);
-	if (pkey == NULL) {
-		log_crit("Cannot read the private key of '%s' out of the database (%d): %s", nickname,
-			 tls_error_code(), tls_error_str());
-		ERR_clear_error();
-		CERT_DestroyCertificate(cert);
-		return -1;
-	}
-	const unsigned char *p = cert->derCert.data;
-	X509 *x = d2i_X509(NULL, &p, (long)cert->derCert.len);
-	CERT_DestroyCertificate(cert);
-	int rc = 0;
-	if (x == NULL || SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
+	enum tls_bridge_result result = tls_bridge_load_identity(ctx, nickname);
+	switch (result) {
+	case TLS_BRIDGE_OK:
+		return 0;
+	case TLS_BRIDGE_SSL_REFUSED:
 		log_openssl_errors("Cannot use the server certificate and its key");
-		rc = -1;
+		return -1;
+	default:
+		log_crit("Cannot load server certificate '%s' from %s: %s (%d): %s", nickname,
+			 db_dir != NULL ? db_dir : "?", tls_bridge_result_str(result), tls_error_code(), tls_error_str());
+		ERR_clear_error();
+		return -1;
 	}
-	X509_free(x);
-	EVP_PKEY_free(pkey);
-	return rc;
 }
 
 struct tls_server *tls_server_create(const char *db_dir, const char *nickname, bool request_client_cert)
@@ -533,13 +419,5 @@ const char *tls_conn_error(const struct tls_conn *conn)
 int tls_conn_match_name(struct tls_conn *conn, const char *name)
 {
 	X509 *peer = SSL_get0_peer_certificate(conn->ssl);
-	if (peer == NULL)
-		return -1;
-	CERTCertificate *cert = nss_cert_from_x509(peer);
-	if (cert == NULL)
-		return -1;
-	/* RFC 2818 matching against SAN dNSName or CN, case-insensitive, wildcards allowed. */
-	SECStatus rv = CERT_VerifyCertName(cert, name);
-	CERT_DestroyCertificate(cert);
-	return rv == SECSuccess ? 0 : -1;
+	return peer != NULL ? tls_bridge_match_name(peer, name) : -1;
 }

@@ -70,7 +70,7 @@ struct client {
 	uint32_t node_id;       /* 1..N */
 	enum client_state state;
 	int fd;
-	PRFileDesc *tls;
+	struct bench_tls_conn *tls;
 	bool want_write;
 	bool reread;            /* NSS may hold data: read again before sleeping */
 	uint32_t seq;           /* request sequence counter */
@@ -109,6 +109,7 @@ struct config {
 	const char *nickname;
 	bool resume;
 	const char *tls_version;
+	const char *tls_engine;
 	double connect_rate;
 	uint32_t max_pending;
 	uint32_t heartbeat_ms;
@@ -356,8 +357,9 @@ static bool flush_out(struct client *c)
 		size_t left = c->out_len - c->out_off;
 		ssize_t n;
 		if (c->tls != NULL) {
-			n = PR_Send(c->tls, c->out + c->out_off, (PRInt32)left, 0, PR_INTERVAL_NO_WAIT);
-			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR) {
+			n = bench_tls_send(c->tls, c->out + c->out_off, left);
+			if (n == BENCH_TLS_WANT_WRITE || n == BENCH_TLS_WANT_READ) {
+				/* OpenSSL cannot want to read while writing here (no renegotiation); wait for room. */
 				set_want_write(c, true);
 				return true;
 			}
@@ -511,7 +513,7 @@ static void close_socket(struct client *c)
 	if (c->fd >= 0)
 		loop_fd_remove(b->loop, c->fd);
 	if (c->tls != NULL)
-		PR_Close(c->tls);
+		bench_tls_close(c->tls);
 	else if (c->fd >= 0)
 		close(c->fd);
 	c->tls = NULL;
@@ -767,8 +769,8 @@ static void read_input(struct client *c)
 		size_t room = c->in_cap - c->in_len;
 		ssize_t n;
 		if (c->tls != NULL) {
-			n = PR_Recv(c->tls, c->in + c->in_len, (PRInt32)room, 0, PR_INTERVAL_NO_WAIT);
-			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR)
+			n = bench_tls_recv(c->tls, c->in + c->in_len, room);
+			if (n == BENCH_TLS_WANT_READ || n == BENCH_TLS_WANT_WRITE)
 				return;
 			if (n < 0) {
 				client_fail(c, true, "TLS read failed (%s)", bench_tls_error());
@@ -808,15 +810,18 @@ static void after_handshake(struct client *c)
 	flush_out(c);
 }
 
-/* Drives the handshake; NSS reads and writes the records itself. */
+/* Drives the handshake; the TLS engine reads and writes the records itself. */
 static void drive_handshake(struct client *c)
 {
-	if (SSL_ForceHandshake(c->tls) == SECSuccess) {
+	int rc = bench_tls_handshake(c->tls);
+	if (rc == 1) {
 		after_handshake(c);
 		return;
 	}
-	if (PR_GetError() == PR_WOULD_BLOCK_ERROR)
+	if (rc == BENCH_TLS_WANT_READ || rc == BENCH_TLS_WANT_WRITE) {
+		set_want_write(c, rc == BENCH_TLS_WANT_WRITE);
 		return;
+	}
 	if (c->b->phase != PHASE_READMIT)
 		c->b->n.connect_failures++;
 	client_fail(c, false, "TLS handshake failed (%s)", bench_tls_error());
@@ -824,7 +829,7 @@ static void drive_handshake(struct client *c)
 
 static void start_tls(struct client *c)
 {
-	PRFileDesc *tls = bench_tls_wrap(c->fd);
+	struct bench_tls_conn *tls = bench_tls_wrap(c->fd);
 	if (tls == NULL) {
 		/* bench_tls_wrap closed the socket. */
 		loop_fd_remove(c->b->loop, c->fd);
@@ -1087,7 +1092,10 @@ static void usage(FILE *f)
 		"      --nickname NAME      client certificate nickname (Cluster Cert); empty: send none\n"
 		"      --suffix S           cluster name suffix: names are c1S, c2S, ... (.bench.test)\n"
 		"      --tls-resume         allow TLS session resumption (default: full handshakes)\n"
-		"      --tls-version V      highest TLS version offered: 1.2 or 1.3 (NSS default: 1.3)\n"
+		"      --tls-version V      highest TLS version offered: 1.2 or 1.3 (default: 1.3)\n"
+		"      --tls-engine E       openssl (default: a fraction of the CPU, so the generator keeps up)\n"
+		"                           or nss (the TLS client corosync-qdevice uses); both read the\n"
+		"                           certificate and trust from --nssdb\n"
 		"      --connect-rate R     at most R new connections per second (0 = unlimited)\n"
 		"      --max-pending P      at most P clients connecting at once (128)\n"
 		"      --heartbeat MS       heartbeat interval sent in INIT; echo every MS (8000)\n"
@@ -1168,7 +1176,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 {
 	enum {
 		O_TLS = 256, O_NSSDB, O_NICK, O_SUFFIX, O_RESUME, O_RATE, O_PENDING, O_HB, O_STORMS, O_PID,
-		O_TIMEOUT, O_CTIMEOUT, O_HOLD, O_SETTLE, O_RECONNECT, O_NAGLE, O_LABEL, O_RESTART, O_TLSVER,
+		O_TIMEOUT, O_CTIMEOUT, O_HOLD, O_SETTLE, O_RECONNECT, O_NAGLE, O_LABEL, O_RESTART, O_TLSVER, O_ENGINE,
 	};
 	static const struct option opts[] = {
 		{"host", required_argument, NULL, 'H'},
@@ -1181,6 +1189,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		{"suffix", required_argument, NULL, O_SUFFIX},
 		{"tls-resume", no_argument, NULL, O_RESUME},
 		{"tls-version", required_argument, NULL, O_TLSVER},
+		{"tls-engine", required_argument, NULL, O_ENGINE},
 		{"connect-rate", required_argument, NULL, O_RATE},
 		{"max-pending", required_argument, NULL, O_PENDING},
 		{"heartbeat", required_argument, NULL, O_HB},
@@ -1203,6 +1212,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		.nickname = "Cluster Cert", .max_pending = 128, .heartbeat_ms = 8000, .storms = 1,
 		.timeout_s = 60, .connect_timeout_s = 600, .hold_s = -1, .settle_ms = 300,
 		.reconnect_ms = 1000, .nodelay = true, .suffix = ".bench.test", .label = "qnetd",
+		.tls_engine = "openssl",
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "H:p:C:N:vh", opts, NULL)) != -1) {
@@ -1226,6 +1236,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		case O_SUFFIX: cfg->suffix = optarg; break;
 		case O_RESUME: cfg->resume = true; break;
 		case O_TLSVER: cfg->tls_version = optarg; break;
+		case O_ENGINE: cfg->tls_engine = optarg; break;
 		case O_RATE: cfg->connect_rate = parse_num("--connect-rate", optarg, 0, 1e9); break;
 		case O_PENDING: cfg->max_pending = (uint32_t)parse_num("--max-pending", optarg, 1, 1e9); break;
 		case O_HB: cfg->heartbeat_ms = (uint32_t)parse_num("--heartbeat", optarg, 1, 4294967295.0); break;
@@ -1289,7 +1300,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	resolve(b);
 
-	if (cfg->tls && bench_tls_init(cfg->nssdb, cfg->nickname, cfg->resume) != 0)
+	if (cfg->tls && bench_tls_init(cfg->tls_engine, cfg->nssdb, cfg->nickname, cfg->resume) != 0)
 		return 3;
 	if (cfg->tls && cfg->tls_version != NULL && bench_tls_set_max_version(cfg->tls_version) != 0) {
 		fprintf(stderr, "qnetd_load: --tls-version takes 1.2 or 1.3\n");
@@ -1325,7 +1336,7 @@ int main(int argc, char **argv)
 
 	printf("qnetd_load: %s, %" PRIu32 " clusters x %" PRIu32 " nodes = %zu clients, TLS %s, heartbeat %" PRIu32
 	       " ms, max pending %" PRIu32 ", qnetd pid %d\n",
-	       cfg->label, cfg->clusters, cfg->nodes, b->nclients, cfg->tls ? "on" : "off", cfg->heartbeat_ms,
+	       cfg->label, cfg->clusters, cfg->nodes, b->nclients, cfg->tls ? cfg->tls_engine : "off", cfg->heartbeat_ms,
 	       cfg->max_pending, (int)cfg->qnetd_pid);
 
 	/* Whole-run view of the machine, to tell when something else competed for the CPUs. */

@@ -11,6 +11,7 @@
 #   --connect-timeout S     bound on our connect phase (300)
 #   --restart               after the storms, restart our qnetd and time the re-admission of every client
 #   --heartbeat MS          heartbeat the simulated qdevices ask for (generator default 8000; DPD = 1.5 x)
+#   --tls-engine E          the generator's TLS client: openssl (default, cheap) or nss (as corosync-qdevice)
 #   --build DIR             build directory (default /tmp/qnetd-bench-build; configured Release if needed)
 #   --upstream BIN          upstream daemon (/usr/bin/corosync-qnetd)
 #   --keep                  keep the temporary directory (logs, NSS databases)
@@ -32,6 +33,7 @@ quick=0
 keep=0
 restart=0
 heartbeat=""
+tls_engine=openssl
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -47,7 +49,8 @@ while [ $# -gt 0 ]; do
     --upstream) upstream_bin=$2; shift ;;
     --keep) keep=1 ;;
     --heartbeat) heartbeat=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --tls-engine) tls_engine=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run-bench: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -193,7 +196,7 @@ run_one() { # name bin port clients connect_timeout
     [ "$restart" = 1 ] && limit=$((limit + 130))
     timeout --signal=TERM --kill-after=10 "$limit" "$load_bin" -H 127.0.0.1 -p "$port" -C "$clusters" -N 2 \
         --nssdb "$tmp/nss/client" --qnetd-pid "$pid" --storms "$storms" --max-pending "$max_pending" \
-        --connect-timeout "$ctimeout" --timeout "$storm_timeout" --label "$name" "${extra[@]}" \
+        --connect-timeout "$ctimeout" --timeout "$storm_timeout" --label "$name" --tls-engine "$tls_engine" "${extra[@]}" \
         >"$out" 2>&1 &
     local load_pid=$!
     started_pids+=("$load_pid")

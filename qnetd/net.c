@@ -41,12 +41,15 @@ struct net_conn {
 	size_t head_offset;                 /* bytes of the first buffer already sent */
 	bool want_write;                    /* EPOLLOUT registered */
 	struct loop_timer dpd_timer;
+	uint64_t dpd_last_ms;               /* when the client last showed it is alive */
 	struct loop_timer algo_timer;
 	struct net_conn *prev, *next;       /* net->conns */
 	struct net_conn *dirty_next;
 	bool in_dirty;
 	bool in_closing;
 	struct net_conn *closing_next;
+	bool in_rereads;
+	struct net_conn *reread_next;       /* net->rereads */
 };
 
 static struct net_conn *net_conn_of(struct qnetd_conn *session)
@@ -113,11 +116,20 @@ static int op_verify_client_cert(void *ctx, struct qnetd_conn *session, const ui
 	return tls_conn_match_name(c->tls, (const char *)name);
 }
 
+/*
+ * Lazy: a message only notes the time, and dpd_expired moves the timer on when the deadline it
+ * was armed for is no longer the real one. Re-placing the timer in the heap on every message cost
+ * a third of our own CPU in a membership storm (cache misses all over a heap of thousands).
+ */
 static void op_dpd_restart(void *ctx, struct qnetd_conn *session)
 {
 	struct qnetd_net *net = ctx;
 	struct net_conn *c = net_conn_of(session);
-	loop_timer_start(net->loop, &c->dpd_timer, session->dpd_interval_ms);
+	uint64_t now = loop_now_ms();
+	c->dpd_last_ms = now;
+	/* Re-arm only when not armed or the interval shrank below the armed deadline. */
+	if (!loop_timer_armed(&c->dpd_timer) || c->dpd_timer.deadline_ms > now + session->dpd_interval_ms)
+		loop_timer_start(net->loop, &c->dpd_timer, session->dpd_interval_ms);
 }
 
 static void op_algo_timer_start(void *ctx, struct qnetd_conn *session, uint32_t interval_ms)
@@ -144,6 +156,13 @@ static const struct qnetd_session_ops session_ops = {
 /* Frees the connection after the disconnect procedure; pending output is dropped. */
 static void conn_free(struct qnetd_net *net, struct net_conn *c)
 {
+	if (c->in_rereads) {
+		struct net_conn **pp = &net->rereads;
+		while (*pp != c)
+			pp = &(*pp)->reread_next;
+		*pp = c->reread_next;
+		c->in_rereads = false;
+	}
 	loop_timer_stop(net->loop, &c->dpd_timer);
 	loop_timer_stop(net->loop, &c->algo_timer);
 	if (c->fd >= 0)
@@ -340,14 +359,44 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 			return;
 		}
 		/*
-		 * The TLS layer reads a record exactly (header, then body), never ahead, so once it holds no
-		 * decrypted bytes anything unread is still in the socket and the level-triggered epoll reports
-		 * it again. Stopping here saves the read that would only end in EAGAIN: one syscall and one
-		 * pass through the record layer per message.
+		 * Once the TLS layer holds nothing (neither decrypted bytes nor records it read ahead),
+		 * anything unread is still in the socket and the level-triggered epoll reports it again.
+		 * Stopping here saves the read that would only end in EAGAIN: one syscall and one pass
+		 * through the record layer per message.
 		 */
 		if (c->tls != NULL && !tls_conn_pending(c->tls))
 			return;
 	}
+	/*
+	 * Out of rounds with records still inside the TLS layer, which the socket will not signal: read
+	 * them after the other connections of this pass have had their turn.
+	 */
+	if (c->tls != NULL && !c->session.disconnect_scheduled && !c->in_rereads && tls_conn_pending(c->tls)) {
+		c->in_rereads = true;
+		c->reread_next = net->rereads;
+		net->rereads = c;
+		if (!loop_timer_armed(&net->reread_timer))
+			loop_timer_start(net->loop, &net->reread_timer, 0);
+	}
+}
+
+static void rereads_due(struct loop *loop, void *data)
+{
+	(void)loop;
+	struct qnetd_net *net = data;
+	struct net_conn *list = net->rereads;
+	net->rereads = NULL;
+	while (list != NULL) {
+		struct net_conn *c = list;
+		list = c->reread_next;
+		c->in_rereads = false;
+		if (!c->in_closing && !c->session.disconnect_scheduled) {
+			conn_read(net, c);
+			if (c->session.disconnect_scheduled)
+				mark_closing(c);
+		}
+	}
+	after_event(net);
 }
 
 static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
@@ -366,8 +415,8 @@ static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
 		conn_read(net, c);
 	if (!c->in_closing && (events & EPOLLOUT))
 		conn_flush(net, c);
-	else if (!c->in_closing)
-		update_interest(net, c);
+	else if (!c->in_closing && !c->in_dirty)
+		update_interest(net, c); /* a dirty connection is flushed by after_event, which decides */
 	if (c->session.disconnect_scheduled)
 		mark_closing(c);
 	after_event(net);
@@ -375,8 +424,13 @@ static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
 
 static void dpd_expired(struct loop *loop, void *data)
 {
-	(void)loop;
 	struct net_conn *c = data;
+	uint64_t due = c->dpd_last_ms + c->session.dpd_interval_ms, now = loop_now_ms();
+	if (due > now) {
+		/* A message came after the timer was armed: wait for the rest of its interval. */
+		loop_timer_start(loop, &c->dpd_timer, due - now);
+		return;
+	}
 	/*
 	 * Timers run after a whole epoll batch, so under load the client's message may already sit unread
 	 * in the socket: read it first, and a complete message re-arms the timer.
@@ -471,6 +525,7 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 	if (net->conns != NULL)
 		net->conns->prev = c;
 	net->conns = c;
+	c->dpd_last_ms = loop_now_ms();
 	if (net->settings->dpd_enabled)
 		loop_timer_start(net->loop, &c->dpd_timer, c->session.dpd_interval_ms);
 	log_debug("New client connected from %s", peer);
@@ -560,6 +615,7 @@ int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_
 	net->loop = loop;
 	net->settings = settings;
 	net->listen_fd = -1;
+	loop_timer_init(&net->reread_timer, rereads_due, net);
 	qnetd_server_init(&net->server, settings, &session_ops, net);
 
 	if (settings->tls != PROTO_TLS_UNSUPPORTED) {
@@ -593,6 +649,7 @@ void qnetd_net_shutdown(struct qnetd_net *net)
 		close(net->listen_fd);
 		net->listen_fd = -1;
 	}
+	loop_timer_stop(net->loop, &net->reread_timer);
 	tls_server_destroy(net->tls);
 	net->tls = NULL;
 	qnetd_server_destroy(&net->server);

@@ -21,6 +21,8 @@ struct qnetd_net {
 	struct net_conn *conns;             /* every connection */
 	struct net_conn *dirty;             /* connections with queued output, flushed after each event */
 	struct net_conn *closing;           /* connections to close after the current event */
+	struct net_conn *rereads;           /* connections whose TLS layer holds input beyond one turn */
+	struct loop_timer reread_timer;     /* reads them after the current pass */
 };
 
 /* Loads the server certificate (TLS on/req) and opens the listening socket. Returns 0 or -1 (logged). */

@@ -31,7 +31,7 @@ void tls_conn_free(struct tls_conn *conn);
 ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
 /* After TLS_CONN_WANT_WRITE, call again with the same bytes first (more may follow them). */
 ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
-/* Whether decrypted bytes wait inside the connection (the socket may not signal them any more). */
+/* Whether bytes (decrypted, or records read ahead) wait inside the connection: the socket will not signal them. */
 bool tls_conn_pending(const struct tls_conn *conn);
 /* The reason for the last TLS_CONN_ERROR, "<code>: <text>", valid until the next call. */
 const char *tls_conn_error(const struct tls_conn *conn);

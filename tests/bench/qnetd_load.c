@@ -113,6 +113,7 @@ struct config {
 	double connect_rate;
 	uint32_t max_pending;
 	uint32_t heartbeat_ms;
+	uint32_t echo_burst;     /* echo requests per heartbeat, one record each */
 	uint32_t storms;
 	pid_t qnetd_pid;
 	double timeout_s;
@@ -566,9 +567,13 @@ static void hb_expired(struct loop *loop, void *data)
 		return;
 	if (c->echo_seq != c->echo_acked)
 		c->b->n.echo_late++;
-	send_simple(c, PROTO_MSG_ECHO_REQUEST, ++c->echo_seq);
-	if (flush_out(c))
-		loop_timer_start(loop, &c->hb_timer, c->b->cfg.heartbeat_ms);
+	/* More than one: each its own write, so each its own TLS record, as a pipelining client sends. */
+	for (uint32_t i = 0; i < c->b->cfg.echo_burst; i++) {
+		send_simple(c, PROTO_MSG_ECHO_REQUEST, ++c->echo_seq);
+		if (!flush_out(c))
+			return;
+	}
+	loop_timer_start(loop, &c->hb_timer, c->b->cfg.heartbeat_ms);
 }
 
 static void record_decision(struct client *c, uint8_t vote)
@@ -683,7 +688,9 @@ static bool handle_msg(struct client *c, const struct msg *m)
 
 	switch (m->type) {
 	case PROTO_MSG_ECHO_REPLY:
-		if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) || m->seq_number != c->echo_seq)
+		/* Replies come in the order of the requests. */
+		if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) || c->echo_acked == c->echo_seq ||
+		    m->seq_number != c->echo_acked + 1)
 			protocol_error(c, "ECHO_REPLY with an unexpected sequence number");
 		else
 			c->echo_acked = m->seq_number;
@@ -1099,6 +1106,7 @@ static void usage(FILE *f)
 		"      --connect-rate R     at most R new connections per second (0 = unlimited)\n"
 		"      --max-pending P      at most P clients connecting at once (128)\n"
 		"      --heartbeat MS       heartbeat interval sent in INIT; echo every MS (8000)\n"
+		"      --echo-burst K       K echo requests per heartbeat, each in a record of its own (1)\n"
 		"      --storms K           split+merge storms (1)\n"
 		"      --qnetd-pid PID      sample this process's CPU and RSS from /proc\n"
 		"      --timeout S          limit of each storm phase in seconds (60)\n"
@@ -1176,7 +1184,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 {
 	enum {
 		O_TLS = 256, O_NSSDB, O_NICK, O_SUFFIX, O_RESUME, O_RATE, O_PENDING, O_HB, O_STORMS, O_PID,
-		O_TIMEOUT, O_CTIMEOUT, O_HOLD, O_SETTLE, O_RECONNECT, O_NAGLE, O_LABEL, O_RESTART, O_TLSVER, O_ENGINE,
+		O_TIMEOUT, O_CTIMEOUT, O_HOLD, O_SETTLE, O_RECONNECT, O_NAGLE, O_LABEL, O_RESTART, O_TLSVER, O_ENGINE, O_BURST,
 	};
 	static const struct option opts[] = {
 		{"host", required_argument, NULL, 'H'},
@@ -1190,6 +1198,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		{"tls-resume", no_argument, NULL, O_RESUME},
 		{"tls-version", required_argument, NULL, O_TLSVER},
 		{"tls-engine", required_argument, NULL, O_ENGINE},
+		{"echo-burst", required_argument, NULL, O_BURST},
 		{"connect-rate", required_argument, NULL, O_RATE},
 		{"max-pending", required_argument, NULL, O_PENDING},
 		{"heartbeat", required_argument, NULL, O_HB},
@@ -1212,7 +1221,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		.nickname = "Cluster Cert", .max_pending = 128, .heartbeat_ms = 8000, .storms = 1,
 		.timeout_s = 60, .connect_timeout_s = 600, .hold_s = -1, .settle_ms = 300,
 		.reconnect_ms = 1000, .nodelay = true, .suffix = ".bench.test", .label = "qnetd",
-		.tls_engine = "openssl",
+		.tls_engine = "openssl", .echo_burst = 1,
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "H:p:C:N:vh", opts, NULL)) != -1) {
@@ -1237,6 +1246,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		case O_RESUME: cfg->resume = true; break;
 		case O_TLSVER: cfg->tls_version = optarg; break;
 		case O_ENGINE: cfg->tls_engine = optarg; break;
+		case O_BURST: cfg->echo_burst = (uint32_t)parse_num("--echo-burst", optarg, 1, 100000); break;
 		case O_RATE: cfg->connect_rate = parse_num("--connect-rate", optarg, 0, 1e9); break;
 		case O_PENDING: cfg->max_pending = (uint32_t)parse_num("--max-pending", optarg, 1, 1e9); break;
 		case O_HB: cfg->heartbeat_ms = (uint32_t)parse_num("--heartbeat", optarg, 1, 4294967295.0); break;

@@ -149,17 +149,17 @@ static void preinit(int fd, const char *cluster)
 
 static const struct msg_node_info two_nodes[] = {{1, 0, 0}, {2, 0, 0}};
 
-/* A stock-like client of cluster `good`: INIT, config, membership; returns the fd once it holds its ACK. */
-static int good_client(uint32_t node_id)
+/* A stock-like client: INIT with heartbeat_ms, config, membership; returns the fd (its ACK may follow). */
+static int cluster_client(const char *cluster, uint32_t node_id, uint32_t heartbeat_ms)
 {
 	int fd = connect_qnetd();
 	struct msg m, r;
-	preinit(fd, "good");
+	preinit(fd, cluster);
 	msg_init(&m, PROTO_MSG_INIT);
 	set_seq(&m, 2);
 	m.node_id = node_id;
 	m.algorithm = PROTO_ALGO_FFSPLIT;
-	m.heartbeat_interval = 8000;
+	m.heartbeat_interval = heartbeat_ms;
 	m.tie_breaker.mode = PROTO_TIE_BREAKER_LOWEST;
 	m.ring_id.node_id = 1;
 	m.ring_id.seq = 4;
@@ -189,6 +189,11 @@ static int good_client(uint32_t node_id)
 		send_msg(fd, &m);
 	}
 	return fd;
+}
+
+static int good_client(uint32_t node_id)
+{
+	return cluster_client("good", node_id, 8000);
 }
 
 /* Collects every message pending on a good client within timeout_ms; answers VOTE_INFO; counts ACKs. */
@@ -222,6 +227,63 @@ static bool echo_ok(int fd, uint32_t seq)
 	bool ok = recv_msg(fd, &r, 5000) == 0 && r.type == PROTO_MSG_ECHO_REPLY && r.seq_number == seq;
 	msg_destroy(&r);
 	return ok;
+}
+
+/* Sends an echo request and waits for its reply, answering any vote that comes first. */
+static bool echo_answered(int fd, uint32_t seq)
+{
+	struct msg m, r;
+	msg_init(&m, PROTO_MSG_ECHO_REQUEST);
+	set_seq(&m, seq);
+	send_msg(fd, &m);
+	while (recv_msg(fd, &r, 3000) == 0) {
+		bool done = r.type == PROTO_MSG_ECHO_REPLY && r.seq_number == seq;
+		if (r.type == PROTO_MSG_VOTE_INFO) {
+			struct msg reply;
+			msg_init(&reply, PROTO_MSG_VOTE_INFO_REPLY);
+			set_seq(&reply, r.seq_number);
+			send_msg(fd, &reply);
+		}
+		msg_destroy(&r);
+		if (done)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Dead-peer detection with a 1 s heartbeat (drop after 1.5 s of silence): a client that echoes every
+ * 0.5 s for 4 s stays, one that falls silent is dropped, and not before its 1.5 s are up.
+ */
+static void check_dead_peer_detection(void)
+{
+	int live = cluster_client("dpd-live", 1, 1000);
+	int silent = cluster_client("dpd-silent", 1, 1000);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bool live_ok = true, silent_closed = false;
+	double closed_after = -1;
+	for (uint32_t i = 1; i <= 8; i++) {
+		nanosleep(&(struct timespec){.tv_nsec = 500 * 1000 * 1000}, NULL);
+		live_ok = live_ok && echo_answered(live, i);
+		if (!silent_closed) {
+			/* Only the votes qnetd pushes may arrive; the end of the stream is the drop. */
+			uint8_t buf[512];
+			ssize_t n;
+			while ((n = recv(silent, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+				;
+			if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+				silent_closed = true;
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				closed_after = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			}
+		}
+	}
+	CHECK(live_ok, "dead-peer detection: a client echoing every 0.5 s (heartbeat 1 s) is kept for 4 s");
+	CHECK(silent_closed && closed_after >= 1.4, "dead-peer detection: a silent client is dropped after its 1.5 s "
+						    "(closed after %.1f s)", closed_after);
+	close(live);
+	close(silent);
 }
 
 /* Sends raw bytes on a fresh connection and expects SERVER_ERROR `code`; the connection must stay open. */
@@ -329,6 +391,8 @@ int main(int argc, char **argv)
 	CHECK(echo_ok(g1, 2) && echo_ok(g2, 2), "healthy cluster served after the bad input");
 	close(g1);
 	close(g2);
+
+	check_dead_peer_detection();
 
 	printf("%d passed, %d failed\n", passes, failures);
 	return failures == 0 ? 0 : 1;

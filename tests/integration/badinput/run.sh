@@ -86,6 +86,8 @@ check_log "$work/optional.log" "${peer}Node list; sending back error 11" "node l
 check_log "$work/optional.log" "${peer}starttls before preinit; sending back error 6" "starttls before preinit"
 check_log "$work/optional.log" "${peer}Vote info; sending back error 8" "server-to-client message"
 check_log "$work/required.log" "${peer}TLS is required but was not started; sending back error 3" "plaintext when TLS is required"
+check_log "$work/optional.log" "Client (::ffff:)?127\.0\.0\.1:[0-9]+ doesn't sent any message during 1500 ms" \
+    "dead peer (silent for 1.5 s)"
 if ! grep -qE "${peer}TLS read failed" "$work/optional.log"; then
     echo "FAILED: no log line for the failed TLS handshake"
     rc=1

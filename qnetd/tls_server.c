@@ -299,7 +299,7 @@ struct tls_server *tls_server_create(const char *db_dir, const char *nickname, b
 	 * ahead takes a record with one read() instead of two (header, then body); only TLS records can
 	 * follow the handshake, and net.c reads on while tls_conn_pending says bytes wait in here.
 	 */
-	SSL_CTX_set_read_ahead(ctx, getenv("QD_NO_RA") ? 0 : 1);
+	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
 				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (request_client_cert) {

@@ -67,12 +67,14 @@ struct verify_cache {
 struct tls_server {
 	SSL_CTX *ctx;
 	struct verify_cache *verify_cache;  /* NULL if the database cannot be watched */
+	char error[256];                    /* the last TLS_CONN_ERROR's reason, whichever connection */
 };
 
+/* Kept small: thousands of these live at once, beside OpenSSL's own ~10 KB per connection. */
 struct tls_conn {
 	SSL *ssl;
+	struct tls_server *server;
 	int nss_error;                      /* why NSS refused the client's certificate, 0 if it did not */
-	char error[256];
 };
 
 static uint64_t verify_hash(const uint8_t *p, size_t len)
@@ -333,6 +335,7 @@ struct tls_conn *tls_conn_new(struct tls_server *server, int fd, const char *pee
 		return NULL;
 	}
 	ERR_clear_error();
+	conn->server = server;
 	conn->ssl = SSL_new(server->ctx);
 	if (conn->ssl == NULL || SSL_set_fd(conn->ssl, fd) != 1) {
 		unsigned long e = ERR_get_error();
@@ -378,18 +381,18 @@ static ssize_t io_result(struct tls_conn *conn, int rc)
 		break;
 	}
 	if (conn->nss_error != 0) {
-		snprintf(conn->error, sizeof(conn->error), "%d: client certificate refused: %s", conn->nss_error,
+		snprintf(conn->server->error, sizeof(conn->server->error), "%d: client certificate refused: %s", conn->nss_error,
 			 PR_ErrorToString(conn->nss_error, PR_LANGUAGE_I_DEFAULT));
 	} else if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
 		int e = errno;
 		if (e == 0)
 			return 0; /* an EOF that OpenSSL could not call clean */
-		snprintf(conn->error, sizeof(conn->error), "%d: %s", e, strerror(e));
+		snprintf(conn->server->error, sizeof(conn->server->error), "%d: %s", e, strerror(e));
 	} else {
 		unsigned long e = ERR_peek_error();
 		char text[200];
 		ERR_error_string_n(e, text, sizeof(text));
-		snprintf(conn->error, sizeof(conn->error), "%lu: %s", e, text);
+		snprintf(conn->server->error, sizeof(conn->server->error), "%lu: %s", e, text);
 	}
 	ERR_clear_error();
 	return TLS_CONN_ERROR;
@@ -418,7 +421,7 @@ bool tls_conn_pending(const struct tls_conn *conn)
 
 const char *tls_conn_error(const struct tls_conn *conn)
 {
-	return conn->error[0] != '\0' ? conn->error : "0: unknown error";
+	return conn->server->error[0] != '\0' ? conn->server->error : "0: unknown error";
 }
 
 int tls_conn_match_name(struct tls_conn *conn, const char *name)

@@ -33,7 +33,7 @@ ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
 ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
 /* Whether bytes (decrypted, or records read ahead) wait inside the connection: the socket will not signal them. */
 bool tls_conn_pending(const struct tls_conn *conn);
-/* The reason for the last TLS_CONN_ERROR, "<code>: <text>", valid until the next call. */
+/* The reason for the last TLS_CONN_ERROR, "<code>: <text>", valid until the next call on any connection. */
 const char *tls_conn_error(const struct tls_conn *conn);
 
 /* 0 when the peer's certificate matches name the way NSS matches host names (wildcards too), else -1. */

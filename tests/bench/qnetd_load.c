@@ -19,10 +19,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <prerror.h>
-#include <prio.h>
-#include <ssl.h>
-
 #include "bench_proc.h"
 #include "bench_tls.h"
 #include "loop.h"
@@ -72,7 +68,7 @@ struct client {
 	int fd;
 	struct bench_tls_conn *tls;
 	bool want_write;
-	bool reread;            /* NSS may hold data: read again before sleeping */
+	bool reread;            /* the TLS engine may hold data: read again before sleeping */
 	uint32_t seq;           /* request sequence counter */
 	uint32_t echo_seq;      /* last echo request sent */
 	uint32_t echo_acked;    /* last echo reply received */
@@ -763,7 +759,7 @@ static bool parse_input(struct client *c)
 	return true;
 }
 
-/* Reads until the socket (and NSS's buffer) is empty. */
+/* Reads until the socket (and the TLS engine's buffer) is empty. */
 static void read_input(struct client *c)
 {
 	for (;;) {
@@ -850,7 +846,7 @@ static void start_tls(struct client *c)
 	drive_handshake(c);
 }
 
-/* Handshake or read until nothing is left that NSS or the socket could still deliver. */
+/* Handshake or read until nothing is left that the TLS engine or the socket could still deliver. */
 static void service(struct client *c, bool readable)
 {
 	for (int i = 0; i < 8 && c->fd >= 0; i++) {

@@ -315,16 +315,24 @@ pvecm_qdevice_remove() {
     done
     for h in $(qdi_nodes); do
         pvecm_say "step 3 on $h: systemctl stop corosync-qdevice"
-        if qdi_is_running "$h" qdevice; then
+        if [[ $PVECM_ORDER == early ]]; then
+            # The reload already took quorum.device out of cmap: the daemon
+            # leaves by itself with status 1 (tools.md §6, as upstream does).
+            # A SIGTERM sent while it is leaving would race with that exit,
+            # so wait for it (pvecm's own stop finds the unit inactive).
+            _qdi_wait_until 10 0.05 _pvecm_not_running "$h" ||
+                qdi_fail "corosync-qdevice on $h still running 10 s after quorum.device left cmap (must leave by itself)"
+            st=$(qdi_exit_status "$h" qdevice)
+            [[ $st == 1 ]] ||
+                qdi_fail "corosync-qdevice on $h exited with status '$st' after quorum.device left cmap, expected 1"
+            pvecm_say "corosync-qdevice on $h had left by itself (exit status 1)"
+        elif qdi_is_running "$h" qdevice; then
             qdi_stop_qdevice "$h"
             st=$(qdi_exit_status "$h" qdevice)
             [[ $st == 0 ]] ||
                 qdi_fail "corosync-qdevice on $h exited with status '$st' on SIGTERM (after its NSS DB was deleted), expected 0"
         else
-            st=$(qdi_exit_status "$h" qdevice)
-            pvecm_say "corosync-qdevice on $h had already ended (exit status $st)"
-            [[ $PVECM_ORDER == early ]] ||
-                qdi_fail "corosync-qdevice on $h ended before it was stopped (exit status $st)"
+            qdi_fail "corosync-qdevice on $h ended before it was stopped (exit status $(qdi_exit_status "$h" qdevice))"
         fi
         pvecm_say "step 3 on $h: systemctl disable corosync-qdevice (no init system here: nothing to do)"
     done

@@ -196,6 +196,15 @@ static int good_client(uint32_t node_id)
 	return cluster_client("good", node_id, 8000);
 }
 
+/* The VOTE_INFO_REPLY a qdevice owes for a VOTE_INFO push. */
+static void answer_vote_info(int fd, const struct msg *vote_info)
+{
+	struct msg reply;
+	msg_init(&reply, PROTO_MSG_VOTE_INFO_REPLY);
+	set_seq(&reply, vote_info->seq_number);
+	send_msg(fd, &reply);
+}
+
 /* Collects every message pending on a good client within timeout_ms; answers VOTE_INFO; counts ACKs. */
 static int drain_votes(int fd, int timeout_ms, int *acks, int *nacks)
 {
@@ -207,10 +216,7 @@ static int drain_votes(int fd, int timeout_ms, int *acks, int *nacks)
 				(*acks)++;
 			if (r.vote == PROTO_VOTE_NACK)
 				(*nacks)++;
-			struct msg reply;
-			msg_init(&reply, PROTO_MSG_VOTE_INFO_REPLY);
-			set_seq(&reply, r.seq_number);
-			send_msg(fd, &reply);
+			answer_vote_info(fd, &r);
 		}
 		count++;
 		msg_destroy(&r);
@@ -238,12 +244,8 @@ static bool echo_answered(int fd, uint32_t seq)
 	send_msg(fd, &m);
 	while (recv_msg(fd, &r, 3000) == 0) {
 		bool done = r.type == PROTO_MSG_ECHO_REPLY && r.seq_number == seq;
-		if (r.type == PROTO_MSG_VOTE_INFO) {
-			struct msg reply;
-			msg_init(&reply, PROTO_MSG_VOTE_INFO_REPLY);
-			set_seq(&reply, r.seq_number);
-			send_msg(fd, &reply);
-		}
+		if (r.type == PROTO_MSG_VOTE_INFO)
+			answer_vote_info(fd, &r);
 		msg_destroy(&r);
 		if (done)
 			return true;

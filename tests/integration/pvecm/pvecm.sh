@@ -208,15 +208,22 @@ _pvecm_unit_start() {
 # device must exit 1 on its own, quickly (spec tools.md §6.1: fail fast and
 # rely on Restart=on-failure, never hang).
 _pvecm_first_start_fails() {
-    local h=$1 st
-    _qdi_wait_until 15 0.05 _pvecm_not_running "$h" ||
-        qdi_fail "corosync-qdevice on $h still running 15 s after a start without quorum.device keys in cmap (must fail fast)"
-    st=$(qdi_exit_status "$h" qdevice)
-    [[ $st == 1 ]] ||
-        qdi_fail "corosync-qdevice on $h without quorum.device keys exited with status '$st', expected 1"
-    pvecm_say "corosync-qdevice on $h exited 1 (no quorum.device keys in cmap yet); systemd will restart it"
+    _pvecm_exits_1_by_itself "$1" 15 "after a start without quorum.device keys in cmap"
+    pvecm_say "corosync-qdevice on $1 exited 1 (no quorum.device keys in cmap yet); systemd will restart it"
 }
 _pvecm_not_running() { ! qdi_is_running "$1" qdevice; }
+
+# _pvecm_exits_1_by_itself HOST SECONDS WHEN: corosync-qdevice on HOST, left
+# without a device in cmap (WHEN says how), must end on its own within
+# SECONDS, with exit status 1.
+_pvecm_exits_1_by_itself() {
+    local h=$1 limit=$2 when=$3 st
+    _qdi_wait_until "$limit" 0.05 _pvecm_not_running "$h" ||
+        qdi_fail "corosync-qdevice on $h still running $limit s $when (must exit by itself)"
+    st=$(qdi_exit_status "$h" qdevice)
+    [[ $st == 1 ]] ||
+        qdi_fail "corosync-qdevice on $h exited with status '$st' $when, expected 1"
+}
 
 # --- pvecm qdevice setup ADDR (tools.md §6.1) ----------------------------------
 pvecm_qdevice_setup() {
@@ -320,11 +327,7 @@ pvecm_qdevice_remove() {
             # leaves by itself with status 1 (tools.md §6, as upstream does).
             # A SIGTERM sent while it is leaving would race with that exit,
             # so wait for it (pvecm's own stop finds the unit inactive).
-            _qdi_wait_until 10 0.05 _pvecm_not_running "$h" ||
-                qdi_fail "corosync-qdevice on $h still running 10 s after quorum.device left cmap (must leave by itself)"
-            st=$(qdi_exit_status "$h" qdevice)
-            [[ $st == 1 ]] ||
-                qdi_fail "corosync-qdevice on $h exited with status '$st' after quorum.device left cmap, expected 1"
+            _pvecm_exits_1_by_itself "$h" 10 "after quorum.device left cmap"
             pvecm_say "corosync-qdevice on $h had left by itself (exit status 1)"
         elif qdi_is_running "$h" qdevice; then
             qdi_stop_qdevice "$h"

@@ -2,6 +2,7 @@
 #include "log.h"
 
 static bool log_to_stderr;
+static int log_debug_level;
 
 /* Replaces the priority filters of both targets; debug_level as log_init's. */
 static void log_apply_level(int debug_level)
@@ -22,6 +23,7 @@ void log_init(const char *ident, bool to_stderr, int debug_level)
 	int threshold = debug_level > 0 ? LOG_DEBUG : LOG_INFO;
 
 	log_to_stderr = to_stderr;
+	log_debug_level = debug_level;
 	qb_log_init(ident, LOG_DAEMON, threshold);
 	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_TRUE);
 	qb_log_format_set(QB_LOG_SYSLOG, "%b");
@@ -34,7 +36,17 @@ void log_init(const char *ident, bool to_stderr, int debug_level)
 
 void log_set_debug_level(int debug_level)
 {
+	log_debug_level = debug_level;
 	log_apply_level(debug_level);
+}
+
+void log_set_stderr(bool to_stderr)
+{
+	log_to_stderr = to_stderr;
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, to_stderr ? QB_TRUE : QB_FALSE);
+	if (to_stderr)
+		qb_log_format_set(QB_LOG_STDERR, "%t %7p %b");
+	log_apply_level(log_debug_level);
 }
 
 void log_close(void)

@@ -13,6 +13,8 @@
  */
 void log_init(const char *ident, bool to_stderr, int debug_level);
 void log_close(void);
+/* Turns the stderr copy on or off after log_init (qdevice adds it once cmap answers). */
+void log_set_stderr(bool to_stderr);
 /* Changes the debug level at run time (qdevice re-reads logging.debug from cmap). */
 void log_set_debug_level(int debug_level);
 

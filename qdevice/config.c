@@ -568,8 +568,7 @@ static int read_net(const struct qdevice_cmap *cmap, const struct qdevice_config
 
 /* ---- algorithm init checks (§5.11) ---- */
 
-int qdevice_config_ffsplit_check_votes(const struct qdevice_cmap *cmap, const struct qdevice_node_list *nodes,
-				       qdevice_config_votes_fn getinfo, void *ctx, char *err, size_t err_len)
+int qdevice_config_ffsplit_check_device_votes(const struct qdevice_cmap *cmap, char *err, size_t err_len)
 {
 	uint32_t votes;
 
@@ -582,8 +581,12 @@ int qdevice_config_ffsplit_check_votes(const struct qdevice_cmap *cmap, const st
 			    "%s: invalid value '%u' (50:50 split algorithm works only if quorum.device.votes configuration key "
 			    "is set to 1!)",
 			    KEY_VOTES, votes);
-	if (getinfo == NULL || nodes == NULL)
-		return 0;
+	return 0;
+}
+
+int qdevice_config_ffsplit_check_node_votes(const struct qdevice_node_list *nodes, qdevice_config_votes_fn getinfo,
+					    void *ctx, char *err, size_t err_len)
+{
 	for (size_t i = 0; i < nodes->count; i++) {
 		uint32_t id = nodes->nodes[i].node_id, node_votes = 0, qdevice_votes = 0;
 		int rc = getinfo(ctx, id, &node_votes, &qdevice_votes);
@@ -661,7 +664,7 @@ static int read_all(const struct qdevice_cmap *cmap, const struct qdevice_config
 	if (read_net(cmap, env, cfg, err, err_len) != 0)
 		return -1;
 	if (cfg->net.algorithm == PROTO_ALGO_FFSPLIT &&
-	    qdevice_config_ffsplit_check_votes(cmap, NULL, NULL, NULL, err, err_len) != 0)
+	    qdevice_config_ffsplit_check_device_votes(cmap, err, err_len) != 0)
 		return -1;
 	cfg->wait_for_all = qdevice_cmap_get_u8(cmap, KEY_WAIT_FOR_ALL, &u8) == 0 && u8 != 0;
 	return 0;
@@ -715,8 +718,13 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-unsigned qdevice_config_track_notify(struct qdevice_track_state *st, const char *key, const uint8_t *new_u8,
-				     bool reload_now)
+void qdevice_config_track_init(struct qdevice_track_state *st, const struct qdevice_cmap *cmap)
+{
+	uint8_t reload = 0;
+	st->reload_in_progress = qdevice_cmap_get_u8(cmap, KEY_RELOAD, &reload) == 0 && reload == 1;
+}
+
+unsigned qdevice_config_track_notify(struct qdevice_track_state *st, const char *key, const uint8_t *new_u8)
 {
 	unsigned events = 0;
 
@@ -728,7 +736,7 @@ unsigned qdevice_config_track_notify(struct qdevice_track_state *st, const char 
 		st->reload_in_progress = false;
 		return QDEVICE_TRACK_NODE_LIST | QDEVICE_TRACK_LOGGING | QDEVICE_TRACK_HEURISTICS;
 	}
-	if (st->reload_in_progress || reload_now)
+	if (st->reload_in_progress)
 		return 0;
 	if (has_prefix(key, "nodelist."))
 		events |= QDEVICE_TRACK_NODE_LIST;

@@ -162,14 +162,23 @@ void qdevice_node_list_destroy(struct qdevice_node_list *l);
 bool qdevice_config_read_debug(const struct qdevice_cmap *cmap, const struct qdevice_config_env *env);
 
 /*
- * ffsplit's votes rule (§5.11): quorum.device.votes must be the u32 1, and every configured node
- * votequorum knows must have node votes 1 and qdevice votes 1. getinfo returns 0 with the votes,
- * 1 when votequorum does not know the node (skipped), -1 on another error (fails).
- * Returns 0, or -1 with err naming the key or the node.
+ * ffsplit's votes rule (§5.11), in two halves because they run at different times.
+ *
+ * The device half reads cmap: quorum.device.votes must be the u32 1. It runs once, at start-up
+ * (qdevice_config_read does it for ffsplit).
+ *
+ * The node half asks votequorum: every configured node votequorum knows must have node votes 1
+ * and qdevice votes 1. It runs at start-up and again whenever the expected votes or the
+ * configuration node list change, from votequorum and cmap callbacks, which is why it must not
+ * touch cmap (doc/corosync-calls.md). getinfo returns 0 with the votes, 1 when votequorum does not
+ * know the node (skipped), -1 on another error (fails).
+ *
+ * Both return 0, or -1 with err naming the key or the node.
  */
 typedef int (*qdevice_config_votes_fn)(void *ctx, uint32_t node_id, uint32_t *node_votes, uint32_t *qdevice_votes);
-int qdevice_config_ffsplit_check_votes(const struct qdevice_cmap *cmap, const struct qdevice_node_list *nodes,
-				       qdevice_config_votes_fn getinfo, void *ctx, char *err, size_t err_len);
+int qdevice_config_ffsplit_check_device_votes(const struct qdevice_cmap *cmap, char *err, size_t err_len);
+int qdevice_config_ffsplit_check_node_votes(const struct qdevice_node_list *nodes, qdevice_config_votes_fn getinfo,
+					    void *ctx, char *err, size_t err_len);
 
 /* Reconnect delay (§5.1): random_value % (int)(cast_vote_timer_interval * 0.9), 0 when that is 0. */
 uint32_t qdevice_config_reconnect_delay(const struct qdevice_config *cfg, long random_value);
@@ -187,13 +196,18 @@ struct qdevice_track_state {
 };
 
 /*
- * One cmap track notification: key, and for config.totemconfig_reload_in_progress its new u8
- * value (new_value NULL when the new value is not a u8 or was deleted). reload_now is the
- * current cmap value of that key (1 = reload in progress). Returns the events to process
- * (bits of enum qdevice_track_event), in the order logging, node list, heuristics.
+ * The reload state before any notification: config.totemconfig_reload_in_progress as the
+ * start-up copy of cmap has it (a daemon started during a reload waits for its end too).
  */
-unsigned qdevice_config_track_notify(struct qdevice_track_state *st, const char *key, const uint8_t *new_u8,
-				     bool reload_now);
+void qdevice_config_track_init(struct qdevice_track_state *st, const struct qdevice_cmap *cmap);
+/*
+ * One cmap track notification: key, and for config.totemconfig_reload_in_progress its new u8
+ * value (new_value NULL when the new value is not a u8 or was deleted). Returns the events to
+ * process (bits of enum qdevice_track_event), in the order logging, node list, heuristics.
+ * Upstream asks cmap for the reload key on every notification; the state kept here from the
+ * notifications themselves gives the same answer without a cmap request.
+ */
+unsigned qdevice_config_track_notify(struct qdevice_track_state *st, const char *key, const uint8_t *new_u8);
 
 enum qdevice_change {
 	QDEVICE_CHANGE_DEBUG = 1u << 0,            /* debug logging toggled */

@@ -8,6 +8,7 @@
 #include <corosync/cmap.h>
 #include <corosync/votequorum.h>
 
+#include "cmap_mirror.h"
 #include "config.h"
 #include "heuristics.h"
 #include "heuristics_worker.h"
@@ -17,7 +18,7 @@
 #include "net_transport.h"
 #include "settings.h"
 
-#define QDEVICE_DAEMON_TRACKS 4
+#define QDEVICE_DAEMON_TRACKS 5
 
 struct qdevice_daemon;
 
@@ -38,7 +39,8 @@ struct qdevice_daemon {
 	int cmap_fd;
 	bool cmap_fd_watched;           /* left out of the loop while a corosync sync runs */
 	cmap_track_handle_t tracks[QDEVICE_DAEMON_TRACKS];
-	int track_count;
+	struct qdevice_cmap_mirror cmap_mirror;    /* the keys qdevice reads, kept current from tracks */
+	bool cmap_copied;
 	struct qdevice_track_state track;
 	bool cmap_debug;                /* logging.debug / logging.logger_subsys.QDEVICE.debug */
 
@@ -52,6 +54,7 @@ struct qdevice_daemon {
 	struct qdevice_config_env env;
 	struct qdevice_config cfg;
 	bool cfg_loaded;
+	bool model_up;                  /* model net and its transport initialised */
 	bool nss_up;
 
 	struct qdevice_net net;
@@ -82,6 +85,41 @@ struct qdevice_daemon {
 
 /* After every event: write what the state machine queued, then act on a scheduled disconnect. */
 void qdevice_daemon_after_event(struct qdevice_daemon *d);
+/* -d wins; else cmap's logging.debug / logging.logger_subsys.QDEVICE.debug (1) or off (0). */
+int qdevice_daemon_debug_level(const struct qdevice_daemon *d);
+/* A corosync library connection is gone when dispatch fails or the fd reports an error without data. */
+bool qdevice_daemon_corosync_fd_lost(uint32_t events, cs_error_t e);
+
+/*
+ * votequorum adapter (daemon_votequorum.c). Everything the notifications reach asks votequorum
+ * only (doc/corosync-calls.md).
+ */
+/* Initialize, register the device, read expected votes, start tracking. */
+int qdevice_daemon_votequorum_start(struct qdevice_daemon *d);
+int qdevice_daemon_votequorum_watch(struct qdevice_daemon *d);
+int qdevice_daemon_votequorum_master_wins(struct qdevice_daemon *d);
+/* Dispatches until the first node list notification, a bounded number of 1 s rounds. */
+int qdevice_daemon_votequorum_wait_node_list(struct qdevice_daemon *d);
+/* Model net's io.poll and io.check_votes. */
+int qdevice_daemon_votequorum_poll(void *ctx, bool cast_vote, const struct proto_ring_id *ring_id);
+int qdevice_daemon_votequorum_check_node_votes(void *ctx);
+/* Stop tracking, unregister, finalize (errors are warnings). */
+void qdevice_daemon_votequorum_stop(struct qdevice_daemon *d);
+
+/*
+ * cmap adapter (daemon_cmap.c). Requests only before the device registers; afterwards the copy
+ * is kept current from track notifications (doc/corosync-calls.md).
+ */
+/* cmap_initialize with retries; on failure upstream's stderr line. */
+int qdevice_daemon_cmap_connect(struct qdevice_daemon *d);
+/* Adds the tracks and copies cmap; sets the reload state and cmap_debug from the copy. */
+int qdevice_daemon_cmap_copy(struct qdevice_daemon *d);
+int qdevice_daemon_cmap_watch(struct qdevice_daemon *d);
+/* Track notifications wait while votequorum synchronises a membership (node list to quorum notification). */
+void qdevice_daemon_cmap_pause(struct qdevice_daemon *d);
+void qdevice_daemon_cmap_resume(struct qdevice_daemon *d);
+/* Closes the connection (corosync drops its tracks) and frees the copy. */
+void qdevice_daemon_cmap_stop(struct qdevice_daemon *d);
 
 /* Heuristics glue (daemon_heuristics.c). */
 int qdevice_daemon_heuristics_spawn(struct qdevice_daemon *d);

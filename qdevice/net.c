@@ -117,7 +117,11 @@ static void net_vote_update(struct qdevice_net *n, uint8_t vote)
 		return;
 	case PROTO_VOTE_ACK:
 	case PROTO_VOTE_NACK:
-		if (n->vote != vote)
+		/* The vote this node casts for the device is what an administrator looks for first. */
+		if (n->vote != vote && (vote == PROTO_VOTE_ACK || n->vote == PROTO_VOTE_ACK))
+			log_notice("%s", vote == PROTO_VOTE_ACK ? "Vote is now ACK: this node casts the quorum device's vote"
+								: "Vote is now NACK: this node no longer casts the quorum device's vote");
+		else if (n->vote != vote)
 			log_debug("Cast vote timer now votes %s", proto_vote_str(vote));
 		n->vote = vote;
 		if (!n->io.timer_armed(n->io.ctx, QDEVICE_NET_TIMER_CAST_VOTE))
@@ -506,6 +510,9 @@ static void net_connect_heuristics_done(struct qdevice_net *n, enum qdevice_heur
 	net_vote_update(n, PROTO_VOTE_WAIT_FOR_REPLY);
 	n->state = QDEVICE_NET_CONNECTED;
 	n->connected_since = n->io.wall_now(n->io.ctx);
+	log_notice("Connected to qnetd server %s:%u (%s)", cfg(n)->net.host, (unsigned)cfg(n)->net.port,
+		   !n->tls_active ? "no TLS" : n->client_cert_sent ? "TLS with client certificate"
+								 : "TLS without client certificate");
 	n->heur_connect = r;
 	n->heur_latest = r;
 }
@@ -713,7 +720,12 @@ bool qdevice_net_disconnected(struct qdevice_net *n, enum qdevice_net_reason rea
 	n->echo_reply_time = 0;
 	n->disconnect_scheduled = false;
 	n->disconnect_reason = QDEVICE_NET_REASON_NONE;
-	log_debug("Disconnected (%s); %s", qdevice_net_reason_str(reason), restart ? "reconnecting" : "exiting");
+	if (before == QDEVICE_NET_CONNECTED)
+		log_msg(reason == QDEVICE_NET_REASON_LOCAL_SOCKET_CLOSED ? LOG_NOTICE : LOG_WARNING,
+			"Disconnected from qnetd server (%s); %s", qdevice_net_reason_str(reason),
+			restart ? "reconnecting" : "exiting");
+	else
+		log_debug("Disconnected (%s); %s", qdevice_net_reason_str(reason), restart ? "reconnecting" : "exiting");
 	*delayed = restart && before != QDEVICE_NET_WAITING_CONNECT;
 	return restart;
 }

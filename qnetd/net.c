@@ -187,8 +187,14 @@ static void conn_free(struct qnetd_net *net, struct net_conn *c)
 
 static void conn_close(struct qnetd_net *net, struct net_conn *c)
 {
-	log_debug("Client %s: closing connection (%s)", c->session.peer,
-		  c->session.disconnect_reason != NULL ? c->session.disconnect_reason : "closed");
+	const char *why = c->session.disconnect_reason != NULL ? c->session.disconnect_reason : "closed";
+	/* A member of a cluster leaving is worth the administrator's attention; a probe is not. */
+	if (c->session.init_received)
+		log_info("Client %s (cluster '%.*s', node %u) disconnected: %s", c->session.peer,
+			 (int)c->session.cluster_name_len, (const char *)c->session.cluster_name,
+			 c->session.client.node_id, why);
+	else
+		log_debug("Client %s: closing connection (%s)", c->session.peer, why);
 	qnetd_conn_disconnect(&net->server, &c->session);
 	conn_free(net, c);
 }
@@ -638,6 +644,8 @@ int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_
 void qnetd_net_shutdown(struct qnetd_net *net)
 {
 	net->server.going_down = true;
+	if (net->server.conn_count > 0)
+		log_info("Closing %zu client connections", net->server.conn_count);
 	while (net->conns != NULL) {
 		struct net_conn *c = net->conns;
 		qnetd_conn_disconnect(&net->server, &c->session);

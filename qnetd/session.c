@@ -415,9 +415,11 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 	}
 	if (code == 0) {
 		conn->init_received = true;
-		log_debug("Client %s: init ok: cluster '%.*s', node %u, algorithm %s, heartbeat %u ms",
-			  conn->peer, (int)conn->cluster_name_len, (const char *)conn->cluster_name,
-			  client->node_id, proto_algorithm_str(client->algorithm), client->heartbeat_interval);
+		log_info("Client %s joined cluster '%.*s' as node %u (algorithm %s, heartbeat %u ms, %s)",
+			 conn->peer, (int)conn->cluster_name_len, (const char *)conn->cluster_name,
+			 client->node_id, proto_algorithm_str(client->algorithm), client->heartbeat_interval,
+			 !conn->tls_started ? "no TLS" : conn->cert_verified ? "TLS, client certificate verified"
+									    : "TLS without client certificate");
 	}
 	send_init_reply(srv, conn, m, code);
 }

@@ -541,22 +541,25 @@ static void test_ffsplit_votes(void **state)
 	struct qdevice_node_list l = {nodes, 3, false, 0};
 
 	cm_base(&c);
-	assert_int_equal(qdevice_config_ffsplit_check_votes(&c.map, &l, fake_getinfo, NULL, err, sizeof(err)), 0);
+	assert_int_equal(qdevice_config_ffsplit_check_device_votes(&c.map, err, sizeof(err)), 0);
+	assert_int_equal(qdevice_config_ffsplit_check_node_votes(&l, fake_getinfo, NULL, err, sizeof(err)), 0);
 	l.count = 4;
-	assert_int_equal(qdevice_config_ffsplit_check_votes(&c.map, &l, fake_getinfo, NULL, err, sizeof(err)), -1);
+	assert_int_equal(qdevice_config_ffsplit_check_node_votes(&l, fake_getinfo, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "node 4: votes 2 (50:50 split algorithm works only if all nodes have exactly 1 vote. "
 				 "Node 4 has 2 votes!)");
 	nodes[3].node_id = 5;
-	assert_int_equal(qdevice_config_ffsplit_check_votes(&c.map, &l, fake_getinfo, NULL, err, sizeof(err)), -1);
+	assert_int_equal(qdevice_config_ffsplit_check_node_votes(&l, fake_getinfo, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "node 5: qdevice votes 2 (50:50 split algorithm works only if qdevice has exactly 1 vote. "
 				 "Node 5 has 2 votes!)");
 	nodes[3].node_id = 6;
-	assert_int_equal(qdevice_config_ffsplit_check_votes(&c.map, &l, fake_getinfo, NULL, err, sizeof(err)), -1);
+	assert_int_equal(qdevice_config_ffsplit_check_node_votes(&l, fake_getinfo, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "node 6: can't get votequorum information");
 	cm_set(&c, U32("quorum.device.votes", 0));
-	l.count = 1;
-	assert_int_equal(qdevice_config_ffsplit_check_votes(&c.map, &l, fake_getinfo, NULL, err, sizeof(err)), -1);
+	assert_int_equal(qdevice_config_ffsplit_check_device_votes(&c.map, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "quorum.device.votes"));
+	cm_del(&c, "quorum.device.votes");
+	assert_int_equal(qdevice_config_ffsplit_check_device_votes(&c.map, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "missing"));
 }
 
 /* ---- heuristics ---- */
@@ -776,21 +779,38 @@ static void test_track_notify(void **state)
 	const unsigned all = QDEVICE_TRACK_NODE_LIST | QDEVICE_TRACK_LOGGING | QDEVICE_TRACK_HEURISTICS;
 	uint8_t one = 1, zero = 0;
 
-	assert_int_equal(qdevice_config_track_notify(&st, "nodelist.node.0.name", NULL, false), QDEVICE_TRACK_NODE_LIST);
-	assert_int_equal(qdevice_config_track_notify(&st, "logging.debug", NULL, false), QDEVICE_TRACK_LOGGING);
-	assert_int_equal(qdevice_config_track_notify(&st, "quorum.device.heuristics.exec_a", NULL, false),
+	assert_int_equal(qdevice_config_track_notify(&st, "nodelist.node.0.name", NULL), QDEVICE_TRACK_NODE_LIST);
+	assert_int_equal(qdevice_config_track_notify(&st, "logging.debug", NULL), QDEVICE_TRACK_LOGGING);
+	assert_int_equal(qdevice_config_track_notify(&st, "quorum.device.heuristics.exec_a", NULL),
 			 QDEVICE_TRACK_HEURISTICS);
-	assert_int_equal(qdevice_config_track_notify(&st, "quorum.device.net.host", NULL, false), 0);
-	/* cmap says a reload is running: ignore. */
-	assert_int_equal(qdevice_config_track_notify(&st, "nodelist.node.0.name", NULL, true), 0);
+	assert_int_equal(qdevice_config_track_notify(&st, "quorum.device.net.host", NULL), 0);
 	/* Reload start: remembered; everything ignored until its end, which marks all three. */
-	assert_int_equal(qdevice_config_track_notify(&st, "config.totemconfig_reload_in_progress", &one, true), 0);
+	assert_int_equal(qdevice_config_track_notify(&st, "config.totemconfig_reload_in_progress", &one), 0);
 	assert_true(st.reload_in_progress);
-	assert_int_equal(qdevice_config_track_notify(&st, "nodelist.node.0.name", NULL, false), 0);
-	assert_int_equal(qdevice_config_track_notify(&st, "config.totemconfig_reload_in_progress", &zero, false), all);
+	assert_int_equal(qdevice_config_track_notify(&st, "nodelist.node.0.name", NULL), 0);
+	assert_int_equal(qdevice_config_track_notify(&st, "config.totemconfig_reload_in_progress", &zero), all);
 	assert_false(st.reload_in_progress);
 	/* The reload key with a non-u8 value is just another key. */
-	assert_int_equal(qdevice_config_track_notify(&st, "config.totemconfig_reload_in_progress", NULL, false), 0);
+	assert_int_equal(qdevice_config_track_notify(&st, "config.totemconfig_reload_in_progress", NULL), 0);
+}
+
+/* A daemon started while corosync reloads its configuration waits for the reload's end as well. */
+static void test_track_init(void **state)
+{
+	(void)state;
+	struct cm c;
+	struct qdevice_track_state st = {true};
+
+	cm_base(&c);
+	qdevice_config_track_init(&st, &c.map);
+	assert_false(st.reload_in_progress);
+	cm_set(&c, U8("config.totemconfig_reload_in_progress", 1));
+	qdevice_config_track_init(&st, &c.map);
+	assert_true(st.reload_in_progress);
+	assert_int_equal(qdevice_config_track_notify(&st, "nodelist.node.0.name", NULL), 0);
+	cm_set(&c, U8("config.totemconfig_reload_in_progress", 0));
+	qdevice_config_track_init(&st, &c.map);
+	assert_false(st.reload_in_progress);
 }
 
 static void make_cfg(struct qdevice_config *cfg, struct qdevice_config_node *nodes, size_t n_nodes,
@@ -909,6 +929,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_resolver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_track_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_track_init, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_classify_change, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

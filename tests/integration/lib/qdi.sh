@@ -107,6 +107,9 @@ qdi_resolve_programs() {
         : "${QDEVICE_CERTUTIL:=$b/qdevice/corosync-qdevice-net-certutil}"
     fi
     export QNETD_BIN QNETD_TOOL_BIN QNETD_CERTUTIL QDEVICE_BIN QDEVICE_TOOL_BIN QDEVICE_CERTUTIL
+    # The corosync-call guard (doc/corosync-calls.md) goes into every qdevice when it is built.
+    : "${QDI_COROSYNC_GUARD:=$b/tests/integration/corosync_guard/libqdi_corosync_guard.so}"
+    [[ $qdevice_side == ours ]] && QDI_QDEVICE_OURS=1 || QDI_QDEVICE_OURS=0
 }
 
 # Prints one "missing ..." line per program or prerequisite that is absent;
@@ -582,7 +585,9 @@ qdi_hosts_create() {
 #   QDI_HEUR_MODE   empty (no heuristics section) | on | sync | off
 #   QDI_HEUR_EXEC   heuristics exec_check command (with QDI_HEUR_MODE)
 #   QDI_HEUR_INTERVAL, QDI_HEUR_TIMEOUT, QDI_HEUR_SYNC_TIMEOUT (ms, optional)
+#   QDI_EXTRA_NODES configured nodes that never run (n<N+1>.., addresses with no host), default 0
 #   QDI_CONFIG_VERSION (incremented by every qdi_write_conf)
+: "${QDI_EXTRA_NODES:=0}"
 : "${QDI_ALGO:=ffsplit}" "${QDI_DEVICE:=1}" "${QDI_TIE_BREAKER:=}" "${QDI_QDEV_VOTES:=}"
 : "${QDI_HEUR_MODE:=}" "${QDI_HEUR_EXEC:=}" "${QDI_HEUR_INTERVAL:=}" "${QDI_HEUR_TIMEOUT:=}"
 : "${QDI_HEUR_SYNC_TIMEOUT:=}"
@@ -593,7 +598,7 @@ QDI_CONFIG_VERSION=0
 # `pvecm qdevice setup` writes it (keys sorted, two-space indent) plus the
 # timeouts this harness shortens.
 qdi_gen_conf() {
-    local h votes=$QDI_QDEV_VOTES
+    local i votes=$QDI_QDEV_VOTES
     [[ -z $votes && $QDI_ALGO == ffsplit ]] && votes=1
     cat <<EOF
 totem {
@@ -614,9 +619,9 @@ totem {
 
 nodelist {
 EOF
-    for h in $(qdi_nodes); do
+    for ((i = 1; i <= QDI_NODES + QDI_EXTRA_NODES; i++)); do
         printf '  node {\n    name: %s\n    nodeid: %s\n    quorum_votes: 1\n    ring0_addr: %s\n  }\n' \
-            "$h" "${h#n}" "$(qdi_ip "$h")"
+            "n$i" "$i" "$(qdi_ip "n$i")"
     done
     echo "}"
     echo
@@ -829,7 +834,14 @@ qdi_start_corosync() {
     qdi_event "corosync-up $1"
     qdi_spawn "$1" corosync "$COROSYNC_BIN" -f -c /etc/corosync/corosync.conf
 }
-qdi_start_qdevice() { qdi_spawn "$1" qdevice "$QDEVICE_BIN" -f $(_qdi_dflag); }
+# With the guard built, the qdevice runs under it: every cmap request made while its device is
+# registered lands in log/corosync-guard.log (qdi_check_corosync_guard reads it).
+qdi_start_qdevice() {
+    local pre=()
+    [[ -r $QDI_COROSYNC_GUARD ]] &&
+        pre=(env "LD_PRELOAD=$QDI_COROSYNC_GUARD" QDI_COROSYNC_GUARD_LOG=/var/log/corosync/corosync-guard.log)
+    qdi_spawn "$1" qdevice "${pre[@]}" "$QDEVICE_BIN" -f $(_qdi_dflag)
+}
 qdi_start_qnetd() { qdi_spawn arb qnetd "$QNETD_BIN" -f $(_qdi_dflag); }
 qdi_stop_qdevice() { qdi_signal "$1" qdevice TERM 15; }
 qdi_stop_qnetd() { qdi_signal arb qnetd TERM 15; }
@@ -904,6 +916,71 @@ qdi_cluster_up() {
     qdi_mark
     for h in $(qdi_nodes); do qdi_start_qdevice "$h"; done
     qdi_await qdevice_seconds 60 qdi_p_all_full
+}
+
+# qdi_boot HOST...: start every HOST the way systemd does at boot: corosync on
+# all of them at once, then each node's qdevice as soon as its corosync
+# answers (corosync-qdevice.service is ordered after the Type=notify
+# corosync.service), without waiting for the membership to form. The
+# qdevices therefore register while corosync still joins the others: the
+# membership syncs happen with the devices registered.
+qdi_boot() {
+    local h
+    for h in "$@"; do qdi_start_corosync "$h"; done
+    for h in "$@"; do
+        _qdi_wait_until 30 0.05 _qdi_corosync_answers "$h" || qdi_fail "corosync on $h not answering after 30 s"
+        qdi_start_qdevice "$h"
+    done
+}
+
+# qdi_cold_start: network, hosts, configuration, certificates, then every
+# daemon at once (qnetd, and qdi_boot on every node), as after a power cut.
+# The timing mark is set when the first daemon starts.
+qdi_cold_start() {
+    qdi_net_create
+    qdi_hosts_create
+    qdi_write_conf
+    qdi_certs
+    qdi_mark
+    qdi_start_qnetd
+    qdi_boot $(qdi_nodes)
+}
+
+# qdi_log_lacks PATTERN DESCRIPTION FILE...: fail when an extended regular
+# expression occurs in one of the logs (missing files count as empty).
+qdi_log_lacks() {
+    local re=$1 desc=$2 f hit
+    shift 2
+    for f in "$@"; do
+        [[ -e $f ]] || continue
+        hit=$(grep -E -m1 -- "$re" "$f") || continue
+        qdi_fail "$desc: ${f#"$QDI_RUN"/}: $hit"
+    done
+}
+
+# qdi_log_has PATTERN DESCRIPTION FILE...: fail unless every log has a line
+# matching the extended regular expression.
+qdi_log_has() {
+    local re=$1 desc=$2 f
+    shift 2
+    for f in "$@"; do
+        grep -E -q -- "$re" "$f" 2>/dev/null || qdi_fail "$desc: no line matching '$re' in ${f#"$QDI_RUN"/}"
+    done
+}
+
+# Paths of the daemons' logs: corosync's log file on every node, the
+# qdevices' and qnetd's stderr.
+qdi_corosync_logs() { local h; for h in $(qdi_nodes); do echo "$(qdi_hostdir "$h")/log/corosync.log"; done; }
+qdi_qdevice_logs() { local h; for h in $(qdi_nodes); do echo "$(qdi_hostdir "$h")/log/qdevice.out"; done; }
+qdi_qnetd_log() { echo "$(qdi_hostdir arb)/log/qnetd.out"; }
+
+# qdi_check_no_stall: the signs of a qdevice that stopped polling during a
+# membership sync: corosync gave up waiting for the device, or qnetd dropped
+# a client that fell silent.
+qdi_check_no_stall() {
+    # shellcheck disable=SC2046
+    qdi_log_lacks 'lost contact with quorum device' "corosync lost the quorum device" $(qdi_corosync_logs)
+    qdi_log_lacks "doesn't sent any message" "qnetd dropped a silent client" "$(qdi_qnetd_log)"
 }
 
 # ---------------------------------------------------------------------------
@@ -1298,8 +1375,34 @@ qdi_log_check_count() {
     qdi_metric log_violations "${n:-unknown}"
 }
 
+# qdi_check_corosync_guard: no qdevice of ours asked cmap while its device was registered
+# (a request corosync holds for the length of a membership sync).  Metric
+# guard_violations counts them for every qdevice, upstream's included, whose
+# violations are recorded but not fatal.  A guard log without a "register"
+# line fails for ours: the guard did not run, so nothing was checked.
+qdi_check_corosync_guard() {
+    local h f n total=0 first=""
+    [[ -r $QDI_COROSYNC_GUARD ]] || return 0
+    for h in $(qdi_nodes); do
+        f=$(qdi_hostdir "$h")/log/corosync-guard.log
+        [[ -e $(_qdi_pidfile "$h" qdevice) ]] || continue
+        if ((QDI_QDEVICE_OURS)) && ! grep -q '^register ' "$f" 2>/dev/null; then
+            qdi_fail "corosync guard: no registration recorded for the qdevice on $h (${f#"$QDI_RUN"/})"
+        fi
+        n=$(grep -c '^VIOLATION ' "$f" 2>/dev/null)
+        total=$((total + ${n:-0}))
+        [[ -z $first && ${n:-0} -gt 0 ]] && first="$h: $(grep -m1 '^VIOLATION ' "$f")"
+    done
+    qdi_metric guard_violations "$total"
+    if ((total > 0 && QDI_QDEVICE_OURS)); then
+        qdi_fail "corosync guard: $total cmap request(s) while the device was registered, first $first"
+    fi
+    return 0
+}
+
 # qdi_finish: the checks every scenario ends with, then pass.
 qdi_finish() {
+    qdi_check_corosync_guard
     qdi_metric split_brain_samples "$QDI_SPLIT_BRAIN"
     qdi_metric samples "$QDI_SAMPLES"
     qdi_metric inconsistent_samples "$QDI_INCONS"

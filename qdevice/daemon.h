@@ -18,7 +18,7 @@
 #include "net_transport.h"
 #include "settings.h"
 
-#define QDEVICE_DAEMON_TRACKS 5
+#define QDEVICE_DAEMON_TRACKS 6
 
 struct qdevice_daemon;
 

@@ -24,8 +24,9 @@ static const struct {
 	{"nodelist.", CMAP_TRACK_ADD | CMAP_TRACK_DELETE | CMAP_TRACK_MODIFY | CMAP_TRACK_PREFIX},
 	{"logging.", CMAP_TRACK_ADD | CMAP_TRACK_DELETE | CMAP_TRACK_MODIFY | CMAP_TRACK_PREFIX},
 	{"quorum.device.heuristics.", CMAP_TRACK_ADD | CMAP_TRACK_DELETE | CMAP_TRACK_MODIFY | CMAP_TRACK_PREFIX},
-	/* Read with the node list; upstream asks cmap for it at each change, the copy needs its track. */
+	/* Read with the node list; upstream asks cmap for them at each change, the copy needs their tracks. */
 	{"totem.clear_node_high_bit", CMAP_TRACK_ADD | CMAP_TRACK_DELETE | CMAP_TRACK_MODIFY},
+	{"totem.config_version", CMAP_TRACK_ADD | CMAP_TRACK_DELETE | CMAP_TRACK_MODIFY},
 };
 
 int qdevice_daemon_debug_level(const struct qdevice_daemon *d)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Scenario 10: every daemon of a 2-node cluster started at once (a cold boot), a node restarted while the
 # other qdevice runs, and a reload that changes expected votes: the vote is counted without corosync or
-# qnetd ever losing a qdevice. QDI_NODES=4 with the scenario name 11-coldstart4 is scenario 11.
+# qnetd ever losing a qdevice. QDI_COLD_NODES=4 with QDI_COLD_NAME=11-coldstart4 is scenario 11.
 # Timed: cold start -> every vote counted; restart -> counted again; reload -> new expected votes counted.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/qdi.sh"
 
-: "${QDI_NODES:=2}"
+QDI_NODES=${QDI_COLD_NODES:-2}
 QDI_ALGO=ffsplit
 qdi_begin "${QDI_COLD_NAME:-10-coldstart}" "${QDI_SCENARIO_TIMEOUT:-300}"
 
@@ -42,6 +42,17 @@ qdi_mark
 qdi_reload n1
 qdi_await reload_seconds 60 qdi_p_all_with_extra
 qdi_hold 3 qdi_p_all_with_extra
+# The qdevices passed the new node list with the new configuration version on to qnetd.
+qdi_tool "$QDI_RUN/log/qnetd-tool-lv" arb "$QNETD_TOOL_BIN" -l -v || qdi_fail "corosync-qnetd-tool -l -v failed"
+for h in $(qdi_nodes); do
+    v=$(qdi_qdevice_field "$h" "Configuration version")
+    [[ $v == "$QDI_CONFIG_VERSION" ]] || qdi_fail "$h: corosync-qdevice-tool shows configuration version '$v', not $QDI_CONFIG_VERSION"
+    v=$(qdi_qnetd_field "${h#n}" "Configured node list" "$QDI_RUN/log/qnetd-tool-lv")
+    [[ $v == "$(seq -s ', ' 1 $((QDI_NODES + QDI_EXTRA_NODES)))" ]] ||
+        qdi_fail "qnetd shows configured node list '$v' for node ${h#n}"
+    v=$(qdi_qnetd_field "${h#n}" "Configuration version" "$QDI_RUN/log/qnetd-tool-lv")
+    [[ $v == "$QDI_CONFIG_VERSION" ]] || qdi_fail "qnetd shows configuration version '$v' for node ${h#n}, not $QDI_CONFIG_VERSION"
+done
 
 qdi_check_alive corosync $(qdi_nodes)
 qdi_check_alive qdevice $(qdi_nodes)

@@ -24,14 +24,14 @@
 #include "log.h"
 #include "tls.h"
 
-#define HEADER_LEN 6
-
 void qdevice_net_transport_init(struct qdevice_net_transport *t, struct loop *loop, struct qdevice_net *net)
 {
 	memset(t, 0, sizeof(*t));
 	t->loop = loop;
 	t->net = net;
 	t->fd = -1;
+	frame_reader_init(&t->frame, net->max_receive_size);
+	sendq_init(&t->out, 0);         /* bounded at each connect, once max_send_buffers is set */
 }
 
 static void after_event(struct qdevice_net_transport *t)
@@ -118,6 +118,7 @@ void qdevice_net_transport_connect(struct qdevice_net_transport *t)
 	char port[8];
 
 	qdevice_net_transport_close(t);
+	sendq_init(&t->out, t->max_send_buffers);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = t->force_ip_version == 4 ? AF_INET : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -215,14 +216,10 @@ static int start_tls(struct qdevice_net_transport *t)
 
 int qdevice_net_transport_send(struct qdevice_net_transport *t, const struct msg *m)
 {
-	if (t->queue == NULL) {
-		t->queue = calloc(t->max_send_buffers, sizeof(*t->queue));
-		if (t->queue == NULL)
-			return -1;
-	}
-	if (t->fd < 0 || t->q_count >= t->max_send_buffers) {
-		if (t->fd >= 0)
-			log_err("Send queue to qnetd is full (%zu messages)", t->q_count);
+	if (t->fd < 0)
+		return -1;
+	if (sendq_count(&t->out) >= t->max_send_buffers) {
+		log_err("Send queue to qnetd is full (%zu messages)", sendq_count(&t->out));
 		return -1;
 	}
 	size_t cap = t->net->max_send_size;
@@ -235,38 +232,21 @@ int qdevice_net_transport_send(struct qdevice_net_transport *t, const struct msg
 		free(buf);
 		return -1;
 	}
-	struct qdevice_net_send_buf *b = &t->queue[(t->q_head + t->q_count) % t->max_send_buffers];
-	b->data = buf;
-	b->len = (size_t)len;
-	b->sent = 0;
-	t->q_count++;
-	return 0;
-}
-
-static void queue_pop(struct qdevice_net_transport *t)
-{
-	free(t->queue[t->q_head].data);
-	t->queue[t->q_head].data = NULL;
-	t->q_head = (t->q_head + 1) % t->max_send_buffers;
-	t->q_count--;
-}
-
-static void queue_clear(struct qdevice_net_transport *t)
-{
-	while (t->q_count > 0)
-		queue_pop(t);
-	t->q_head = 0;
+	int r = sendq_push(&t->out, buf, (size_t)len);
+	free(buf);
+	return r;
 }
 
 /* Returns 1 when the queue is empty, 0 when the socket would block, -1 after scheduling a disconnect. */
 static int flush(struct qdevice_net_transport *t)
 {
-	while (t->q_count > 0) {
-		struct qdevice_net_send_buf *b = &t->queue[t->q_head];
-		size_t left = b->len - b->sent;
+	while (!sendq_empty(&t->out)) {
 		ssize_t n;
 		if (t->tls == NULL) {
-			n = send(t->fd, b->data + b->sent, left, MSG_NOSIGNAL);
+			struct iovec iov[16];
+			int cnt = sendq_iov(&t->out, iov, 16);
+			struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+			n = sendmsg(t->fd, &mh, MSG_NOSIGNAL);
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				return 0;
 			if (n < 0) {
@@ -275,7 +255,9 @@ static int flush(struct qdevice_net_transport *t)
 				return -1;
 			}
 		} else {
-			n = PR_Send(t->tls, b->data + b->sent, (PRInt32)left, 0, PR_INTERVAL_NO_WAIT);
+			uint8_t burst[16384];
+			size_t used = sendq_gather(&t->out, burst, sizeof(burst));
+			n = PR_Send(t->tls, burst, (PRInt32)used, 0, PR_INTERVAL_NO_WAIT);
 			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR)
 				return 0;
 			if (n < 0) {
@@ -288,56 +270,28 @@ static int flush(struct qdevice_net_transport *t)
 			fail(t, QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION);
 			return -1;
 		}
-		b->sent += (size_t)n;
-		if (b->sent == b->len) {
-			queue_pop(t);
-			/* STARTTLS is on the wire: from now on the socket speaks TLS (§5.4 step 3). */
-			if (t->q_count == 0 && t->net->state == QDEVICE_NET_WAITING_STARTTLS_BEING_SENT && t->tls == NULL) {
-				if (start_tls(t) != 0) {
-					fail(t, QDEVICE_NET_REASON_CANT_START_TLS);
-					return -1;
-				}
-				qdevice_net_starttls_done(t->net, false);
+		sendq_consume(&t->out, (size_t)n);
+		/* STARTTLS is on the wire (nothing is queued behind it): from now on the socket speaks TLS. */
+		if (sendq_empty(&t->out) && t->net->state == QDEVICE_NET_WAITING_STARTTLS_BEING_SENT && t->tls == NULL) {
+			if (start_tls(t) != 0) {
+				fail(t, QDEVICE_NET_REASON_CANT_START_TLS);
+				return -1;
 			}
+			qdevice_net_starttls_done(t->net, false);
 		}
 	}
 	return 1;
 }
 
-/* ---- Receiving (§5.7). ---- */
+/* ---- Receiving. ---- */
 
-static int rbuf_reserve(struct qdevice_net_transport *t, size_t need)
-{
-	if (need <= t->rbuf_cap)
-		return 0;
-	uint8_t *p = realloc(t->rbuf, need);
-	if (p == NULL)
-		return -1;
-	t->rbuf = p;
-	t->rbuf_cap = need;
-	return 0;
-}
-
-/* Bytes still missing from the current frame (never more: plaintext must not read past a message). */
-static size_t frame_want(const struct qdevice_net_transport *t, size_t *total)
-{
-	if (t->rlen < HEADER_LEN) {
-		*total = HEADER_LEN;
-		return HEADER_LEN - t->rlen;
-	}
-	struct msg_header h;
-	msg_header_parse(t->rbuf, &h);
-	*total = HEADER_LEN + (size_t)h.length;
-	return *total - t->rlen;
-}
-
-static void deliver(struct qdevice_net_transport *t, size_t total)
+static void deliver(struct qdevice_net_transport *t, const struct frame *f)
 {
 	struct msg m;
 	struct msg_decode_error err;
 
 	memset(&m, 0, sizeof(m));
-	if (msg_decode(t->rbuf, total, &m, &err) != 0) {
+	if (msg_decode(f->data, f->size, &m, &err) != 0) {
 		log_err("Can't decode message from qnetd: %s (option %u)", msg_decode_status_str(err.status), err.option);
 		msg_destroy(&m);
 		fail(t, QDEVICE_NET_REASON_MSG_DECODE_ERROR);
@@ -347,51 +301,62 @@ static void deliver(struct qdevice_net_transport *t, size_t total)
 	msg_destroy(&m);
 }
 
-/* Header complete: refuse unknown types and oversized messages before reading the body. */
-static int header_check(struct qdevice_net_transport *t)
+/* A header just completed: an unknown type ends the connection at once, an oversized message after its payload. */
+static void header_judged(struct qdevice_net_transport *t, const struct frame *h)
 {
-	struct msg_header h;
-	msg_header_parse(t->rbuf, &h);
-	if (!proto_msg_type_is_known(h.type)) {
-		log_err("Received unsupported message %u. Disconnecting from server", h.type);
+	if (h->verdict == FRAME_UNKNOWN_TYPE) {
+		log_err("Received unsupported message %u. Disconnecting from server", h->type);
 		fail(t, QDEVICE_NET_REASON_UNSUPPORTED_MSG);
-		return -1;
-	}
-	if ((uint64_t)h.length + HEADER_LEN > t->net->max_receive_size) {
+	} else if (h->verdict == FRAME_TOO_LONG) {
 		log_err("Received message %s is too long (%u bytes, limit %u). Skipping it and disconnecting",
-			proto_msg_type_str(h.type), h.length, t->net->max_receive_size);
-		t->skip = h.length;
-		t->rlen = 0;
-		return 1;
+			proto_msg_type_str(h->type), h->length, t->net->max_receive_size);
 	}
-	if (rbuf_reserve(t, HEADER_LEN + (size_t)h.length) != 0) {
-		fail(t, QDEVICE_NET_REASON_CANT_READ_MESSAGE);
-		return -1;
+}
+
+/* Feeds one read's bytes (never more than the current message) to the framing. */
+static void frame_input(struct qdevice_net_transport *t, const uint8_t *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len && !t->net->disconnect_scheduled) {
+		struct frame f, h;
+		bool had_header = frame_reader_header_done(&t->frame, &h);
+		off += frame_reader_feed(&t->frame, data + off, len - off, &f);
+		if (!had_header && f.event == FRAME_NEED_MORE && frame_reader_header_done(&t->frame, &h))
+			header_judged(t, &h);
+		switch (f.event) {
+		case FRAME_NEED_MORE:
+			break;
+		case FRAME_MESSAGE:
+			deliver(t, &f);
+			break;
+		case FRAME_SKIPPED:
+			if (!had_header)
+				header_judged(t, &f);
+			fail(t, f.verdict == FRAME_UNKNOWN_TYPE ? QDEVICE_NET_REASON_UNSUPPORTED_MSG
+								: QDEVICE_NET_REASON_CANT_READ_MESSAGE);
+			return;
+		case FRAME_NO_MEMORY:
+			fail(t, QDEVICE_NET_REASON_CANT_READ_MESSAGE);
+			return;
+		}
 	}
-	return 0;
 }
 
 static void read_available(struct qdevice_net_transport *t)
 {
-	uint8_t scratch[4096];
+	uint8_t chunk[4096];
 
 	for (int rounds = 0; rounds < 256 && t->fd >= 0 && !t->net->disconnect_scheduled; rounds++) {
-		uint8_t *dst;
-		size_t want, total = 0;
-		if (t->skip > 0) {
-			dst = scratch;
-			want = t->skip < sizeof(scratch) ? t->skip : sizeof(scratch);
-		} else {
-			if (rbuf_reserve(t, HEADER_LEN) != 0) {
-				fail(t, QDEVICE_NET_REASON_CANT_READ_MESSAGE);
-				return;
-			}
-			want = frame_want(t, &total);
-			dst = t->rbuf + t->rlen;
-		}
+		/* The server's limit, learnt from INIT_REPLY, applies from the next header on. */
+		frame_reader_set_max(&t->frame, t->net->max_receive_size);
+		/* Never past the current message: plaintext must not swallow the TLS handshake after STARTTLS. */
+		size_t want = frame_reader_want(&t->frame);
+		if (want > sizeof(chunk))
+			want = sizeof(chunk);
 		ssize_t n;
 		if (t->tls == NULL) {
-			n = recv(t->fd, dst, want, 0);
+			n = recv(t->fd, chunk, want, 0);
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				return;
 			if (n < 0) {
@@ -400,7 +365,7 @@ static void read_available(struct qdevice_net_transport *t)
 				return;
 			}
 		} else {
-			n = PR_Recv(t->tls, dst, (PRInt32)want, 0, PR_INTERVAL_NO_WAIT);
+			n = PR_Recv(t->tls, chunk, (PRInt32)want, 0, PR_INTERVAL_NO_WAIT);
 			if (n < 0 && PR_GetError() == PR_WOULD_BLOCK_ERROR)
 				return;
 			if (n < 0) {
@@ -414,28 +379,7 @@ static void read_available(struct qdevice_net_transport *t)
 			fail(t, QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION);
 			return;
 		}
-		if (t->skip > 0) {
-			t->skip -= (size_t)n;
-			if (t->skip == 0)
-				fail(t, QDEVICE_NET_REASON_CANT_READ_MESSAGE);
-			continue;
-		}
-		t->rlen += (size_t)n;
-		if (t->rlen == HEADER_LEN && total == HEADER_LEN) {
-			int r = header_check(t);
-			if (r < 0)
-				return;
-			if (r > 0) {
-				if (t->skip == 0)
-					fail(t, QDEVICE_NET_REASON_CANT_READ_MESSAGE);
-				continue;
-			}
-			frame_want(t, &total);
-		}
-		if (t->rlen >= HEADER_LEN && t->rlen == total) {
-			deliver(t, total);
-			t->rlen = 0;
-		}
+		frame_input(t, chunk, (size_t)n);
 	}
 }
 
@@ -446,12 +390,12 @@ static void update_events(struct qdevice_net_transport *t)
 	if (t->fd < 0 || t->connecting)
 		return;
 	uint32_t ev = EPOLLIN;
-	if (t->q_count > 0)
+	if (!sendq_empty(&t->out))
 		ev |= EPOLLOUT;
 	if (t->tls != NULL) {
 		/* The TLS layer knows what the handshake waits for; ask it rather than guess. */
 		PRInt16 out = 0;
-		PRInt16 want = t->tls->methods->poll(t->tls, PR_POLL_READ | (t->q_count > 0 ? PR_POLL_WRITE : 0), &out);
+		PRInt16 want = t->tls->methods->poll(t->tls, PR_POLL_READ | (!sendq_empty(&t->out) ? PR_POLL_WRITE : 0), &out);
 		ev = 0;
 		if (want & PR_POLL_READ)
 			ev |= EPOLLIN;
@@ -485,13 +429,13 @@ static void fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 			log_err("POLL_ERR (%u) on main socket", events);
 			fail(t, QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION);
 		} else {
-			if (t->q_count > 0)
+			if (!sendq_empty(&t->out))
 				flush(t);
 			read_available(t);
 		}
 	}
 	/* Replies queued by the messages just read go out in the same wake-up. */
-	if (t->fd >= 0 && !t->connecting && !t->net->disconnect_scheduled && t->q_count > 0)
+	if (t->fd >= 0 && !t->connecting && !t->net->disconnect_scheduled && !sendq_empty(&t->out))
 		flush(t);
 	if (t->client_cert_sent && t->net->tls_active)
 		t->net->client_cert_sent = true;
@@ -501,7 +445,7 @@ static void fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 
 void qdevice_net_transport_kick(struct qdevice_net_transport *t)
 {
-	if (t->fd >= 0 && !t->connecting && !t->net->disconnect_scheduled && t->q_count > 0)
+	if (t->fd >= 0 && !t->connecting && !t->net->disconnect_scheduled && !sendq_empty(&t->out))
 		flush(t);
 	update_events(t);
 }
@@ -514,17 +458,12 @@ void qdevice_net_transport_close(struct qdevice_net_transport *t)
 	t->addrs = t->next_addr = NULL;
 	t->connecting = false;
 	t->client_cert_sent = false;
-	if (t->queue != NULL)
-		queue_clear(t);
-	t->rlen = 0;
-	t->skip = 0;
+	sendq_clear(&t->out);
+	frame_reader_reset(&t->frame);
 }
 
 void qdevice_net_transport_destroy(struct qdevice_net_transport *t)
 {
 	qdevice_net_transport_close(t);
-	free(t->queue);
-	t->queue = NULL;
-	free(t->rbuf);
-	t->rbuf = NULL;
+	frame_reader_destroy(&t->frame);
 }

@@ -6,17 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "loop.h"
+#include "sendq.h"
 #include "net.h"
 
 struct PRFileDesc;
 struct addrinfo;
-
-struct qdevice_net_send_buf {
-	uint8_t *data;
-	size_t len;
-	size_t sent;
-};
 
 struct qdevice_net_transport {
 	struct loop *loop;
@@ -38,14 +34,9 @@ struct qdevice_net_transport {
 	struct PRFileDesc *tls;                 /* non-NULL once STARTTLS has been written */
 	bool client_cert_sent;
 
-	struct qdevice_net_send_buf *queue;     /* ring of max_send_buffers entries */
-	size_t q_head;
-	size_t q_count;
+	struct sendq out;                       /* bounded by max_send_buffers */
 
-	uint8_t *rbuf;                          /* header, then the body of the message being read */
-	size_t rbuf_cap;
-	size_t rlen;
-	size_t skip;                            /* bytes of an oversized body still to throw away */
+	struct frame_reader frame;              /* the message being read (common/frame.h) */
 };
 
 void qdevice_net_transport_init(struct qdevice_net_transport *t, struct loop *loop, struct qdevice_net *net);

@@ -19,14 +19,8 @@
 
 #include "log.h"
 #include "proto.h"
+#include "sendq.h"
 #include "tls_server.h"
-
-/* A queued outgoing message. */
-struct send_buf {
-	struct send_buf *next;
-	size_t len;
-	uint8_t data[];
-};
 
 struct net_conn {
 	struct qnetd_conn session;
@@ -34,10 +28,7 @@ struct net_conn {
 	int fd;
 	struct tls_conn *tls;               /* NULL until STARTTLS */
 	bool tls_read_wants_write;          /* the TLS layer must write before it can read on */
-	struct send_buf *queue;
-	struct send_buf *queue_tail;
-	size_t queue_count;
-	size_t head_offset;                 /* bytes of the first buffer already sent */
+	struct sendq out;                   /* bounded by max_client_send_buffers */
 	bool want_write;                    /* EPOLLOUT registered */
 	struct loop_timer dpd_timer;
 	uint64_t dpd_last_ms;               /* when the client last showed it is alive */
@@ -79,20 +70,8 @@ static int op_send(void *ctx, struct qnetd_conn *session, const uint8_t *buf, si
 {
 	(void)ctx;
 	struct net_conn *c = net_conn_of(session);
-	if ((long long)c->queue_count >= c->net->settings->max_client_send_buffers)
+	if (sendq_push(&c->out, buf, len) != 0)
 		return -1;
-	struct send_buf *b = malloc(sizeof(*b) + len);
-	if (b == NULL)
-		return -1;
-	b->next = NULL;
-	b->len = len;
-	memcpy(b->data, buf, len);
-	if (c->queue_tail != NULL)
-		c->queue_tail->next = b;
-	else
-		c->queue = b;
-	c->queue_tail = b;
-	c->queue_count++;
 	mark_dirty(c);
 	return 0;
 }
@@ -170,11 +149,7 @@ static void conn_free(struct qnetd_net *net, struct net_conn *c)
 	c->tls = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
-	while (c->queue != NULL) {
-		struct send_buf *b = c->queue;
-		c->queue = b->next;
-		free(b);
-	}
+	sendq_clear(&c->out);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -208,7 +183,7 @@ static void schedule_close(struct net_conn *c, const char *reason)
 /* EPOLLOUT while output is queued or the TLS layer waits to write. */
 static void update_interest(struct qnetd_net *net, struct net_conn *c)
 {
-	bool need_write = (c->queue != NULL && !c->session.disconnect_scheduled) || c->tls_read_wants_write;
+	bool need_write = (!sendq_empty(&c->out) && !c->session.disconnect_scheduled) || c->tls_read_wants_write;
 	if (need_write != c->want_write && c->fd >= 0) {
 		c->want_write = need_write;
 		loop_fd_modify(net->loop, c->fd, EPOLLIN | (need_write ? EPOLLOUT : 0));
@@ -218,18 +193,11 @@ static void update_interest(struct qnetd_net *net, struct net_conn *c)
 /* Writes as much queued output as the socket takes; plaintext bursts go out in one writev. */
 static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 {
-	while (c->queue != NULL && !c->session.disconnect_scheduled) {
+	while (!sendq_empty(&c->out) && !c->session.disconnect_scheduled) {
 		ssize_t n;
 		if (c->tls == NULL) {
 			struct iovec iov[64];
-			int cnt = 0;
-			size_t off = c->head_offset;
-			for (struct send_buf *b = c->queue; b != NULL && cnt < 64; b = b->next) {
-				iov[cnt].iov_base = b->data + off;
-				iov[cnt].iov_len = b->len - off;
-				off = 0;
-				cnt++;
-			}
+			int cnt = sendq_iov(&c->out, iov, 64);
 			n = writev(c->fd, iov, cnt);
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				break;
@@ -240,21 +208,7 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 		} else {
 			/* One record per write: gather the burst so it leaves as one. */
 			uint8_t burst[16384];
-			size_t used = 0, off = c->head_offset;
-			for (struct send_buf *b = c->queue; b != NULL; b = b->next) {
-				size_t take = b->len - off;
-				if (used > 0 && used + take > sizeof(burst))
-					break;
-				if (take > sizeof(burst)) {
-					take = sizeof(burst);
-				}
-				memcpy(burst + used, b->data + off, take);
-				used += take;
-				off = 0;
-				if (used == sizeof(burst))
-					break;
-			}
-			/* A retry after WANT_WRITE starts with the same bytes: the queue only grows at its tail. */
+			size_t used = sendq_gather(&c->out, burst, sizeof(burst));
 			n = tls_conn_write(c->tls, burst, used);
 			if (n == TLS_CONN_WANT_WRITE || n == TLS_CONN_WANT_READ)
 				break;
@@ -265,24 +219,7 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 				return;
 			}
 		}
-		/* Drop fully written buffers. */
-		size_t done = (size_t)n;
-		while (done > 0 && c->queue != NULL) {
-			size_t left = c->queue->len - c->head_offset;
-			if (done < left) {
-				c->head_offset += done;
-				done = 0;
-			} else {
-				done -= left;
-				struct send_buf *b = c->queue;
-				c->queue = b->next;
-				if (c->queue == NULL)
-					c->queue_tail = NULL;
-				c->queue_count--;
-				c->head_offset = 0;
-				free(b);
-			}
-		}
+		sendq_consume(&c->out, (size_t)n);
 	}
 	update_interest(net, c);
 }
@@ -515,6 +452,7 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 	}
 	c->net = net;
 	c->fd = fd;
+	sendq_init(&c->out, (size_t)net->settings->max_client_send_buffers);
 	qnetd_conn_init(&net->server, &c->session, peer);
 	loop_timer_init(&c->dpd_timer, dpd_expired, c);
 	loop_timer_init(&c->algo_timer, algo_timer_expired, c);

@@ -162,6 +162,7 @@ void qnetd_conn_init(struct qnetd_server *srv, struct qnetd_conn *conn, const ch
 	 */
 	uint64_t dpd = qnetd_dpd_interval(srv->settings->dpd_interval_coefficient, QNETD_PRE_INIT_HEARTBEAT_MS);
 	conn->dpd_interval_ms = dpd != 0 ? dpd : QNETD_TIMER_MAX_MS;
+	frame_reader_init(&conn->frame, (uint64_t)srv->settings->max_client_receive_size);
 	srv->conn_count++;
 }
 
@@ -169,9 +170,8 @@ void qnetd_conn_destroy(struct qnetd_conn *conn)
 {
 	qnetd_client_destroy(&conn->client);
 	free(conn->cluster_name);
-	free(conn->msg);
 	conn->cluster_name = NULL;
-	conn->msg = NULL;
+	frame_reader_destroy(&conn->frame);
 }
 
 void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
@@ -684,108 +684,60 @@ static void dispatch(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 	}
 }
 
-static void message_complete(struct qnetd_server *srv, struct qnetd_conn *conn)
+/* Skipped messages get an error without seq and do not count as liveness. */
+static void message_skipped(struct qnetd_server *srv, struct qnetd_conn *conn, const struct frame *f)
+{
+	uint16_t code = f->verdict == FRAME_UNKNOWN_TYPE ? PROTO_ERR_UNSUPPORTED_MESSAGE : PROTO_ERR_MESSAGE_TOO_LONG;
+	send_server_error(srv, conn, NULL, code, "message skipped");
+}
+
+static void message_complete(struct qnetd_server *srv, struct qnetd_conn *conn, const struct frame *f)
 {
 	struct msg m;
 	struct msg_decode_error err;
 
-	if (conn->skipping) {
-		/* Skipped messages get an error without seq and do not count as liveness. */
-		send_server_error(srv, conn, NULL, conn->skip_reason, "message skipped");
-		return;
-	}
 	if (srv->settings->dpd_enabled)
 		srv->ops->dpd_restart(srv->ctx, conn);
-	if (msg_decode(conn->msg, conn->msg_len, &m, &err) != 0) {
+	if (msg_decode(f->data, f->size, &m, &err) != 0) {
 		char reason[160];
 		snprintf(reason, sizeof(reason), "cannot decode %s: %s (option %u, %s)", proto_msg_type_str(m.type),
 			 msg_decode_status_str(err.status), err.option, msg_option_str(err.option));
 		send_server_error(srv, conn, &m, PROTO_ERR_ERROR_DECODING_MSG, reason);
 	} else {
-		dispatch(srv, conn, &m, conn->msg, conn->msg_len);
+		dispatch(srv, conn, &m, f->data, f->size);
 	}
 	msg_destroy(&m);
 }
 
 size_t qnetd_conn_want(const struct qnetd_conn *conn)
 {
-	if (conn->header_have < PROTO_HEADER_SIZE)
-		return PROTO_HEADER_SIZE - conn->header_have;
-	return conn->msg_len - conn->msg_have;
-}
-
-static void reset_framing(struct qnetd_conn *conn)
-{
-	free(conn->msg);
-	conn->msg = NULL;
-	conn->header_have = 0;
-	conn->msg_len = 0;
-	conn->msg_have = 0;
-	conn->skipping = false;
-	conn->skip_reason = 0;
-}
-
-/* The header is complete: decide whether to read or skip the payload. */
-static void header_complete(struct qnetd_server *srv, struct qnetd_conn *conn)
-{
-	struct msg_header h;
-
-	msg_header_parse(conn->header, &h);
-	conn->msg_len = PROTO_HEADER_SIZE + (size_t)h.length;
-	conn->msg_have = PROTO_HEADER_SIZE;
-	if (!proto_msg_type_is_known(h.type)) {
-		conn->skipping = true;
-		conn->skip_reason = PROTO_ERR_UNSUPPORTED_MESSAGE;
-	} else if ((uint64_t)PROTO_HEADER_SIZE + h.length > (uint64_t)srv->settings->max_client_receive_size) {
-		conn->skipping = true;
-		conn->skip_reason = PROTO_ERR_MESSAGE_TOO_LONG;
-	} else {
-		conn->msg = malloc(conn->msg_len);
-		if (conn->msg == NULL) {
-			qnetd_conn_schedule_disconnect(conn, "out of memory");
-			return;
-		}
-		memcpy(conn->msg, conn->header, PROTO_HEADER_SIZE);
-	}
+	return frame_reader_want(&conn->frame);
 }
 
 size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *data, size_t len)
 {
 	size_t consumed = 0;
 
-	while (len > 0 && !conn->disconnect_scheduled) {
-		if (conn->header_have < PROTO_HEADER_SIZE) {
-			size_t n = PROTO_HEADER_SIZE - conn->header_have;
-			if (n > len)
-				n = len;
-			memcpy(conn->header + conn->header_have, data, n);
-			conn->header_have += n;
-			data += n;
-			len -= n;
-			consumed += n;
-			if (conn->header_have < PROTO_HEADER_SIZE)
-				return consumed;
-			header_complete(srv, conn);
-			if (conn->disconnect_scheduled)
-				return consumed;
-		} else {
-			size_t n = conn->msg_len - conn->msg_have;
-			if (n > len)
-				n = len;
-			if (!conn->skipping)
-				memcpy(conn->msg + conn->msg_have, data, n);
-			conn->msg_have += n;
-			data += n;
-			len -= n;
-			consumed += n;
-		}
-		if (conn->header_have == PROTO_HEADER_SIZE && conn->msg_have == conn->msg_len) {
+	while (consumed < len && !conn->disconnect_scheduled) {
+		struct frame f;
+		consumed += frame_reader_feed(&conn->frame, data + consumed, len - consumed, &f);
+		switch (f.event) {
+		case FRAME_NEED_MORE:
+			break;
+		case FRAME_NO_MEMORY:
+			qnetd_conn_schedule_disconnect(conn, "out of memory");
+			return consumed;
+		case FRAME_SKIPPED:
+			message_skipped(srv, conn, &f);
+			break;
+		case FRAME_MESSAGE: {
 			bool was_tls = conn->tls_started;
-			message_complete(srv, conn);
-			reset_framing(conn);
+			message_complete(srv, conn, &f);
 			/* Bytes after a STARTTLS belong to the TLS layer, never to us. */
 			if (!was_tls && conn->tls_started)
 				return consumed;
+			break;
+		}
 		}
 	}
 	return consumed;

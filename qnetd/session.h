@@ -8,6 +8,7 @@
 
 #include "algo.h"
 #include "cluster.h"
+#include "frame.h"
 #include "cluster_map.h"
 #include "settings.h"
 
@@ -60,14 +61,7 @@ struct qnetd_conn {
 	size_t cluster_name_len;
 	uint64_t dpd_interval_ms;
 
-	/* Framing: the header, then the rest of the current message (or skip it). */
-	uint8_t header[6];
-	size_t header_have;
-	uint8_t *msg;
-	size_t msg_len;
-	size_t msg_have;
-	bool skipping;
-	uint16_t skip_reason;
+	struct frame_reader frame;          /* the message being read (common/frame.h) */
 };
 
 void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *settings,

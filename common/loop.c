@@ -38,6 +38,8 @@ struct loop {
 	int signal_fd;
 	sigset_t signals;
 	struct loop_signal signal_handlers[LOOP_MAX_SIGNALS];
+	loop_before_wait_cb before_wait;
+	void *before_wait_data;
 };
 
 uint64_t loop_now_ms(void)
@@ -281,12 +283,24 @@ static void run_due_timers(struct loop *loop)
 	}
 }
 
+void loop_set_before_wait(struct loop *loop, loop_before_wait_cb cb, void *data)
+{
+	loop->before_wait = cb;
+	loop->before_wait_data = data;
+}
+
 int loop_run(struct loop *loop)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
 
 	loop->stop = false;
 	while (!loop->stop) {
+		/* What the callbacks of the last pass queued goes out before the loop sleeps. */
+		if (loop->before_wait != NULL) {
+			loop->before_wait(loop, loop->before_wait_data);
+			if (loop->stop)
+				break;
+		}
 		int n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, next_timeout(loop));
 		if (n < 0) {
 			if (errno == EINTR)

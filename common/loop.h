@@ -11,6 +11,7 @@ struct loop;
 typedef void (*loop_fd_cb)(struct loop *loop, int fd, uint32_t events, void *data);
 typedef void (*loop_timer_cb)(struct loop *loop, void *data);
 typedef void (*loop_signal_cb)(struct loop *loop, int signo, void *data);
+typedef void (*loop_before_wait_cb)(struct loop *loop, void *data);
 
 /* A one-shot timer embedded in its owner; the loop never allocates or frees it. */
 struct loop_timer {
@@ -39,6 +40,13 @@ uint64_t loop_timer_remaining(const struct loop_timer *t);
 
 /* Blocks signo and delivers it through the loop. */
 int loop_signal_add(struct loop *loop, int signo, loop_signal_cb cb, void *data);
+
+/*
+ * One hook that runs every time the loop is about to wait: after the events and timers of a
+ * pass, and once before the first wait. Daemons flush there what their callbacks queued, so no
+ * callback has to remember to. It may call loop_stop().
+ */
+void loop_set_before_wait(struct loop *loop, loop_before_wait_cb cb, void *data);
 
 /* Runs until loop_stop(); returns 0, or -1 on an internal failure of epoll. */
 int loop_run(struct loop *loop);

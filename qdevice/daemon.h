@@ -83,8 +83,6 @@ struct qdevice_daemon {
 	enum qdevice_net_reason model_exit_reason;
 };
 
-/* After every event: write what the state machine queued, then act on a scheduled disconnect. */
-void qdevice_daemon_after_event(struct qdevice_daemon *d);
 /* -d wins; else cmap's logging.debug / logging.logger_subsys.QDEVICE.debug (1) or off (0). */
 int qdevice_daemon_debug_level(const struct qdevice_daemon *d);
 /* A corosync library connection is gone when dispatch fails or the fd reports an error without data. */

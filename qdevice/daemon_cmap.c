@@ -149,7 +149,6 @@ static void cmap_fd_event(struct loop *loop, int fd, uint32_t events, void *data
 		loop_stop(d->loop);
 		return;
 	}
-	qdevice_daemon_after_event(d);
 }
 
 /* libcmap answers CS_ERR_TRY_AGAIN while corosync is busy: retry at most max_cs_try_again times, 1 s apart. */

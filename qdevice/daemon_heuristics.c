@@ -47,7 +47,6 @@ static void on_result(struct qdevice_heuristics *h, uint32_t seq, enum qdevice_h
 	(void)h;
 	(void)seq;
 	(void)result;
-	qdevice_daemon_after_event(d);
 	/* Start-up step 18 ends with the first membership result. */
 	if (d->waiting_initial_heuristics && d->net.initial_heuristics_done)
 		loop_stop(d->loop);

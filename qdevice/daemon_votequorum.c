@@ -87,7 +87,6 @@ static void vq_fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 		loop_stop(d->loop);
 		return;
 	}
-	qdevice_daemon_after_event(d);
 }
 
 /* libvotequorum answers CS_ERR_TRY_AGAIN while corosync is busy: retry at most max_cs_try_again times, 1 s apart. */

@@ -54,11 +54,16 @@ static void reconnect_timer_expired(struct loop *loop, void *data)
 	struct qdevice_daemon *d = data;
 	(void)loop;
 	daemon_connect(d);
-	qdevice_daemon_after_event(d);
 }
 
-void qdevice_daemon_after_event(struct qdevice_daemon *d)
+/*
+ * Before the loop waits: write what the state machine queued, then act on a scheduled
+ * disconnect (close, and reconnect or leave).
+ */
+static void daemon_before_wait(struct loop *loop, void *data)
 {
+	struct qdevice_daemon *d = data;
+	(void)loop;
 	qdevice_net_transport_kick(&d->transport);
 	if (!d->net.disconnect_scheduled || !d->connecting_allowed)
 		return;
@@ -90,7 +95,6 @@ static void net_timer_expired(struct loop *loop, void *data)
 	struct qdevice_daemon_timer *t = data;
 	(void)loop;
 	qdevice_net_timer_expired(&t->d->net, t->which);
-	qdevice_daemon_after_event(t->d);
 }
 
 static int io_send(void *ctx, const struct msg *m)
@@ -227,8 +231,6 @@ static int model_init(struct qdevice_daemon *d)
 	d->transport.qnetd_cn = d->settings.net_nss_qnetd_cn;
 	d->transport.client_cert_nickname = d->settings.net_nss_client_cert_nickname;
 	d->transport.max_send_buffers = (size_t)d->settings.net_max_send_buffers;
-	d->transport.after_event = (void (*)(void *))qdevice_daemon_after_event;
-	d->transport.after_ctx = d;
 	d->model_up = true;
 	if (tls_nss_init(d->cfg.net.tls != PROTO_TLS_UNSUPPORTED ? d->settings.net_nss_db_dir : NULL) != 0) {
 		log_crit("Can't init nss (%d): %s", tls_error_code(), tls_error_str());
@@ -279,6 +281,7 @@ static int daemon_start(struct qdevice_daemon *d)
 		return -1;
 	}
 	daemon_timers_init(d);
+	loop_set_before_wait(d->loop, daemon_before_wait, d);
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_read_config(d) != 0)
 		return -1;
@@ -403,9 +406,7 @@ int main(int argc, char **argv)
 			log_notice("QDevice ready to provide service");
 			d->connecting_allowed = true;
 			daemon_connect(d);
-			qdevice_daemon_after_event(d);
-			if (!d->model_exit)
-				loop_run(d->loop);
+			loop_run(d->loop);
 		}
 		rc = daemon_finish(d);
 	}

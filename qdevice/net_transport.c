@@ -34,12 +34,6 @@ void qdevice_net_transport_init(struct qdevice_net_transport *t, struct loop *lo
 	sendq_init(&t->out, 0);         /* bounded at each connect, once max_send_buffers is set */
 }
 
-static void after_event(struct qdevice_net_transport *t)
-{
-	if (t->after_event != NULL)
-		t->after_event(t->after_ctx);
-}
-
 static void fail(struct qdevice_net_transport *t, enum qdevice_net_reason reason)
 {
 	qdevice_net_schedule_disconnect(t->net, reason);
@@ -440,7 +434,6 @@ static void fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 	if (t->client_cert_sent && t->net->tls_active)
 		t->net->client_cert_sent = true;
 	update_events(t);
-	after_event(t);
 }
 
 void qdevice_net_transport_kick(struct qdevice_net_transport *t)

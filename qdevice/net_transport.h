@@ -23,9 +23,6 @@ struct qdevice_net_transport {
 	const char *qnetd_cn;                   /* expected server certificate name */
 	const char *client_cert_nickname;
 	size_t max_send_buffers;
-	/* Called after each socket event, so the daemon can act on a scheduled disconnect. */
-	void (*after_event)(void *ctx);
-	void *after_ctx;
 
 	int fd;                                 /* -1 when closed */
 	bool connecting;                        /* non-blocking connect in progress */

@@ -224,9 +224,11 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 	update_interest(net, c);
 }
 
-/* After every event: flush what the event queued (for any client), then close what must close. */
-static void after_event(struct qnetd_net *net)
+/* Before the loop waits: flush what the pass queued (for any client), then close what must close. */
+static void flush_and_close(struct loop *loop, void *data)
 {
+	struct qnetd_net *net = data;
+	(void)loop;
 	while (net->dirty != NULL || net->closing != NULL) {
 		while (net->dirty != NULL) {
 			struct net_conn *c = net->dirty;
@@ -338,7 +340,6 @@ static void rereads_due(struct loop *loop, void *data)
 				mark_closing(c);
 		}
 	}
-	after_event(net);
 }
 
 static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
@@ -358,15 +359,17 @@ static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
 	if (!c->in_closing && (events & EPOLLOUT))
 		conn_flush(net, c);
 	else if (!c->in_closing && !c->in_dirty)
-		update_interest(net, c); /* a dirty connection is flushed by after_event, which decides */
+		update_interest(net, c); /* a dirty connection is flushed before the loop waits, which decides */
 	if (c->session.disconnect_scheduled)
 		mark_closing(c);
-	after_event(net);
 }
 
 static void dpd_expired(struct loop *loop, void *data)
 {
 	struct net_conn *c = data;
+	/* Closed at the end of this pass already: its timers have nothing left to say. */
+	if (c->in_closing || c->session.disconnect_scheduled)
+		return;
 	uint64_t due = c->dpd_last_ms + c->session.dpd_interval_ms, now = loop_now_ms();
 	if (due > now) {
 		/* A message came after the timer was armed: wait for the rest of its interval. */
@@ -377,42 +380,28 @@ static void dpd_expired(struct loop *loop, void *data)
 	 * Timers run after a whole epoll batch, so under load the client's message may already sit unread
 	 * in the socket: read it first, and a complete message re-arms the timer.
 	 */
-	if (c->fd >= 0 && !c->in_closing && !c->session.disconnect_scheduled) {
+	if (c->fd >= 0) {
 		conn_read(c->net, c);
 		if (loop_timer_armed(&c->dpd_timer) || c->session.disconnect_scheduled) {
 			if (c->session.disconnect_scheduled)
 				mark_closing(c);
-			after_event(c->net);
 			return;
 		}
 	}
 	log_warn("Client %s doesn't sent any message during %llu ms. Disconnecting", c->session.peer,
 		 (unsigned long long)c->session.dpd_interval_ms);
 	schedule_close(c, "dead peer detected");
-	after_event(c->net);
 }
 
 static void algo_timer_expired(struct loop *loop, void *data)
 {
 	(void)loop;
 	struct net_conn *c = data;
-	struct qnetd_net *net = c->net;
-	const struct qnetd_algo *algo = qnetd_algo_get(c->session.client.algorithm);
-
-	if (c->session.init_received && algo != NULL && algo->timer != NULL) {
-		uint16_t code = algo->timer(&net->server.algo_io, &c->session.client);
-		if (code != PROTO_ERR_NO_ERROR) {
-			struct msg m;
-			uint8_t out[64];
-			msg_init(&m, PROTO_MSG_SERVER_ERROR);
-			m.reply_error_code = code;
-			msg_set_present(&m, PROTO_OPT_REPLY_ERROR_CODE);
-			long len = msg_encode(&m, out, sizeof(out));
-			if (len < 0 || op_send(net, &c->session, out, (size_t)len) != 0)
-				schedule_close(c, "send queue full");
-		}
-	}
-	after_event(net);
+	if (c->in_closing || c->session.disconnect_scheduled)
+		return;
+	qnetd_conn_algo_timer(&c->net->server, &c->session);
+	if (c->session.disconnect_scheduled)
+		mark_closing(c);
 }
 
 /* "address:port" the way upstream prints it: v4-mapped stays mapped, no brackets. */
@@ -494,7 +483,6 @@ static void listen_event(struct loop *loop, int fd, uint32_t events, void *data)
 		}
 		accept_one(net, cfd, &ss);
 	}
-	after_event(net);
 }
 
 static int bind_listen(struct qnetd_net *net, int family, const struct sockaddr *sa, socklen_t len)
@@ -560,6 +548,7 @@ int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_
 	net->listen_fd = -1;
 	loop_timer_init(&net->reread_timer, rereads_due, net);
 	qnetd_server_init(&net->server, settings, &session_ops, net);
+	loop_set_before_wait(loop, flush_and_close, net);
 
 	if (settings->tls != PROTO_TLS_UNSUPPORTED) {
 		net->tls = tls_server_create(settings->nss_db_dir, settings->cert_nickname,

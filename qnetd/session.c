@@ -709,6 +709,17 @@ static void message_complete(struct qnetd_server *srv, struct qnetd_conn *conn, 
 	msg_destroy(&m);
 }
 
+void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
+
+	if (!conn->init_received || conn->disconnect_scheduled || algo == NULL || algo->timer == NULL)
+		return;
+	uint16_t code = algo->timer(&srv->algo_io, &conn->client);
+	if (code != PROTO_ERR_NO_ERROR)
+		send_server_error(srv, conn, NULL, code, "algorithm timer");
+}
+
 size_t qnetd_conn_want(const struct qnetd_conn *conn)
 {
 	return frame_reader_want(&conn->frame);

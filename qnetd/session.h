@@ -80,6 +80,8 @@ size_t qnetd_conn_want(const struct qnetd_conn *conn);
  * reads only qnetd_conn_want() bytes never reads past a STARTTLS.
  */
 size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *data, size_t len);
+/* The client's algorithm timer fired (lms): runs the algorithm's hook; an error goes back as SERVER_ERROR. */
+void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn);
 /* Asks the transport to close the connection after the current event. */
 void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason);
 /* The disconnect procedure (qnetd.md §6.4); leaves the struct for the transport to free. */

@@ -1,5 +1,6 @@
 /* Event loop: epoll over file descriptors, a binary heap of timers on CLOCK_MONOTONIC, signals via signalfd. */
 #include "loop.h"
+#include "oom.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -207,14 +208,14 @@ void loop_timer_stop(struct loop *loop, struct loop_timer *t)
 	t->heap_index = SIZE_MAX;
 }
 
-int loop_timer_start(struct loop *loop, struct loop_timer *t, uint64_t interval_ms)
+void loop_timer_start(struct loop *loop, struct loop_timer *t, uint64_t interval_ms)
 {
 	loop_timer_stop(loop, t);
 	if (loop->heap_len == loop->heap_cap) {
 		size_t cap = loop->heap_cap == 0 ? 64 : loop->heap_cap * 2;
 		struct loop_timer **grown = realloc(loop->heap, cap * sizeof(*grown));
 		if (grown == NULL)
-			return -1;
+			oom_abort("timer heap");
 		loop->heap = grown;
 		loop->heap_cap = cap;
 	}
@@ -222,7 +223,6 @@ int loop_timer_start(struct loop *loop, struct loop_timer *t, uint64_t interval_
 	t->heap_index = loop->heap_len;
 	loop->heap[loop->heap_len++] = t;
 	heap_up(loop, t->heap_index);
-	return 0;
 }
 
 static void signal_fd_ready(struct loop *loop, int fd, uint32_t events, void *data)

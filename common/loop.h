@@ -31,8 +31,8 @@ int loop_fd_modify(struct loop *loop, int fd, uint32_t events);
 void loop_fd_remove(struct loop *loop, int fd);
 
 void loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *data);
-/* Arms (or re-arms) the timer to fire once, interval_ms from now. */
-int loop_timer_start(struct loop *loop, struct loop_timer *t, uint64_t interval_ms);
+/* Arms (or re-arms) the timer to fire once, interval_ms from now; never fails (common/oom.h). */
+void loop_timer_start(struct loop *loop, struct loop_timer *t, uint64_t interval_ms);
 void loop_timer_stop(struct loop *loop, struct loop_timer *t);
 bool loop_timer_armed(const struct loop_timer *t);
 /* Milliseconds until the timer fires (0 if due or not armed). */

@@ -83,6 +83,17 @@ struct qdevice_daemon {
 	enum qdevice_net_reason model_exit_reason;
 };
 
+/*
+ * model net adapter (daemon_net.c): the state machine's I/O table, timers and transport, the
+ * flush before each wait, the reconnect policy.
+ */
+/* Timers and the before-wait hook, once the loop exists. */
+void qdevice_daemon_net_attach(struct qdevice_daemon *d);
+/* Model net, its transport and NSS (needs the configuration). */
+int qdevice_daemon_net_init(struct qdevice_daemon *d);
+/* Starts a connection attempt to qnetd. */
+void qdevice_daemon_net_connect(struct qdevice_daemon *d);
+
 /* -d wins; else cmap's logging.debug / logging.logger_subsys.QDEVICE.debug (1) or off (0). */
 int qdevice_daemon_debug_level(const struct qdevice_daemon *d);
 /* A corosync library connection is gone when dispatch fails or the fd reports an error without data. */

@@ -210,8 +210,7 @@ static void heuristics_fail(struct qdevice_heuristics *h, enum qdevice_heuristic
 	h->failed = true;
 	h->reason = reason;
 	detach(h);
-	if (loop_timer_start(h->loop, &h->closed_timer, 0) != 0)
-		log_err("Can't schedule the heuristics worker close notification");
+	loop_timer_start(h->loop, &h->closed_timer, 0);
 }
 
 static void closed_timer_cb(struct loop *loop, void *data)

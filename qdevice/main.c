@@ -1,5 +1,5 @@
-/* corosync-qdevice: start-up, the event loop around model net, reconnecting, clean shutdown. */
-/* random()/srandom() are XSI, outside the POSIX set the build selects. */
+/* corosync-qdevice: start-up in an order that never lets corosync hold the daemon up, the main loop, exit status, tear-down. */
+/* srandom() is XSI, outside the POSIX set the build selects. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -17,8 +17,6 @@
 #include "lockfile.h"
 #include "log.h"
 #include "loop.h"
-#include "net.h"
-#include "net_transport.h"
 #include "settings.h"
 #include "tls.h"
 
@@ -41,92 +39,6 @@ static enum qdevice_net_reason daemon_exit_reason(const struct qdevice_daemon *d
 	return QDEVICE_NET_REASON_NONE;
 }
 
-/* ---- Connecting and reconnecting (§5.3, §5.10). ---- */
-
-static void daemon_connect(struct qdevice_daemon *d)
-{
-	qdevice_net_connect_begin(&d->net);
-	qdevice_net_transport_connect(&d->transport);
-}
-
-static void reconnect_timer_expired(struct loop *loop, void *data)
-{
-	struct qdevice_daemon *d = data;
-	(void)loop;
-	daemon_connect(d);
-}
-
-/*
- * Before the loop waits: write what the state machine queued, then act on a scheduled
- * disconnect (close, and reconnect or leave).
- */
-static void daemon_before_wait(struct loop *loop, void *data)
-{
-	struct qdevice_daemon *d = data;
-	(void)loop;
-	qdevice_net_transport_kick(&d->transport);
-	if (!d->net.disconnect_scheduled || !d->connecting_allowed)
-		return;
-
-	bool delayed;
-	enum qdevice_net_reason reason = d->net.disconnect_reason;
-	qdevice_net_transport_close(&d->transport);
-	bool restart = qdevice_net_disconnected(&d->net, QDEVICE_NET_REASON_NONE, &delayed);
-	if (!restart) {
-		log_err("Disconnected from qnetd (%s): exiting", qdevice_net_reason_str(reason));
-		d->model_exit = true;
-		d->model_exit_reason = reason;
-		loop_stop(d->loop);
-		return;
-	}
-	/*
-	 * Upstream sleeps here, blocking the whole daemon (§8 quirk 9); a timer keeps polls, IPC and
-	 * corosync events flowing during the delay.
-	 */
-	uint32_t delay = delayed ? qdevice_config_reconnect_delay(&d->cfg, random()) : 0;
-	log_debug("Reconnecting to qnetd in %u ms", delay);
-	loop_timer_start(d->loop, &d->reconnect_timer, delay);
-}
-
-/* ---- Model io (what the state machine asks for). ---- */
-
-static void net_timer_expired(struct loop *loop, void *data)
-{
-	struct qdevice_daemon_timer *t = data;
-	(void)loop;
-	qdevice_net_timer_expired(&t->d->net, t->which);
-}
-
-static int io_send(void *ctx, const struct msg *m)
-{
-	struct qdevice_daemon *d = ctx;
-	return qdevice_net_transport_send(&d->transport, m);
-}
-
-static void io_timer_start(void *ctx, enum qdevice_net_timer t, uint32_t interval_ms)
-{
-	struct qdevice_daemon *d = ctx;
-	loop_timer_start(d->loop, &d->timers[t].timer, interval_ms);
-}
-
-static void io_timer_stop(void *ctx, enum qdevice_net_timer t)
-{
-	struct qdevice_daemon *d = ctx;
-	loop_timer_stop(d->loop, &d->timers[t].timer);
-}
-
-static bool io_timer_armed(void *ctx, enum qdevice_net_timer t)
-{
-	struct qdevice_daemon *d = ctx;
-	return loop_timer_armed(&d->timers[t].timer);
-}
-
-static time_t io_wall_now(void *ctx)
-{
-	(void)ctx;
-	return time(NULL);
-}
-
 /* ---- Start-up phase helpers. ---- */
 
 static void startup_timer_expired(struct loop *loop, void *data)
@@ -144,17 +56,6 @@ static void on_signal(struct loop *loop, int signo, void *data)
 	(void)loop;
 	log_debug("Got signal %d, closing the local socket", signo);
 	qdevice_daemon_ipc_close_listener(d);
-}
-
-static void daemon_timers_init(struct qdevice_daemon *d)
-{
-	for (int i = 0; i < QDEVICE_NET_TIMER_COUNT; i++) {
-		d->timers[i].d = d;
-		d->timers[i].which = (enum qdevice_net_timer)i;
-		loop_timer_init(&d->timers[i].timer, net_timer_expired, &d->timers[i]);
-	}
-	loop_timer_init(&d->reconnect_timer, reconnect_timer_expired, d);
-	loop_timer_init(&d->startup_timer, startup_timer_expired, d);
 }
 
 static const char *tls_mode_str(uint8_t tls)
@@ -189,55 +90,12 @@ static int wait_initial_heuristics(struct qdevice_daemon *d)
 {
 	if (!d->net.initial_heuristics_done) {
 		d->waiting_initial_heuristics = true;
-		if (loop_timer_start(d->loop, &d->startup_timer, 2ull * d->cfg.heuristics.sync_timeout) != 0) {
-			log_crit("Can't start the initial heuristics timer");
-			return -1;
-		}
+		loop_timer_start(d->loop, &d->startup_timer, 2ull * d->cfg.heuristics.sync_timeout);
 		loop_run(d->loop);
 		loop_timer_stop(d->loop, &d->startup_timer);
 		d->waiting_initial_heuristics = false;
 	}
 	return d->startup_failed ? -1 : 0;
-}
-
-/* Model net, its transport and NSS, wired to the daemon's I/O (start-up step 13). */
-static int model_init(struct qdevice_daemon *d)
-{
-	struct qdevice_net_params params = {
-		.cfg = &d->cfg,
-		.initial_msg_receive_size = (uint32_t)d->settings.net_initial_msg_receive_size,
-		.initial_msg_send_size = (uint32_t)d->settings.net_initial_msg_send_size,
-		.min_msg_send_size = (uint32_t)d->settings.net_min_msg_send_size,
-		.max_msg_receive_size = (uint32_t)d->settings.net_max_msg_receive_size,
-	};
-	struct qdevice_net_io io = {
-		.ctx = d,
-		.send = io_send,
-		.timer_start = io_timer_start,
-		.timer_stop = io_timer_stop,
-		.timer_armed = io_timer_armed,
-		.poll = qdevice_daemon_votequorum_poll,
-		.heuristics_start = qdevice_daemon_heuristics_start,
-		.check_votes = qdevice_daemon_votequorum_check_node_votes,
-		.wall_now = io_wall_now,
-	};
-	uint32_t expected = d->net.expected_votes;
-	qdevice_net_init(&d->net, &params, &io);
-	d->net.expected_votes = expected;
-	qdevice_net_transport_init(&d->transport, d->loop, &d->net);
-	d->transport.host = d->cfg.net.host;
-	d->transport.port = d->cfg.net.port;
-	d->transport.force_ip_version = d->cfg.net.force_ip_version;
-	d->transport.qnetd_cn = d->settings.net_nss_qnetd_cn;
-	d->transport.client_cert_nickname = d->settings.net_nss_client_cert_nickname;
-	d->transport.max_send_buffers = (size_t)d->settings.net_max_send_buffers;
-	d->model_up = true;
-	if (tls_nss_init(d->cfg.net.tls != PROTO_TLS_UNSUPPORTED ? d->settings.net_nss_db_dir : NULL) != 0) {
-		log_crit("Can't init nss (%d): %s", tls_error_code(), tls_error_str());
-		return -1;
-	}
-	d->nss_up = true;
-	return 0;
 }
 
 /*
@@ -280,8 +138,8 @@ static int daemon_start(struct qdevice_daemon *d)
 		log_crit("Can't create the event loop");
 		return -1;
 	}
-	daemon_timers_init(d);
-	loop_set_before_wait(d->loop, daemon_before_wait, d);
+	loop_timer_init(&d->startup_timer, startup_timer_expired, d);
+	qdevice_daemon_net_attach(d);
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_read_config(d) != 0)
 		return -1;
@@ -295,7 +153,7 @@ static int daemon_start(struct qdevice_daemon *d)
 		return -1;
 	if (qdevice_daemon_votequorum_master_wins(d) != 0)
 		return -1;
-	if (model_init(d) != 0)
+	if (qdevice_daemon_net_init(d) != 0)
 		return -1;
 	if (qdevice_daemon_heuristics_attach(d) != 0) {
 		log_crit("Can't attach the heuristics worker to the event loop");
@@ -405,7 +263,7 @@ int main(int argc, char **argv)
 			sd_notify(0, "READY=1");
 			log_notice("QDevice ready to provide service");
 			d->connecting_allowed = true;
-			daemon_connect(d);
+			qdevice_daemon_net_connect(d);
 			loop_run(d->loop);
 		}
 		rc = daemon_finish(d);

@@ -51,14 +51,7 @@ static int status_fill(void *ctx, struct qdevice_status *st)
 	st->server_supports_kap = n->server_supports_kap;
 	st->poll_timer_running = loop_timer_armed(&d->timers[QDEVICE_NET_TIMER_CAST_VOTE].timer);
 	st->vote = n->vote;
-	if (n->disconnect_scheduled)
-		st->state = QDEVICE_STATUS_DISCONNECTED;
-	else if (n->state == QDEVICE_NET_CONNECTED)
-		st->state = QDEVICE_STATUS_CONNECTED;
-	else if (n->state != QDEVICE_NET_WAITING_CONNECT || n->connect_attempt_in_flight)
-		st->state = QDEVICE_STATUS_CONNECTING;
-	else
-		st->state = QDEVICE_STATUS_CONNECT_FAILED;
+	st->state = qdevice_net_link(n);
 	st->heuristics_result = n->heur_latest;
 	st->heuristics_regular = n->heur_regular;
 	st->heuristics_membership = n->heur_membership;

@@ -420,7 +420,7 @@ static bool list_has(const uint16_t *list, size_t count, uint16_t value)
 
 static void net_init_reply(struct qdevice_net *n, const struct msg *m)
 {
-	if (n->state != QDEVICE_NET_WAITING_INIT_REPLY || n->init_reply_ok) {
+	if (n->state != QDEVICE_NET_WAITING_INIT_REPLY) {
 		net_unexpected(n, m);
 		return;
 	}
@@ -486,14 +486,14 @@ static void net_init_reply(struct qdevice_net *n, const struct msg *m)
 	n->echo_expected = 0;
 	n->echo_received = 0;
 	n->io.timer_start(n->io.ctx, QDEVICE_NET_TIMER_ECHO, cfg(n)->net.heartbeat_interval);
-	n->init_reply_ok = true;
+	n->state = QDEVICE_NET_WAITING_CONNECT_HEURISTICS;
 	net_heuristics_start(n, QDEVICE_NET_HEURISTICS_CONNECT, heuristics_timeout(n));
 }
 
 /* The connect heuristics finished: the burst that makes the client "connected" (§5.4 step 6). */
 static void net_connect_heuristics_done(struct qdevice_net *n, enum qdevice_heuristics_result r)
 {
-	if (n->state != QDEVICE_NET_WAITING_INIT_REPLY || !n->init_reply_ok || n->disconnect_scheduled)
+	if (n->state != QDEVICE_NET_WAITING_CONNECT_HEURISTICS || n->disconnect_scheduled)
 		return;
 	if (n->server_supports_kap) {
 		struct msg m;
@@ -715,7 +715,6 @@ bool qdevice_net_disconnected(struct qdevice_net *n, enum qdevice_net_reason rea
 	n->client_cert_sent = false;
 	n->connect_attempt_in_flight = false;
 	n->connect_failed = false;
-	n->init_reply_ok = false;
 	n->connected_since = 0;
 	n->echo_reply_time = 0;
 	n->disconnect_scheduled = false;
@@ -939,19 +938,21 @@ const char *qdevice_net_state_str(enum qdevice_net_state s)
 		return "waiting starttls being sent";
 	case QDEVICE_NET_WAITING_INIT_REPLY:
 		return "waiting init reply";
+	case QDEVICE_NET_WAITING_CONNECT_HEURISTICS:
+		return "waiting connect heuristics";
 	case QDEVICE_NET_CONNECTED:
 		return "connected";
 	}
 	return "unknown";
 }
 
-const char *qdevice_net_status_state_str(const struct qdevice_net *n)
+enum qdevice_net_link qdevice_net_link(const struct qdevice_net *n)
 {
 	if (n->disconnect_scheduled)
-		return "Disconnected";
+		return QDEVICE_NET_LINK_DISCONNECTED;
 	if (n->state == QDEVICE_NET_CONNECTED)
-		return "Connected";
+		return QDEVICE_NET_LINK_CONNECTED;
 	if (n->state != QDEVICE_NET_WAITING_CONNECT || n->connect_attempt_in_flight)
-		return "Connecting";
-	return "Connect failed";
+		return QDEVICE_NET_LINK_CONNECTING;
+	return QDEVICE_NET_LINK_CONNECT_FAILED;
 }

@@ -12,11 +12,20 @@
 #include "msg.h"
 #include "proto.h"
 
+/* What the local socket's State line summarises: a disconnect scheduled wins over the state. */
+enum qdevice_net_link {
+	QDEVICE_NET_LINK_DISCONNECTED = 0,      /* a disconnect is scheduled */
+	QDEVICE_NET_LINK_CONNECTED,
+	QDEVICE_NET_LINK_CONNECTING,
+	QDEVICE_NET_LINK_CONNECT_FAILED,
+};
+
 enum qdevice_net_state {
 	QDEVICE_NET_WAITING_CONNECT = 0,
 	QDEVICE_NET_WAITING_PREINIT_REPLY,
 	QDEVICE_NET_WAITING_STARTTLS_BEING_SENT,
 	QDEVICE_NET_WAITING_INIT_REPLY,
+	QDEVICE_NET_WAITING_CONNECT_HEURISTICS, /* INIT_REPLY accepted, the connect heuristics run */
 	QDEVICE_NET_CONNECTED,          /* upstream's WAITING_VOTEQUORUM_CMAP_EVENTS */
 };
 
@@ -114,7 +123,6 @@ struct qdevice_net {
 	bool client_cert_sent;
 	bool connect_attempt_in_flight;         /* shell: resolving or connecting */
 	bool connect_failed;                    /* no address left; waiting for the connect timer */
-	bool init_reply_ok;                     /* INIT_REPLY accepted; waiting for the connect heuristics */
 	bool server_supports_heuristics;
 	bool server_supports_kap;
 	uint32_t max_send_size;                 /* limits: initial values, then the server's */
@@ -201,7 +209,7 @@ bool qdevice_net_reason_forces_exit(enum qdevice_net_reason r);
 const char *qdevice_net_reason_str(enum qdevice_net_reason r);
 const char *qdevice_net_state_str(enum qdevice_net_state s);
 
-/* The State line of the status (§5.2): Disconnected, Connected, Connecting or Connect failed. */
-const char *qdevice_net_status_state_str(const struct qdevice_net *n);
+/* The State line of the status: Disconnected, Connected, Connecting or Connect failed. */
+enum qdevice_net_link qdevice_net_link(const struct qdevice_net *n);
 
 #endif

@@ -7,7 +7,7 @@
 void qdevice_status_init(struct qdevice_status *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->state = QDEVICE_STATUS_DISCONNECTED;
+	s->state = QDEVICE_NET_LINK_DISCONNECTED;
 	s->heuristics_mode = QDEVICE_HEURISTICS_MODE_OFF;
 	s->heuristics_result = QDEVICE_HEURISTICS_RESULT_DISABLED;
 	s->heuristics_regular = QDEVICE_HEURISTICS_RESULT_DISABLED;
@@ -15,13 +15,13 @@ void qdevice_status_init(struct qdevice_status *s)
 	s->heuristics_connect = QDEVICE_HEURISTICS_RESULT_DISABLED;
 }
 
-const char *qdevice_status_state_str(enum qdevice_status_state state)
+const char *qdevice_status_state_str(enum qdevice_net_link state)
 {
 	switch (state) {
-	case QDEVICE_STATUS_DISCONNECTED: return "Disconnected";
-	case QDEVICE_STATUS_CONNECTED: return "Connected";
-	case QDEVICE_STATUS_CONNECTING: return "Connecting";
-	case QDEVICE_STATUS_CONNECT_FAILED: return "Connect failed";
+	case QDEVICE_NET_LINK_DISCONNECTED: return "Disconnected";
+	case QDEVICE_NET_LINK_CONNECTED: return "Connected";
+	case QDEVICE_NET_LINK_CONNECTING: return "Connecting";
+	case QDEVICE_NET_LINK_CONNECT_FAILED: return "Connect failed";
 	}
 	return "Unknown";
 }
@@ -75,7 +75,7 @@ static const char *kap_str(const struct qdevice_status *s)
 	case PROTO_ALGO_FFSPLIT:
 		if (!s->kap_tie_breaker)
 			return "Disabled";
-		if (s->state == QDEVICE_STATUS_CONNECTED && !s->server_supports_kap)
+		if (s->state == QDEVICE_NET_LINK_CONNECTED && !s->server_supports_kap)
 			return "Unsupported by QNetd";
 		return "Enabled";
 	default:
@@ -136,7 +136,7 @@ static void report_generic(struct strbuf *out, const struct qdevice_status *s, b
 
 static void report_net(struct strbuf *out, const struct qdevice_status *s, bool verbose)
 {
-	bool connected = s->state == QDEVICE_STATUS_CONNECTED;
+	bool connected = s->state == QDEVICE_NET_LINK_CONNECTED;
 
 	strbuf_printf(out, "Qdevice-net information\n");
 	strbuf_printf(out, "----------------------\n");

@@ -9,16 +9,9 @@
 
 #include "config.h"
 #include "heuristics_cmd.h"
+#include "net.h"
 #include "proto.h"
 #include "strbuf.h"
-
-/* The State line (qdevice.md §5.2). */
-enum qdevice_status_state {
-	QDEVICE_STATUS_DISCONNECTED = 0,        /* a disconnect is scheduled */
-	QDEVICE_STATUS_CONNECTED,
-	QDEVICE_STATUS_CONNECTING,
-	QDEVICE_STATUS_CONNECT_FAILED,
-};
 
 /* One entry of votequorum's quorum node list, as the callback delivered it. */
 struct qdevice_status_quorum_node {
@@ -66,7 +59,7 @@ struct qdevice_status {
 	bool server_supports_kap;               /* the server listed option 23 (meaningful when connected) */
 	bool poll_timer_running;                /* cast-vote timer armed */
 	uint8_t vote;                           /* enum proto_vote the timer casts */
-	enum qdevice_status_state state;
+	enum qdevice_net_link state;
 	enum qdevice_heuristics_result heuristics_result;       /* latest overall */
 	enum qdevice_heuristics_result heuristics_regular;
 	enum qdevice_heuristics_result heuristics_membership;
@@ -89,6 +82,6 @@ void qdevice_status_init(struct qdevice_status *s);
 void qdevice_report_status(struct strbuf *out, const struct qdevice_status *s, bool verbose);
 
 /* "Disconnected", "Connected", "Connecting", "Connect failed". */
-const char *qdevice_status_state_str(enum qdevice_status_state state);
+const char *qdevice_status_state_str(enum qdevice_net_link state);
 
 #endif

@@ -164,7 +164,7 @@ static void conn_close(struct qnetd_net *net, struct net_conn *c)
 {
 	const char *why = c->session.disconnect_reason != NULL ? c->session.disconnect_reason : "closed";
 	/* A member of a cluster leaving is worth the administrator's attention; a probe is not. */
-	if (c->session.init_received)
+	if (c->session.phase == QNETD_CONN_JOINED)
 		log_info("Client %s (cluster '%.*s', node %u) disconnected: %s", c->session.peer,
 			 (int)c->session.cluster_name_len, (const char *)c->session.cluster_name,
 			 c->session.client.node_id, why);

@@ -179,7 +179,7 @@ void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
 	struct qnetd_client *client = &conn->client;
 	struct qnetd_cluster *cluster = client->cluster;
 
-	if (conn->init_received && cluster != NULL) {
+	if (conn->phase == QNETD_CONN_JOINED && cluster != NULL) {
 		const struct qnetd_algo *algo = qnetd_algo_get(client->algorithm);
 		if (algo != NULL)
 			algo->client_disconnect(&srv->algo_io, client, srv->going_down);
@@ -190,7 +190,7 @@ void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
 		if (cluster->client_count == 0)
 			cluster_map_remove(&srv->clusters, cluster);
 	}
-	conn->init_received = false;
+	conn->phase = QNETD_CONN_GREETED;  /* no longer a member of any cluster */
 	srv->conn_count--;
 }
 
@@ -224,8 +224,16 @@ static void handle_preinit(struct qnetd_server *srv, struct qnetd_conn *conn, co
 		return;
 	}
 	/* Upstream overwrote the name while the client stayed in its cluster; refuse instead. */
-	if (conn->init_received) {
+	if (conn->phase == QNETD_CONN_JOINED) {
 		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE, "preinit after init");
+		return;
+	}
+	/*
+	 * The client certificate is checked against the name given before STARTTLS; a new name
+	 * afterwards would join another cluster on that check (upstream accepts it).
+	 */
+	if (conn->tls_started) {
+		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE, "preinit after starttls");
 		return;
 	}
 	uint8_t *name = malloc(m->cluster_name_len + 1);
@@ -238,7 +246,7 @@ static void handle_preinit(struct qnetd_server *srv, struct qnetd_conn *conn, co
 	free(conn->cluster_name);
 	conn->cluster_name = name;
 	conn->cluster_name_len = m->cluster_name_len;
-	conn->preinit_received = true;
+	conn->phase = QNETD_CONN_GREETED;
 
 	msg_init(&reply, PROTO_MSG_PREINIT_REPLY);
 	copy_seq(&reply, m);
@@ -251,7 +259,7 @@ static void handle_preinit(struct qnetd_server *srv, struct qnetd_conn *conn, co
 
 static void handle_starttls(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
-	if (!conn->preinit_received) {
+	if (conn->phase == QNETD_CONN_NEW) {
 		send_server_error(srv, conn, m, PROTO_ERR_PREINIT_REQUIRED, "starttls before preinit");
 		return;
 	}
@@ -327,11 +335,11 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 	uint16_t code = PROTO_ERR_NO_ERROR;
 
 	/* Upstream re-ran INIT inside the cluster; refuse a second one without touching state. */
-	if (conn->init_received) {
+	if (conn->phase == QNETD_CONN_JOINED) {
 		send_init_reply(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE);
 		return;
 	}
-	if (!conn->preinit_received)
+	if (conn->phase == QNETD_CONN_NEW)
 		code = PROTO_ERR_PREINIT_REQUIRED;
 	if (code == 0 && !msg_has(m, PROTO_OPT_NODE_ID))
 		code = PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION;
@@ -414,7 +422,7 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 		}
 	}
 	if (code == 0) {
-		conn->init_received = true;
+		conn->phase = QNETD_CONN_JOINED;
 		log_info("Client %s joined cluster '%.*s' as node %u (algorithm %s, heartbeat %u ms, %s)",
 			 conn->peer, (int)conn->cluster_name_len, (const char *)conn->cluster_name,
 			 client->node_id, proto_algorithm_str(client->algorithm), client->heartbeat_interval,
@@ -670,7 +678,7 @@ static void dispatch(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 		handle_init(srv, conn, m);
 		return;
 	}
-	if (!conn->init_received) {
+	if (conn->phase != QNETD_CONN_JOINED) {
 		send_server_error(srv, conn, m, PROTO_ERR_INIT_REQUIRED, proto_msg_type_str(m->type));
 		return;
 	}
@@ -713,7 +721,7 @@ void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn)
 {
 	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
 
-	if (!conn->init_received || conn->disconnect_scheduled || algo == NULL || algo->timer == NULL)
+	if (conn->phase != QNETD_CONN_JOINED || conn->disconnect_scheduled || algo == NULL || algo->timer == NULL)
 		return;
 	uint16_t code = algo->timer(&srv->algo_io, &conn->client);
 	if (code != PROTO_ERR_NO_ERROR)

@@ -44,16 +44,26 @@ struct qnetd_server {
 	bool going_down;
 };
 
+/*
+ * How far a connection has come (doc/protocol.md §7.1). TLS and the client certificate are
+ * properties beside it (a client may join without TLS when the server allows it), and so is a
+ * scheduled disconnect, which can happen in any phase.
+ */
+enum qnetd_conn_phase {
+	QNETD_CONN_NEW,         /* nothing handled yet: PREINIT expected */
+	QNETD_CONN_GREETED,     /* PREINIT answered: STARTTLS or INIT next */
+	QNETD_CONN_JOINED,      /* INIT accepted: a client of its cluster */
+};
+
 /* Why a connection is being closed; logged once by the transport. */
 struct qnetd_conn {
 	struct qnetd_client client;         /* the algorithms' view; client.owner == this */
 	char peer[64];                      /* "address:port" */
 	void *transport;                    /* owned by the transport */
 
-	bool preinit_received;
-	bool tls_started;
-	bool cert_verified;
-	bool init_received;
+	enum qnetd_conn_phase phase;
+	bool tls_started;                   /* STARTTLS accepted: everything after it is TLS */
+	bool cert_verified;                 /* the client certificate matched the cluster name */
 	bool disconnect_scheduled;
 	const char *disconnect_reason;
 

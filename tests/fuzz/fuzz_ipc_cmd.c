@@ -37,7 +37,7 @@ static void server_build(void)
 		struct qnetd_conn *conn = &conns[i];
 		qnetd_client_init(&conn->client, conn);
 		strcpy(conn->peer, "127.0.0.1:1");
-		conn->init_received = true;
+		conn->phase = QNETD_CONN_JOINED;
 		conn->client.node_id = (uint32_t)i + 1;
 		conn->client.algorithm = PROTO_ALGO_FFSPLIT;
 		conn->client.tie_breaker.mode = PROTO_TIE_BREAKER_LOWEST;
@@ -65,7 +65,7 @@ static int status_fill(void *ctx, struct qdevice_status *st)
 	st->port = 5403;
 	st->last_poll_set = true;
 	st->last_poll_time = 1700000000;
-	st->state = QDEVICE_STATUS_CONNECTED;
+	st->state = QDEVICE_NET_LINK_CONNECTED;
 	st->connected_since_set = true;
 	st->connected_since = 1700000000;
 	return 0;

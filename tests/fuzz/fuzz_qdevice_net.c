@@ -206,8 +206,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      n.vote == PROTO_VOTE_WAIT_FOR_REPLY);
 		CHECK(n.state <= QDEVICE_NET_CONNECTED);
 		CHECK(n.member_count <= QDEVICE_NET_MAX_NODES && n.quorum_node_count <= QDEVICE_NET_MAX_NODES);
-		if (n.state == QDEVICE_NET_CONNECTED)
-			CHECK(n.init_reply_ok);
+		if (n.state >= QDEVICE_NET_WAITING_CONNECT_HEURISTICS)
+			CHECK(n.max_receive_size >= PROTO_HEADER_SIZE);
 		if (fio.armed[QDEVICE_NET_TIMER_CAST_VOTE])
 			CHECK(n.vote == PROTO_VOTE_ACK || n.vote == PROTO_VOTE_NACK);
 		if (n.disconnect_scheduled)

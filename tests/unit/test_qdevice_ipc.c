@@ -92,7 +92,7 @@ static int fake_status(void *ctx, struct qdevice_status *s)
 	s->server_supports_kap = true;
 	s->poll_timer_running = true;
 	s->vote = PROTO_VOTE_ACK;
-	s->state = QDEVICE_STATUS_CONNECTED;
+	s->state = QDEVICE_NET_LINK_CONNECTED;
 	s->tls_active = true;
 	s->client_cert_sent = true;
 	tm.tm_sec = 3;

@@ -294,7 +294,7 @@ static void test_handshake_tls_sequence(void **state)
 	qdevice_net_connect_begin(&x.n);
 	assert_true(x.f.armed[QDEVICE_NET_TIMER_CONNECT]);
 	assert_int_equal(x.f.interval[QDEVICE_NET_TIMER_CONNECT], 8000);
-	assert_string_equal(qdevice_net_status_state_str(&x.n), "Connecting");
+	assert_int_equal(qdevice_net_link(&x.n), QDEVICE_NET_LINK_CONNECTING);
 	qdevice_net_tcp_connected(&x.n);
 	assert_int_equal(last_sent(&x)->type, PROTO_MSG_PREINIT);
 	assert_int_equal(last_sent(&x)->seq, 1);
@@ -320,7 +320,7 @@ static void test_handshake_tls_sequence(void **state)
 	assert_int_equal(x.f.interval[QDEVICE_NET_TIMER_ECHO], 8000);
 	assert_int_equal(x.f.heur_starts[QDEVICE_NET_HEURISTICS_CONNECT], 1);
 	assert_int_equal(x.f.last_heur_timeout, 5000);     /* not syncing: heuristics.timeout */
-	assert_int_equal(x.n.state, QDEVICE_NET_WAITING_INIT_REPLY);
+	assert_int_equal(x.n.state, QDEVICE_NET_WAITING_CONNECT_HEURISTICS);
 
 	size_t before = x.f.sent_count;
 	qdevice_net_heuristics_result(&x.n, QDEVICE_NET_HEURISTICS_CONNECT, QDEVICE_HEURISTICS_RESULT_PASS);
@@ -348,7 +348,7 @@ static void test_handshake_tls_sequence(void **state)
 	assert_int_equal(x.n.connected_since, 1000);
 	assert_true(x.n.tls_active);
 	assert_true(x.n.client_cert_sent);
-	assert_string_equal(qdevice_net_status_state_str(&x.n), "Connected");
+	assert_int_equal(qdevice_net_link(&x.n), QDEVICE_NET_LINK_CONNECTED);
 }
 
 /* §5.4 step 2: the TLS decision table. */
@@ -650,13 +650,13 @@ static void test_disconnect_per_algorithm(void **state)
 	recv_vote(&x, PROTO_MSG_NODE_LIST_REPLY, 6, PROTO_VOTE_ACK, &r);
 	int polls = x.f.polls;
 	qdevice_net_schedule_disconnect(&x.n, QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION);
-	assert_string_equal(qdevice_net_status_state_str(&x.n), "Disconnected");
+	assert_int_equal(qdevice_net_link(&x.n), QDEVICE_NET_LINK_DISCONNECTED);
 	assert_true(qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_NONE, &delayed));
 	assert_int_equal(x.f.polls, polls + 1);
 	assert_false(x.f.last_cast);
 	assert_false(x.f.armed[QDEVICE_NET_TIMER_ECHO]);
 	assert_int_equal(x.n.state, QDEVICE_NET_WAITING_CONNECT);
-	assert_string_equal(qdevice_net_status_state_str(&x.n), "Connect failed");
+	assert_int_equal(qdevice_net_link(&x.n), QDEVICE_NET_LINK_CONNECT_FAILED);
 
 	/* 2nodelms: keeps the vote until a local event. */
 	fixture_init(&x, PROTO_ALGO_2NODELMS, PROTO_TLS_SUPPORTED);
@@ -684,7 +684,7 @@ static void test_disconnect_per_algorithm(void **state)
 	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
 	qdevice_net_connect_begin(&x.n);
 	qdevice_net_connect_failed(&x.n);
-	assert_string_equal(qdevice_net_status_state_str(&x.n), "Connect failed");
+	assert_int_equal(qdevice_net_link(&x.n), QDEVICE_NET_LINK_CONNECT_FAILED);
 	qdevice_net_timer_expired(&x.n, QDEVICE_NET_TIMER_CONNECT);
 	assert_int_equal(x.n.disconnect_reason, QDEVICE_NET_REASON_CANT_CONNECT_TO_THE_SERVER);
 	assert_true(qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_NONE, &delayed));

@@ -80,7 +80,7 @@ static void example_single(struct qdevice_status *s)
 	s->server_supports_kap = true;
 	s->poll_timer_running = true;
 	s->vote = PROTO_VOTE_ACK;
-	s->state = QDEVICE_STATUS_CONNECTED;
+	s->state = QDEVICE_NET_LINK_CONNECTED;
 	s->tls_active = true;
 	s->client_cert_sent = true;
 	s->connected_since_set = true;
@@ -193,7 +193,7 @@ static void test_golden_connect_failed(void **state)
 	example_single(&s);
 	s.last_poll_set = false;
 	s.vote = PROTO_VOTE_NACK;
-	s.state = QDEVICE_STATUS_CONNECT_FAILED;
+	s.state = QDEVICE_NET_LINK_CONNECT_FAILED;
 	assert_golden(&s, true, GOLDEN "qdevice-status-verbose-connect-failed.txt");
 }
 
@@ -289,9 +289,9 @@ static void test_kap_variants(void **state)
 	s.server_supports_kap = false;
 	assert_string_equal(kap_line(&s), "Unsupported by QNetd");
 	/* What the server supports is known only while connected. */
-	s.state = QDEVICE_STATUS_CONNECTING;
+	s.state = QDEVICE_NET_LINK_CONNECTING;
 	assert_string_equal(kap_line(&s), "Enabled");
-	s.state = QDEVICE_STATUS_DISCONNECTED;
+	s.state = QDEVICE_NET_LINK_DISCONNECTED;
 	assert_string_equal(kap_line(&s), "Enabled");
 
 	char *t = render(&s, false);
@@ -323,12 +323,12 @@ static void test_states_and_connection_lines(void **state)
 {
 	(void)state;
 	static const struct {
-		enum qdevice_status_state state;
+		enum qdevice_net_link state;
 		const char *line;
 	} states[] = {
-		{QDEVICE_STATUS_DISCONNECTED, "State:\t\t\tDisconnected"},
-		{QDEVICE_STATUS_CONNECTING, "State:\t\t\tConnecting"},
-		{QDEVICE_STATUS_CONNECT_FAILED, "State:\t\t\tConnect failed"},
+		{QDEVICE_NET_LINK_DISCONNECTED, "State:\t\t\tDisconnected"},
+		{QDEVICE_NET_LINK_CONNECTING, "State:\t\t\tConnecting"},
+		{QDEVICE_NET_LINK_CONNECT_FAILED, "State:\t\t\tConnect failed"},
 	};
 	struct qdevice_status s;
 	example_single(&s);
@@ -342,7 +342,7 @@ static void test_states_and_connection_lines(void **state)
 		free(t);
 	}
 
-	s.state = QDEVICE_STATUS_CONNECTED;
+	s.state = QDEVICE_NET_LINK_CONNECTED;
 	s.client_cert_sent = false;
 	char *t = render(&s, true);
 	assert_has_line(t, "TLS active:\t\tYes");

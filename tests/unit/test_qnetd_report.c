@@ -42,7 +42,7 @@ static void example_build(struct example *ex)
 		strcpy(conn->peer, peers[i]);
 		conn->tls_started = true;
 		conn->cert_verified = true;
-		conn->init_received = true;
+		conn->phase = QNETD_CONN_JOINED;
 		struct qnetd_client *c = &conn->client;
 		c->node_id = (uint32_t)i + 1;
 		c->algorithm = PROTO_ALGO_FFSPLIT;

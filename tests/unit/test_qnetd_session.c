@@ -24,6 +24,7 @@ struct fake {
 	int send_fail_after;        /* -1 = never */
 	int tls_started;
 	int cert_ok;
+	const char *cert_name;      /* when set, the certificate is valid for this name only */
 	int dpd_restarts;
 };
 
@@ -52,10 +53,11 @@ static int fake_start_tls(void *ctx, struct qnetd_conn *conn)
 
 static int fake_verify(void *ctx, struct qnetd_conn *conn, const uint8_t *name, size_t len)
 {
+	struct fake *f = ctx;
 	(void)conn;
-	(void)name;
-	(void)len;
-	return ((struct fake *)ctx)->cert_ok ? 0 : -1;
+	if (f->cert_name != NULL && (len != strlen(f->cert_name) || memcmp(name, f->cert_name, len) != 0))
+		return -1;
+	return f->cert_ok ? 0 : -1;
 }
 
 static void fake_dpd(void *ctx, struct qnetd_conn *conn)
@@ -217,7 +219,7 @@ static void test_preinit_without_name(void **state)
 	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
 	feed(fx, &m);
 	assert_server_error(fx, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, true, 4);
-	assert_false(fx->conn.preinit_received);
+	assert_int_equal(fx->conn.phase, QNETD_CONN_NEW);
 }
 
 static void test_init_success_reply_bytes(void **state)
@@ -234,7 +236,7 @@ static void test_init_success_reply_bytes(void **state)
 	assert_false(msg_has(r, PROTO_OPT_SUPPORTED_OPTIONS)); /* only if the INIT carried it */
 	assert_int_equal(r->server_max_request_size, 32768);
 	assert_int_equal(r->supported_algorithms_count, 4);
-	assert_true(fx->conn.init_received);
+	assert_int_equal(fx->conn.phase, QNETD_CONN_JOINED);
 	assert_int_equal(fx->srv.clusters.count, 1);
 	assert_int_equal(fx->conn.dpd_interval_ms, 12000);
 	assert_true(fx->fake.dpd_restarts > 0);
@@ -269,9 +271,47 @@ static void test_init_precedence(void **state)
 		feed(fx, &m);
 		assert_int_equal(last_sent(fx)->type, PROTO_MSG_INIT_REPLY);
 		assert_int_equal(last_sent(fx)->reply_error_code, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION);
-		assert_false(fx->conn.init_received);
+		assert_int_not_equal(fx->conn.phase, QNETD_CONN_JOINED);
 	}
 	assert_int_equal(fx->srv.clusters.count, 0);
+}
+
+/*
+ * A certificate checked for one cluster must not let the connection join another: PREINIT A,
+ * STARTTLS, a message that makes the server check the certificate against A, PREINIT B, INIT.
+ * Upstream 3.0.3 admits the client into B; the second PREINIT is refused here.
+ */
+static void test_preinit_after_starttls_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+
+	fx->fake.cert_name = "clusterA";
+	send_preinit(fx, "clusterA");
+	msg_init(&m, PROTO_MSG_STARTTLS);
+	m.seq_number = 2;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed(fx, &m);
+	assert_int_equal(fx->fake.tls_started, 1);
+	msg_init(&m, PROTO_MSG_ECHO_REQUEST);
+	m.seq_number = 3;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed(fx, &m);
+	assert_true(fx->conn.cert_verified);
+	assert_server_error(fx, PROTO_ERR_INIT_REQUIRED, true, 3);
+
+	send_preinit(fx, "clusterB");
+	assert_server_error(fx, PROTO_ERR_UNEXPECTED_MESSAGE, true, 1);
+	assert_int_equal(fx->conn.cluster_name_len, strlen("clusterA"));
+	assert_memory_equal(fx->conn.cluster_name, "clusterA", strlen("clusterA"));
+
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_int_equal(last_sent(fx)->type, PROTO_MSG_INIT_REPLY);
+	assert_int_equal(last_sent(fx)->reply_error_code, 0);
+	assert_int_equal(fx->conn.phase, QNETD_CONN_JOINED);
+	assert_int_equal(fx->conn.client.cluster->name_len, strlen("clusterA"));
+	assert_memory_equal(fx->conn.client.cluster->name, "clusterA", strlen("clusterA"));
 }
 
 static void test_init_against_cluster_members(void **state)
@@ -283,7 +323,7 @@ static void test_init_against_cluster_members(void **state)
 	send_preinit(fx, "c");
 	build_init(&m, 1, 8000);
 	feed(fx, &m);
-	assert_true(fx->conn.init_received);
+	assert_int_equal(fx->conn.phase, QNETD_CONN_JOINED);
 
 	/* A second connection of the same cluster. */
 	qnetd_conn_init(&fx->srv, &other, "192.0.2.2:1");
@@ -359,7 +399,7 @@ static void test_tls_required_gate(void **state)
 	build_init(&m, 1, 8000);
 	feed(fx, &m);
 	assert_server_error(fx, PROTO_ERR_TLS_REQUIRED, true, 3);
-	assert_false(fx->conn.init_received);
+	assert_int_not_equal(fx->conn.phase, QNETD_CONN_JOINED);
 }
 
 static void test_starttls_stops_consuming(void **state)
@@ -472,7 +512,7 @@ static void init_ok(struct fixture *fx)
 	send_preinit(fx, "c");
 	build_init(&m, 1, 8000);
 	feed(fx, &m);
-	assert_true(fx->conn.init_received);
+	assert_int_equal(fx->conn.phase, QNETD_CONN_JOINED);
 }
 
 static void test_echo_is_a_copy(void **state)
@@ -619,6 +659,7 @@ int main(void)
 		T(test_starttls_needs_preinit_and_tls),
 		T(test_client_cert_mismatch_closes),
 		T(test_skip_unknown_and_too_long),
+		T(test_preinit_after_starttls_refused),
 		T(test_decode_error_keeps_seq),
 		T(test_server_to_client_types),
 		T(test_echo_is_a_copy),

@@ -91,11 +91,11 @@ while IFS='|' read -r page spec sources; do
         [ -n "$real" ] && check_letters "$page" "$real" "$s"
     done
 done <<'EOF'
-corosync-qnetd.8|46dfhvc:l:m:p:S:s:|qnetd/settings.c
-corosync-qnetd-tool.8|Hhlsvc:p:|qnetd/tool.c
+corosync-qnetd.8|46dfhvc:l:m:p:S:s:|qnetd/qnetd_settings.c
+corosync-qnetd-tool.8|Hhlsvc:p:|qnetd/qnetd_tool.c
 corosync-qnetd-certutil.8|:Ghisc:n:|qnetd/corosync-qnetd-certutil.sh
-corosync-qdevice.8|dfhS:|qdevice/settings.h qdevice/settings.c
-corosync-qdevice-tool.8|Hhsvp:|qdevice/tool.c
+corosync-qdevice.8|dfhS:|qdevice/qdevice_settings.h qdevice/qdevice_settings.c
+corosync-qdevice-tool.8|Hhsvp:|qdevice/qdevice_tool.c
 corosync-qdevice-net-certutil.8|:hiMmQrc:S:C:n:|qdevice/corosync-qdevice-net-certutil.sh
 EOF
 
@@ -105,10 +105,10 @@ settings_keys() {
     { grep -ho 'strcasecmp(key, "[a-z0-9_]*")' "$1" | sed 's/.*"\(.*\)")/\1/'
       grep -hoE '^[[:space:]]*\{"[a-z0-9_]+",' "$1" | sed 's/.*{"\(.*\)",/\1/'; } | sort -u
 }
-mapfile -t qnetd_keys < <(settings_keys "$src/qnetd/settings.c")
-check_keys corosync-qnetd.8 qnetd/settings.c "${qnetd_keys[@]}"
-mapfile -t qdevice_keys < <(settings_keys "$src/qdevice/settings.c")
-check_keys corosync-qdevice.8 qdevice/settings.c "${qdevice_keys[@]}"
+mapfile -t qnetd_keys < <(settings_keys "$src/qnetd/qnetd_settings.c")
+check_keys corosync-qnetd.8 qnetd/qnetd_settings.c "${qnetd_keys[@]}"
+mapfile -t qdevice_keys < <(settings_keys "$src/qdevice/qdevice_settings.c")
+check_keys corosync-qdevice.8 qdevice/qdevice_settings.c "${qdevice_keys[@]}"
 
 if [ "$failures" -ne 0 ]; then
     echo "man_lint: $failures problem(s)" >&2

@@ -7,10 +7,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ipc.h"
-#include "ipc_cmd.h"
-#include "report.h"
-#include "session.h"
+#include "ipc_request.h"
+#include "qdevice_ipc.h"
+#include "qnetd_ipc_cmd.h"
+#include "qdevice_report.h"
+#include "qnetd_conn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +32,7 @@ static void server_build(void)
 
 	qnetd_settings_init(&qnetd_settings);
 	qnetd_server_init(&server, &qnetd_settings, NULL, NULL);
-	struct qnetd_cluster *cluster = cluster_map_create(&server.clusters, (const uint8_t *)"fuzz", 4);
+	struct qnetd_cluster *cluster = qnetd_cluster_map_create(&server.clusters, (const uint8_t *)"fuzz", 4);
 	CHECK(cluster != NULL);
 	for (int i = 0; i < 2; i++) {
 		struct qnetd_conn *conn = &conns[i];
@@ -41,8 +42,8 @@ static void server_build(void)
 		conn->client.node_id = (uint32_t)i + 1;
 		conn->client.algorithm = PROTO_ALGO_FFSPLIT;
 		conn->client.tie_breaker.mode = PROTO_TIE_BREAKER_LOWEST;
-		CHECK(node_list_set(&conn->client.config_list, nodes, 2) == 0);
-		CHECK(node_list_set(&conn->client.membership_list, nodes, 2) == 0);
+		CHECK(qnetd_node_list_set(&conn->client.config_list, nodes, 2) == 0);
+		CHECK(qnetd_node_list_set(&conn->client.membership_list, nodes, 2) == 0);
 		CHECK(qnetd_cluster_add_client(cluster, &conn->client) == 0);
 	}
 }
@@ -89,17 +90,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		initialised = true;
 	}
 
-	struct ipc_tokens t;
-	if (ipc_tokenize((const char *)data, size, &t) == 0)
-		ipc_tokens_free(&t);
+	struct ipc_request_tokens t;
+	if (ipc_request_tokenize((const char *)data, size, true, &t) == 0)
+		ipc_request_tokens_free(&t);
 	strbuf_init(&out, 65536);
-	ipc_cmd_run(&server, (const char *)data, size, &out, &shutdown);
+	qnetd_ipc_cmd_run(&server, (const char *)data, size, &out, &shutdown);
 	check_reply(&out);
 	strbuf_free(&out);
 
-	struct qdevice_ipc_tokens dt;
-	if (qdevice_ipc_tokenize((const char *)data, size, &dt) == 0)
-		qdevice_ipc_tokens_free(&dt);
+	struct ipc_request_tokens dt;
+	if (ipc_request_tokenize((const char *)data, size, false, &dt) == 0)
+		ipc_request_tokens_free(&dt);
 	shutdown = false;
 	strbuf_init(&out, 65536);
 	qdevice_ipc_run_command((const char *)data, size, status_fill, NULL, &out, &shutdown);

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
-#include "settings.h"
+#include "qnetd_conn.h"
+#include "qnetd_settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -144,8 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			open_count += open[k];
 		CHECK(srv.conn_count == open_count);
 		CHECK(srv.clusters.count <= open_count);
-		for (const struct cluster_map_entry *e = cluster_map_first(&srv.clusters); e; e = cluster_map_next(e)) {
-			const struct qnetd_cluster *c = cluster_map_entry_cluster(e);
+		for (const struct qnetd_cluster_map_entry *e = qnetd_cluster_map_first(&srv.clusters); e; e = qnetd_cluster_map_next(e)) {
+			const struct qnetd_cluster *c = qnetd_cluster_map_entry_cluster(e);
 			CHECK(c->client_count > 0);
 			for (size_t k = 1; k < c->client_count; k++)
 				CHECK(c->clients[k - 1]->node_id < c->clients[k]->node_id);

@@ -127,10 +127,10 @@ static size_t to_nodes(const uint32_t *ids, size_t n, struct msg_node_info *out)
 	return n;
 }
 
-void fx_set_list(struct node_list *l, const uint32_t *ids, size_t n)
+void fx_set_list(struct qnetd_node_list *l, const uint32_t *ids, size_t n)
 {
 	struct msg_node_info nodes[FX_MAXN];
-	assert_int_equal(node_list_set(l, nodes, to_nodes(ids, n, nodes)), 0);
+	assert_int_equal(qnetd_node_list_set(l, nodes, to_nodes(ids, n, nodes)), 0);
 }
 
 /* Reply votes are recorded like the daemon does (qnetd.md §7.1); errors leave everything unstored. */

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "algo.h"
+#include "qnetd_algo.h"
 
 /* Most nodes one list, and pushes between two checks, may hold. */
 #define FX_MAXN 64
@@ -81,7 +81,7 @@ struct qnetd_client *fx_add(struct fx *f, uint32_t id, struct proto_ring_id init
 /* The daemon's disconnect: hook first, removal from the cluster after it. */
 void fx_disconnect(struct fx *f, uint32_t id, bool going_down);
 /* Stores the ids as a node list (all members, data center 0). */
-void fx_set_list(struct node_list *l, const uint32_t *ids, size_t n);
+void fx_set_list(struct qnetd_node_list *l, const uint32_t *ids, size_t n);
 
 /*
  * The messages, handled like the daemon does (qnetd.md §8.4): the hook

@@ -41,7 +41,7 @@ static void fx_form(struct fx *f, const uint32_t *cfg, size_t ncfg, const uint32
 
 static void assert_partition(struct fx *f, const uint32_t *ids, size_t n)
 {
-	const struct node_list *q = &f->cluster->quorate_partition;
+	const struct qnetd_node_list *q = &f->cluster->quorate_partition;
 	assert_int_equal(q->count, n);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(q->nodes[i].node_id, ids[i]);
@@ -472,7 +472,7 @@ static void run_case(const struct ff_case *k)
 	if (vote != NO_CHANGE)
 		fail_msg("%s: reply %d", k->name, vote);
 
-	const struct node_list *q = &f->cluster->quorate_partition;
+	const struct qnetd_node_list *q = &f->cluster->quorate_partition;
 	bool same = q->count == zlen(k->winner);
 	for (size_t i = 0; same && i < q->count; i++)
 		same = q->nodes[i].node_id == k->winner[i];

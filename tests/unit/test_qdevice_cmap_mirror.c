@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "cmap_mirror.h"
-#include "config.h"
+#include "qdevice_cmap_mirror.h"
+#include "qdevice_config.h"
 
 static struct qdevice_cmap_entry str_entry(const char *key, const char *value)
 {

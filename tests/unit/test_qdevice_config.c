@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "qdevice_config.h"
 #include "proto.h"
-#include "settings.h"
+#include "qdevice_settings.h"
 
 /* ---- a small editable cmap ---- */
 

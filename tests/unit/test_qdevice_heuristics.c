@@ -17,8 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "heuristics.h"
-#include "heuristics_worker.h"
+#include "qdevice_heuristics.h"
+#include "qdevice_heuristics_worker.h"
 #include "log.h"
 #include "loop.h"
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "heuristics_cmd.h"
+#include "qdevice_heuristics_cmd.h"
 
 struct split_case {
 	const char *command;

@@ -23,8 +23,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ipc.h"
-#include "settings.h"
+#include "ipc_request.h"
+#include "qdevice_ipc.h"
+#include "qdevice_settings.h"
 #include "testdata.h"
 
 #define GOLDEN QD_TEST_DATA_DIR "/golden/"
@@ -209,21 +210,35 @@ static void test_status_failures(void **state)
 static void test_tokenize(void **state)
 {
 	(void)state;
-	struct qdevice_ipc_tokens t;
+	struct ipc_request_tokens t;
 	const char buf[] = "  a\tbb\v\fccc  \r\nnext";
-	assert_int_equal(qdevice_ipc_tokenize(buf, sizeof(buf) - 1, &t), 0);
+	assert_int_equal(ipc_request_tokenize(buf, sizeof(buf) - 1, false, &t), 0);
 	assert_int_equal(t.count, 3);
 	assert_string_equal(t.tokens[0], "a");
 	assert_string_equal(t.tokens[1], "bb");
 	assert_string_equal(t.tokens[2], "ccc");
-	qdevice_ipc_tokens_free(&t);
+	ipc_request_tokens_free(&t);
 	/* Without a line end the whole buffer is the line. */
-	assert_int_equal(qdevice_ipc_tokenize("x y", 3, &t), 0);
+	assert_int_equal(ipc_request_tokenize("x y", 3, false, &t), 0);
 	assert_int_equal(t.count, 2);
-	qdevice_ipc_tokens_free(&t);
-	assert_int_equal(qdevice_ipc_tokenize("", 0, &t), 0);
+	ipc_request_tokens_free(&t);
+	assert_int_equal(ipc_request_tokenize("", 0, false, &t), 0);
 	assert_int_equal(t.count, 0);
-	qdevice_ipc_tokens_free(&t);
+	ipc_request_tokens_free(&t);
+	/* qdevice's socket has no quoting: quotes and backslashes are ordinary characters. */
+	const char *line = "status \"a b\" c\\ d";
+	assert_int_equal(ipc_request_tokenize(line, strlen(line), false, &t), 0);
+	assert_int_equal(t.count, 5);
+	assert_string_equal(t.tokens[1], "\"a");
+	assert_string_equal(t.tokens[2], "b\"");
+	assert_string_equal(t.tokens[3], "c\\");
+	ipc_request_tokens_free(&t);
+	/* qnetd's has: the same line gives three words, the escaped space joins c and d. */
+	assert_int_equal(ipc_request_tokenize(line, strlen(line), true, &t), 0);
+	assert_int_equal(t.count, 3);
+	assert_string_equal(t.tokens[1], "a b");
+	assert_string_equal(t.tokens[2], "c d");
+	ipc_request_tokens_free(&t);
 }
 
 /* Proxmox's GET /cluster/config/qdevice parse (tools.md §3.5) over what the daemon answers. */

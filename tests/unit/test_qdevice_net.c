@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "net.h"
+#include "qdevice_net.h"
 
 /* ---- A recording fake of the outside world. ---- */
 

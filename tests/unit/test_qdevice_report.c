@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "report.h"
+#include "qdevice_report.h"
 #include "testdata.h"
 
 #define GOLDEN QD_TEST_DATA_DIR "/golden/"

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "settings.h"
+#include "qdevice_settings.h"
 
 static enum qdevice_args_result parse(struct qdevice_settings *s, char *err, const char *const *args)
 {

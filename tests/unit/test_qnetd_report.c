@@ -8,11 +8,12 @@
 
 #include <cmocka.h>
 
-#include "cluster_map.h"
-#include "ipc_cmd.h"
-#include "report.h"
-#include "session.h"
-#include "settings.h"
+#include "ipc_request.h"
+#include "qnetd_cluster_map.h"
+#include "qnetd_ipc_cmd.h"
+#include "qnetd_report.h"
+#include "qnetd_conn.h"
+#include "qnetd_settings.h"
 #include "testdata.h"
 
 #define GOLDEN QD_TEST_DATA_DIR "/golden/"
@@ -33,7 +34,7 @@ static void example_build(struct example *ex)
 	qnetd_settings_init(&ex->settings);
 	ex->settings.max_clients = 100;
 	qnetd_server_init(&ex->srv, &ex->settings, NULL, NULL);
-	struct qnetd_cluster *cluster = cluster_map_create(&ex->srv.clusters, (const uint8_t *)"mycluster", 9);
+	struct qnetd_cluster *cluster = qnetd_cluster_map_create(&ex->srv.clusters, (const uint8_t *)"mycluster", 9);
 	assert_non_null(cluster);
 	for (int i = 0; i < 2; i++) {
 		struct qnetd_conn *conn = &ex->conns[i];
@@ -51,8 +52,8 @@ static void example_build(struct example *ex)
 		c->kap_tie_breaker = true;
 		c->config_version_set = true;
 		c->config_version = 7;
-		assert_int_equal(node_list_set(&c->config_list, both_nodes, 2), 0);
-		assert_int_equal(node_list_set(&c->membership_list, both_nodes, 2), 0);
+		assert_int_equal(qnetd_node_list_set(&c->config_list, both_nodes, 2), 0);
+		assert_int_equal(qnetd_node_list_set(&c->membership_list, both_nodes, 2), 0);
 		c->ring_id.node_id = 1;
 		c->ring_id.seq = 0x24;
 		c->last_sent_vote = i == 0 ? PROTO_VOTE_ACK : PROTO_VOTE_NO_CHANGE;
@@ -137,7 +138,7 @@ static void test_list_filter_and_details(void **state)
 	/* KAP off on one client drops the suffix; data centers are shown; no vote, no line. */
 	ex.conns[1].client.kap_tie_breaker = false;
 	const struct msg_node_info dc[] = {{1, 10, 0}, {2, 20, 0}, {3, 10, 0}};
-	assert_int_equal(node_list_set(&ex.conns[0].client.config_list, dc, 3), 0);
+	assert_int_equal(qnetd_node_list_set(&ex.conns[0].client.config_list, dc, 3), 0);
 	ex.conns[1].client.last_sent_vote = PROTO_VOTE_UNDEFINED;
 	ex.conns[1].client.heuristics = PROTO_HEURISTICS_FAIL;
 	qnetd_report_list(&out, &ex.srv, false, NULL, 0);
@@ -158,36 +159,36 @@ static void test_ipc_commands(void **state)
 	example_build(&ex);
 
 	strbuf_init(&out, 1 << 20);
-	ipc_cmd_run(&ex.srv, "status verbose \n", 16, &out, &shutdown);
+	qnetd_ipc_cmd_run(&ex.srv, "status verbose \n", 16, &out, &shutdown);
 	assert_false(shutdown);
 	assert_int_equal(strncmp(out.data, "OK\nQNetd address:", 17), 0);
 	strbuf_free(&out);
 
 	strbuf_init(&out, 1 << 20);
 	const char *req = "list verbose cluster \"mycluster\" \n";
-	ipc_cmd_run(&ex.srv, req, strlen(req), &out, &shutdown);
+	qnetd_ipc_cmd_run(&ex.srv, req, strlen(req), &out, &shutdown);
 	assert_int_equal(strncmp(out.data, "OK\nCluster \"mycluster\":\n", 24), 0);
 	strbuf_free(&out);
 
 	strbuf_init(&out, 1 << 20);
-	ipc_cmd_run(&ex.srv, "frobnicate\n", 11, &out, &shutdown);
+	qnetd_ipc_cmd_run(&ex.srv, "frobnicate\n", 11, &out, &shutdown);
 	assert_string_equal(out.data, "Error\nUnknown command 'frobnicate'\n");
 	strbuf_free(&out);
 
 	strbuf_init(&out, 1 << 20);
-	ipc_cmd_run(&ex.srv, " \n", 2, &out, &shutdown);
+	qnetd_ipc_cmd_run(&ex.srv, " \n", 2, &out, &shutdown);
 	assert_string_equal(out.data, "Error\nNo command\n");
 	strbuf_free(&out);
 
 	strbuf_init(&out, 1 << 20);
-	ipc_cmd_run(&ex.srv, "SHUTDOWN now\n", 13, &out, &shutdown);
+	qnetd_ipc_cmd_run(&ex.srv, "SHUTDOWN now\n", 13, &out, &shutdown);
 	assert_true(shutdown);
 	assert_string_equal(out.data, "OK\n");
 	strbuf_free(&out);
 
 	/* A reply over the size limit is an error, not a truncated report. */
 	strbuf_init(&out, 64);
-	ipc_cmd_run(&ex.srv, "list verbose\n", 13, &out, &shutdown);
+	qnetd_ipc_cmd_run(&ex.srv, "list verbose\n", 13, &out, &shutdown);
 	assert_string_equal(out.data, "Error\nCan't get QNetd cluster list\n");
 	strbuf_free(&out);
 	example_free(&ex);
@@ -196,17 +197,17 @@ static void test_ipc_commands(void **state)
 static void test_tokenizer(void **state)
 {
 	(void)state;
-	struct ipc_tokens t;
+	struct ipc_request_tokens t;
 	const char *line = "list  \"my \\\"quoted\\\" \\x\"name cluster\\ two\\\n";
-	assert_int_equal(ipc_tokenize(line, strlen(line), &t), 0);
+	assert_int_equal(ipc_request_tokenize(line, strlen(line), true, &t), 0);
 	assert_int_equal(t.count, 3);
 	assert_string_equal(t.tokens[0], "list");
 	assert_string_equal(t.tokens[1], "my \"quoted\" \\xname");
 	assert_string_equal(t.tokens[2], "cluster two");
-	ipc_tokens_free(&t);
-	assert_int_equal(ipc_tokenize("a\nb c\n", 6, &t), 0);
+	ipc_request_tokens_free(&t);
+	assert_int_equal(ipc_request_tokenize("a\nb c\n", 6, true, &t), 0);
 	assert_int_equal(t.count, 1);
-	ipc_tokens_free(&t);
+	ipc_request_tokens_free(&t);
 }
 
 int main(void)

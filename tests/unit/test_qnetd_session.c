@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "msg.h"
-#include "session.h"
-#include "settings.h"
+#include "qnetd_conn.h"
+#include "qnetd_settings.h"
 #include "tlv.h"
 
 #define MAX_SENT 32
@@ -636,11 +636,11 @@ static void test_send_queue_full_disconnects(void **state)
 static void test_dpd_interval_limits(void **state)
 {
 	(void)state;
-	assert_int_equal(qnetd_dpd_interval(1.5, 8000), 12000);
-	assert_int_equal(qnetd_dpd_interval(1.5, 1), 1);
-	assert_int_equal(qnetd_dpd_interval(1000.0, 18000), 18000000);
-	assert_int_equal(qnetd_dpd_interval(1000.0, 18001), 0);
-	assert_int_equal(qnetd_dpd_interval(1.0, 0), 0);
+	assert_int_equal(qnetd_conn_dpd_interval(1.5, 8000), 12000);
+	assert_int_equal(qnetd_conn_dpd_interval(1.5, 1), 1);
+	assert_int_equal(qnetd_conn_dpd_interval(1000.0, 18000), 18000000);
+	assert_int_equal(qnetd_conn_dpd_interval(1000.0, 18001), 0);
+	assert_int_equal(qnetd_conn_dpd_interval(1.0, 0), 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

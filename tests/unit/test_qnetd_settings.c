@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
-#include "settings.h"
+#include "qnetd_settings.h"
 
 /* Parses a NULL-terminated argument list into fresh settings. */
 static enum qnetd_args_result parse(struct qnetd_settings *s, char *err, const char *const *args)

@@ -1,0 +1,107 @@
+/* Registry of the decision algorithms by protocol id, and the hooks and rules several algorithms share. */
+#include "qnetd_algo.h"
+
+#include <stddef.h>
+
+const struct qnetd_algo *qnetd_algo_get(uint16_t id)
+{
+	switch (id) {
+	case PROTO_ALGO_TEST: return &qnetd_algo_test;
+	case PROTO_ALGO_FFSPLIT: return &qnetd_algo_ffsplit;
+	case PROTO_ALGO_2NODELMS: return &qnetd_algo_2nodelms;
+	case PROTO_ALGO_LMS: return &qnetd_algo_lms;
+	}
+	return NULL;
+}
+
+enum proto_reply_error qnetd_algo_init_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client)
+{
+	(void)io;
+	(void)client;
+	return PROTO_ERR_NO_ERROR;
+}
+
+enum proto_reply_error qnetd_algo_init_undefined(const struct qnetd_algo_io *io, struct qnetd_client *client)
+{
+	(void)io;
+	client->last_result = PROTO_VOTE_UNDEFINED;
+	return PROTO_ERR_NO_ERROR;
+}
+
+enum proto_reply_error qnetd_algo_config_node_list_no_change(const struct qnetd_algo_io *io,
+							     struct qnetd_client *client,
+							     const struct msg_node_info *nodes, size_t count,
+							     bool initial, uint8_t *vote)
+{
+	(void)io;
+	(void)client;
+	(void)nodes;
+	(void)count;
+	(void)initial;
+	*vote = PROTO_VOTE_NO_CHANGE;
+	return PROTO_ERR_NO_ERROR;
+}
+
+enum proto_reply_error qnetd_algo_quorum_node_list_no_change(const struct qnetd_algo_io *io,
+							     struct qnetd_client *client, uint8_t quorate,
+							     const struct msg_node_info *nodes, size_t count,
+							     uint8_t *vote)
+{
+	(void)io;
+	(void)client;
+	(void)quorate;
+	(void)nodes;
+	(void)count;
+	*vote = PROTO_VOTE_NO_CHANGE;
+	return PROTO_ERR_NO_ERROR;
+}
+
+enum proto_reply_error qnetd_algo_vote_info_reply_nothing(const struct qnetd_algo_io *io,
+							  struct qnetd_client *client, uint32_t seq)
+{
+	(void)io;
+	(void)client;
+	(void)seq;
+	return PROTO_ERR_NO_ERROR;
+}
+
+enum proto_reply_error qnetd_algo_heuristics_change_no_change(const struct qnetd_algo_io *io,
+							      struct qnetd_client *client, uint8_t heuristics,
+							      uint8_t *vote)
+{
+	(void)io;
+	(void)client;
+	(void)heuristics;
+	*vote = PROTO_VOTE_NO_CHANGE;
+	return PROTO_ERR_NO_ERROR;
+}
+
+void qnetd_algo_client_disconnect_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client,
+					  bool server_going_down)
+{
+	(void)io;
+	(void)client;
+	(void)server_going_down;
+}
+
+enum proto_reply_error qnetd_algo_timer_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client)
+{
+	(void)io;
+	(void)client;
+	return PROTO_ERR_NO_ERROR;
+}
+
+/* Keeps a node rebooting isolated from taking the vote away from a peer that holds it elsewhere. */
+bool qnetd_algo_newcomer_must_wait(const struct qnetd_client *client, const struct proto_ring_id *ring)
+{
+	const struct qnetd_cluster *cluster = client->cluster;
+
+	if (client->last_result != PROTO_VOTE_UNDEFINED)
+		return false;
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		const struct qnetd_client *y = cluster->clients[i];
+		if (!proto_ring_id_equal(&y->ring_id, ring) && y->last_result == PROTO_VOTE_ACK)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,104 @@
+/* Decision algorithm interface (qnetd.md §10): hooks over the cluster model, effects through callbacks. */
+#ifndef QD_QNETD_ALGO_H
+#define QD_QNETD_ALGO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qnetd_cluster.h"
+#include "msg.h"
+#include "proto.h"
+
+/*
+ * What an algorithm may do besides answering: push a VOTE_INFO to a client
+ * and run that client's algorithm timer. The daemon implements these over its
+ * connections and timer heap; unit tests record them.
+ */
+struct qnetd_algo_io {
+	void *ctx;
+	/*
+	 * Queues VOTE_INFO(seq, vote, ring) to `to`; the daemon records it as the
+	 * client's last sent vote. Returns 0, or -1 when it could not be queued.
+	 */
+	int (*send_vote_info)(void *ctx, struct qnetd_client *to, uint32_t seq, uint8_t vote,
+			      const struct proto_ring_id *ring);
+	/* (Re)arms the client's one-shot algorithm timer; the daemon then calls the timer hook. */
+	void (*timer_start)(void *ctx, struct qnetd_client *client, uint32_t interval_ms);
+	void (*timer_stop)(void *ctx, struct qnetd_client *client);
+};
+
+/*
+ * Hooks return PROTO_ERR_NO_ERROR and set *vote (the vote for the reply), or
+ * an error code the daemon sends as SERVER_ERROR. Hooks that receive a list
+ * run before the daemon stores it in the client (qnetd.md §8.4): the client
+ * record still holds the previous values; the new ones are the arguments.
+ */
+struct qnetd_algo {
+	uint16_t id;
+	/* The client has just been added to its cluster by a successful INIT. */
+	enum proto_reply_error (*init)(const struct qnetd_algo_io *io, struct qnetd_client *client);
+	enum proto_reply_error (*config_node_list)(const struct qnetd_algo_io *io, struct qnetd_client *client,
+						   const struct msg_node_info *nodes, size_t count, bool initial,
+						   uint8_t *vote);
+	enum proto_reply_error (*membership_node_list)(const struct qnetd_algo_io *io,
+						       struct qnetd_client *client,
+						       const struct proto_ring_id *ring,
+						       const struct msg_node_info *nodes, size_t count,
+						       uint8_t heuristics, uint8_t *vote);
+	enum proto_reply_error (*quorum_node_list)(const struct qnetd_algo_io *io, struct qnetd_client *client,
+						   uint8_t quorate, const struct msg_node_info *nodes,
+						   size_t count, uint8_t *vote);
+	enum proto_reply_error (*ask_for_vote)(const struct qnetd_algo_io *io, struct qnetd_client *client,
+					       uint8_t *vote);
+	enum proto_reply_error (*vote_info_reply)(const struct qnetd_algo_io *io, struct qnetd_client *client,
+						  uint32_t seq);
+	enum proto_reply_error (*heuristics_change)(const struct qnetd_algo_io *io, struct qnetd_client *client,
+						    uint8_t heuristics, uint8_t *vote);
+	/* Called while the client is still in its cluster; server_going_down = no re-evaluation. */
+	void (*client_disconnect)(const struct qnetd_algo_io *io, struct qnetd_client *client,
+				  bool server_going_down);
+	/* The client's algorithm timer fired; pushes and re-arming go through io. */
+	enum proto_reply_error (*timer)(const struct qnetd_algo_io *io, struct qnetd_client *client);
+};
+
+/*
+ * Trivial hooks the algorithm tables share: each answers with the fixed
+ * result its name says and touches nothing (qnetd.md §10.2-10.5 give these
+ * answers to several algorithms alike).
+ */
+enum proto_reply_error qnetd_algo_init_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client);
+/* Starts the client with no answer yet (last_result UNDEFINED), as 2nodelms and lms do. */
+enum proto_reply_error qnetd_algo_init_undefined(const struct qnetd_algo_io *io, struct qnetd_client *client);
+enum proto_reply_error qnetd_algo_config_node_list_no_change(const struct qnetd_algo_io *io,
+							     struct qnetd_client *client,
+							     const struct msg_node_info *nodes, size_t count,
+							     bool initial, uint8_t *vote);
+enum proto_reply_error qnetd_algo_quorum_node_list_no_change(const struct qnetd_algo_io *io,
+							     struct qnetd_client *client, uint8_t quorate,
+							     const struct msg_node_info *nodes, size_t count,
+							     uint8_t *vote);
+enum proto_reply_error qnetd_algo_vote_info_reply_nothing(const struct qnetd_algo_io *io,
+							  struct qnetd_client *client, uint32_t seq);
+enum proto_reply_error qnetd_algo_heuristics_change_no_change(const struct qnetd_algo_io *io,
+							      struct qnetd_client *client, uint8_t heuristics,
+							      uint8_t *vote);
+void qnetd_algo_client_disconnect_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client,
+					  bool server_going_down);
+enum proto_reply_error qnetd_algo_timer_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client);
+
+/*
+ * The "newcomer" rule of 2nodelms and lms (qnetd.md §10.4, §10.5): a client
+ * with no answer yet (last_result UNDEFINED) gets NACK, not remembered, while
+ * any client of its cluster holds ACK on a stored ring other than `ring`.
+ */
+bool qnetd_algo_newcomer_must_wait(const struct qnetd_client *client, const struct proto_ring_id *ring);
+
+/* The algorithm with this id, or NULL when the id is not one of 0..3. */
+const struct qnetd_algo *qnetd_algo_get(uint16_t id);
+
+extern const struct qnetd_algo qnetd_algo_test;
+extern const struct qnetd_algo qnetd_algo_ffsplit;
+extern const struct qnetd_algo qnetd_algo_2nodelms;
+extern const struct qnetd_algo qnetd_algo_lms;
+
+#endif

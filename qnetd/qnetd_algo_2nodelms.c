@@ -1,0 +1,101 @@
+/* The "2nodelms" decision algorithm (qnetd.md §10.4): last man standing for two-node clusters, votes only in replies. */
+#include "qnetd_algo.h"
+
+static enum proto_reply_error tnl_config_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
+						   const struct msg_node_info *nodes, size_t count,
+						   bool initial, uint8_t *vote)
+{
+	(void)io;
+	(void)client;
+	(void)nodes;
+	(void)initial;
+	/* Upstream answers any other size with this code; the stock client then disconnects. */
+	if (count != 2)
+		return PROTO_ERR_UNSUPPORTED_DECISION_ALGORITHM;
+	*vote = PROTO_VOTE_NO_CHANGE;
+	return PROTO_ERR_NO_ERROR;
+}
+
+static uint8_t remember(struct qnetd_client *client, uint8_t vote)
+{
+	client->last_result = vote;
+	return vote;
+}
+
+static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_io *io,
+						       struct qnetd_client *client,
+						       const struct proto_ring_id *ring,
+						       const struct msg_node_info *nodes, size_t count,
+						       uint8_t heuristics, uint8_t *vote)
+{
+	const struct qnetd_cluster *cluster = client->cluster;
+
+	(void)io;
+	(void)nodes;
+	/* Deliberately not stored, so the next membership is judged afresh. */
+	if (qnetd_algo_newcomer_must_wait(client, ring)) {
+		*vote = PROTO_VOTE_NACK;
+		return PROTO_ERR_NO_ERROR;
+	}
+
+	if (count == 2) {
+		*vote = remember(client, PROTO_VOTE_ACK);
+		return PROTO_ERR_NO_ERROR;
+	}
+
+	uint32_t lo = UINT32_MAX, hi = 0;
+	uint8_t other_heuristics = PROTO_HEURISTICS_UNDEFINED;
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		const struct qnetd_client *y = cluster->clients[i];
+		if (y->node_id < lo)
+			lo = y->node_id;
+		if (y->node_id > hi)
+			hi = y->node_id;
+		if (y != client)
+			other_heuristics = y->heuristics;
+	}
+
+	if (cluster->client_count == 1) {
+		*vote = remember(client, PROTO_VOTE_ACK);
+		return PROTO_ERR_NO_ERROR;
+	}
+
+	int cmp = proto_heuristics_cmp(heuristics, other_heuristics);
+	bool win;
+	if (cmp != 0) {
+		win = cmp > 0;
+	} else {
+		switch (client->tie_breaker.mode) {
+		case PROTO_TIE_BREAKER_LOWEST: win = client->node_id == lo; break;
+		case PROTO_TIE_BREAKER_HIGHEST: win = client->node_id == hi; break;
+		case PROTO_TIE_BREAKER_NODE_ID: win = client->node_id == client->tie_breaker.node_id; break;
+		default: win = false; break;
+		}
+	}
+	*vote = remember(client, win ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
+	return PROTO_ERR_NO_ERROR;
+}
+
+static enum proto_reply_error tnl_ask_for_vote(const struct qnetd_algo_io *io, struct qnetd_client *client,
+					       uint8_t *vote)
+{
+	(void)io;
+	*vote = client->last_result == PROTO_VOTE_UNDEFINED ? PROTO_VOTE_ASK_LATER : client->last_result;
+	return PROTO_ERR_NO_ERROR;
+}
+
+const struct qnetd_algo qnetd_algo_2nodelms = {
+	.id = PROTO_ALGO_2NODELMS,
+	.init = qnetd_algo_init_undefined,
+	.config_node_list = tnl_config_node_list,
+	.membership_node_list = tnl_membership_node_list,
+	.quorum_node_list = qnetd_algo_quorum_node_list_no_change,
+	.ask_for_vote = tnl_ask_for_vote,
+	/* Votes travel only in replies: there is no push to confirm and no timer. */
+	.vote_info_reply = qnetd_algo_vote_info_reply_nothing,
+	/* Heuristics changes are not evaluated: the new value only counts at the next membership list. */
+	.heuristics_change = qnetd_algo_heuristics_change_no_change,
+	/* The survivor keeps its answer until its own next membership list: no re-evaluation here. */
+	.client_disconnect = qnetd_algo_client_disconnect_nothing,
+	.timer = qnetd_algo_timer_nothing,
+};

@@ -1,0 +1,90 @@
+/* The server's model of clients and clusters, shared by the decision algorithms and the daemon; no I/O. */
+#ifndef QD_QNETD_CLUSTER_H
+#define QD_QNETD_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qnetd_node_list.h"
+#include "proto.h"
+
+/* ffsplit: where a client stands in the vote hand-over (qnetd.md §10.3.1). */
+enum ffsplit_client_state {
+	FFSPLIT_CLIENT_WAITING_FOR_CHANGE = 0,
+	FFSPLIT_CLIENT_SENDING_NACK,
+	FFSPLIT_CLIENT_SENDING_ACK,
+};
+
+enum ffsplit_cluster_state {
+	FFSPLIT_CLUSTER_WAITING_FOR_CHANGE = 0,
+	FFSPLIT_CLUSTER_WAITING_FOR_STABLE_MEMBERSHIP,
+	FFSPLIT_CLUSTER_SENDING_NACKS,
+	FFSPLIT_CLUSTER_SENDING_ACKS,
+};
+
+struct qnetd_cluster;
+
+/*
+ * One client that completed (or is completing) INIT, as the algorithms see
+ * it. Owned by the daemon's connection object (`owner`); a cluster only
+ * points at its clients.
+ */
+struct qnetd_client {
+	uint32_t node_id;
+	uint16_t algorithm;                 /* enum proto_algorithm */
+	struct proto_tie_breaker tie_breaker;
+	uint32_t heartbeat_interval;        /* ms */
+	bool kap_tie_breaker;               /* keep active partition tie-breaker */
+
+	struct qnetd_node_list config_list;
+	bool config_version_set;
+	uint64_t config_version;
+	struct qnetd_node_list membership_list;
+	struct proto_ring_id ring_id;       /* from INIT, then from each membership list */
+	struct qnetd_node_list quorum_list;
+	uint8_t quorate;                    /* from the last quorum list */
+
+	uint8_t membership_heuristics;      /* enum proto_heuristics */
+	uint8_t regular_heuristics;
+	uint8_t heuristics;                 /* the latest of the two above */
+
+	uint8_t last_sent_vote;             /* enum proto_vote, UNDEFINED until one is sent */
+	uint8_t last_sent_ack_nack_vote;
+
+	uint32_t vote_info_seq;             /* seq of the last VOTE_INFO pushed to this client */
+	enum ffsplit_client_state ffsplit_state;
+	uint8_t last_result;                /* 2nodelms and lms: their last answer */
+
+	struct qnetd_cluster *cluster;      /* NULL until added to a cluster */
+	void *owner;                        /* the daemon's connection */
+};
+
+/* Clients of one cluster, kept sorted by node id ascending (iteration order of every algorithm). */
+struct qnetd_cluster {
+	uint8_t *name;                      /* owned; byte-exact, may contain any byte */
+	size_t name_len;
+	struct qnetd_client **clients;      /* owned array of borrowed pointers */
+	size_t client_count;
+	size_t client_capacity;
+
+	enum ffsplit_cluster_state ffsplit_state;
+	struct qnetd_node_list quorate_partition; /* ffsplit: the last selected winner */
+};
+
+/* Creates an empty cluster with a copy of the name; NULL on no memory. */
+struct qnetd_cluster *qnetd_cluster_create(const uint8_t *name, size_t name_len);
+/* Frees the cluster and its state (not the clients). */
+void qnetd_cluster_destroy(struct qnetd_cluster *cluster);
+/* Inserts keeping node-id order and sets client->cluster; 0 or -1 (no memory). */
+int qnetd_cluster_add_client(struct qnetd_cluster *cluster, struct qnetd_client *client);
+void qnetd_cluster_remove_client(struct qnetd_cluster *cluster, struct qnetd_client *client);
+/* The client with this node id, or NULL (binary search over the sorted array). */
+struct qnetd_client *qnetd_cluster_find_client(const struct qnetd_cluster *cluster, uint32_t node_id);
+
+/* Initialises a client record with upstream's defaults (nothing set, heuristics undefined). */
+void qnetd_client_init(struct qnetd_client *client, void *owner);
+/* Frees the node lists the record owns. */
+void qnetd_client_destroy(struct qnetd_client *client);
+
+#endif

@@ -1,0 +1,763 @@
+/* The server side of one client connection: framing, the TLS gate, every message handler (qnetd.md §6-9). */
+#include "qnetd_conn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "msg.h"
+#include "tlv.h"
+
+/* Largest message the server builds itself (INIT_REPLY is 140 bytes); echo replies are copies. */
+#define BUILT_MSG_MAX 1024
+
+static const uint16_t supported_messages[PROTO_MSG_TYPE_COUNT] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
+static const uint16_t supported_options[PROTO_OPT_COUNT] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
+static const uint16_t supported_algorithms[PROTO_ALGO_COUNT] = {0, 1, 2, 3};
+
+static struct qnetd_conn *conn_of(struct qnetd_client *client)
+{
+	return client->owner;
+}
+
+uint64_t qnetd_conn_dpd_interval(double coefficient, uint32_t heartbeat_ms)
+{
+	double v = floor(coefficient * (double)heartbeat_ms);
+	if (!(v >= 1.0) || v > (double)QNETD_TIMER_MAX_MS)
+		return 0;
+	return (uint64_t)v;
+}
+
+void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason)
+{
+	if (!conn->disconnect_scheduled) {
+		conn->disconnect_scheduled = true;
+		conn->disconnect_reason = reason;
+	}
+}
+
+/* Encodes and queues a message; a reply that cannot be built or queued costs the connection. */
+static int send_msg(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	uint8_t buf[BUILT_MSG_MAX];
+	size_t cap = sizeof(buf);
+
+	if ((long long)cap > srv->settings->max_client_send_size)
+		cap = (size_t)srv->settings->max_client_send_size;
+	long n = msg_encode(m, buf, cap);
+	if (n < 0) {
+		log_err("Client %s: cannot build %s: larger than max_client_send_size", conn->peer,
+			proto_msg_type_str(m->type));
+		qnetd_conn_schedule_disconnect(conn, "reply too large");
+		return -1;
+	}
+	if (srv->ops->send(srv->ctx, conn, buf, (size_t)n) != 0) {
+		log_err("Client %s: send queue full, disconnecting", conn->peer);
+		qnetd_conn_schedule_disconnect(conn, "send queue full");
+		return -1;
+	}
+	return 0;
+}
+
+static void copy_seq(struct msg *reply, const struct msg *request)
+{
+	if (msg_has(request, PROTO_OPT_MSG_SEQ_NUMBER)) {
+		reply->seq_number = request->seq_number;
+		msg_set_present(reply, PROTO_OPT_MSG_SEQ_NUMBER);
+	}
+}
+
+/* Refuses a request: one log line naming the peer, the reason and the code, then SERVER_ERROR. */
+static void send_server_error(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *request,
+			      uint16_t code, const char *reason)
+{
+	struct msg reply;
+
+	msg_init(&reply, PROTO_MSG_SERVER_ERROR);
+	if (request != NULL)
+		copy_seq(&reply, request);
+	reply.reply_error_code = code;
+	msg_set_present(&reply, PROTO_OPT_REPLY_ERROR_CODE);
+	log_err("Client %s: %s; sending back error %u (%s)", conn->peer, reason, code, proto_reply_error_str(code));
+	send_msg(srv, conn, &reply);
+}
+
+static void record_vote(struct qnetd_client *client, uint8_t vote)
+{
+	client->last_sent_vote = vote;
+	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK)
+		client->last_sent_ack_nack_vote = vote;
+}
+
+/* Algorithm callbacks, bridged to the transport. */
+static int io_send_vote_info(void *ctx, struct qnetd_client *to, uint32_t seq, uint8_t vote,
+			     const struct proto_ring_id *ring)
+{
+	struct qnetd_server *srv = ctx;
+	struct qnetd_conn *conn = conn_of(to);
+	struct msg m;
+
+	if (conn->disconnect_scheduled)
+		return -1;
+	msg_init(&m, PROTO_MSG_VOTE_INFO);
+	m.seq_number = seq;
+	m.vote = vote;
+	m.ring_id = *ring;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_VOTE);
+	msg_set_present(&m, PROTO_OPT_RING_ID);
+	log_debug("Client %s (node %u): sending vote info seq %u, vote %s, ring %x.%llx", conn->peer,
+		  to->node_id, seq, proto_vote_str(vote), ring->node_id, (unsigned long long)ring->seq);
+	/* A full queue drops that client (upstream dropped the sender instead). */
+	if (send_msg(srv, conn, &m) != 0)
+		return -1;
+	record_vote(to, vote);
+	return 0;
+}
+
+static void io_timer_start(void *ctx, struct qnetd_client *client, uint32_t interval_ms)
+{
+	struct qnetd_server *srv = ctx;
+	srv->ops->algo_timer_start(srv->ctx, conn_of(client), interval_ms);
+}
+
+static void io_timer_stop(void *ctx, struct qnetd_client *client)
+{
+	struct qnetd_server *srv = ctx;
+	srv->ops->algo_timer_stop(srv->ctx, conn_of(client));
+}
+
+void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *settings,
+		       const struct qnetd_session_ops *ops, void *ctx)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->settings = settings;
+	srv->ops = ops;
+	srv->ctx = ctx;
+	qnetd_cluster_map_init(&srv->clusters);
+	srv->algo_io.ctx = srv;
+	srv->algo_io.send_vote_info = io_send_vote_info;
+	srv->algo_io.timer_start = io_timer_start;
+	srv->algo_io.timer_stop = io_timer_stop;
+}
+
+void qnetd_server_destroy(struct qnetd_server *srv)
+{
+	qnetd_cluster_map_destroy(&srv->clusters);
+}
+
+void qnetd_conn_init(struct qnetd_server *srv, struct qnetd_conn *conn, const char *peer)
+{
+	memset(conn, 0, sizeof(*conn));
+	qnetd_client_init(&conn->client, conn);
+	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
+	/*
+	 * Before INIT the heartbeat is assumed to be 120 s. Upstream refuses every
+	 * connection when coefficient x 120 s exceeds the timer limit; clamping
+	 * keeps the daemon usable with such a coefficient.
+	 */
+	uint64_t dpd = qnetd_conn_dpd_interval(srv->settings->dpd_interval_coefficient, QNETD_PRE_INIT_HEARTBEAT_MS);
+	conn->dpd_interval_ms = dpd != 0 ? dpd : QNETD_TIMER_MAX_MS;
+	frame_reader_init(&conn->frame, (uint64_t)srv->settings->max_client_receive_size);
+	srv->conn_count++;
+}
+
+void qnetd_conn_destroy(struct qnetd_conn *conn)
+{
+	qnetd_client_destroy(&conn->client);
+	free(conn->cluster_name);
+	conn->cluster_name = NULL;
+	frame_reader_destroy(&conn->frame);
+}
+
+void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	struct qnetd_client *client = &conn->client;
+	struct qnetd_cluster *cluster = client->cluster;
+
+	if (conn->phase == QNETD_CONN_JOINED && cluster != NULL) {
+		const struct qnetd_algo *algo = qnetd_algo_get(client->algorithm);
+		if (algo != NULL)
+			algo->client_disconnect(&srv->algo_io, client, srv->going_down);
+	}
+	srv->ops->algo_timer_stop(srv->ctx, conn);
+	if (cluster != NULL) {
+		qnetd_cluster_remove_client(cluster, client);
+		if (cluster->client_count == 0)
+			qnetd_cluster_map_remove(&srv->clusters, cluster);
+	}
+	conn->phase = QNETD_CONN_GREETED;  /* no longer a member of any cluster */
+	srv->conn_count--;
+}
+
+/* The TLS gate of protocol.md §5.0; false when the message must not be handled. */
+static bool tls_gate(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	const struct qnetd_settings *s = srv->settings;
+
+	if (s->tls == PROTO_TLS_REQUIRED && !conn->tls_started) {
+		send_server_error(srv, conn, m, PROTO_ERR_TLS_REQUIRED, "TLS is required but was not started");
+		return false;
+	}
+	if (s->client_cert_required && conn->tls_started && !conn->cert_verified) {
+		if (srv->ops->verify_client_cert(srv->ctx, conn, conn->cluster_name, conn->cluster_name_len) != 0) {
+			log_err("Client %s: certificate is missing or not valid for cluster name '%.*s'",
+				conn->peer, (int)conn->cluster_name_len, (const char *)conn->cluster_name);
+			qnetd_conn_schedule_disconnect(conn, "client certificate check failed");
+			return false;
+		}
+		conn->cert_verified = true;
+	}
+	return true;
+}
+
+static void handle_preinit(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	struct msg reply;
+
+	if (!msg_has(m, PROTO_OPT_CLUSTER_NAME)) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "preinit without cluster name");
+		return;
+	}
+	/* Upstream overwrote the name while the client stayed in its cluster; refuse instead. */
+	if (conn->phase == QNETD_CONN_JOINED) {
+		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE, "preinit after init");
+		return;
+	}
+	/*
+	 * The client certificate is checked against the name given before STARTTLS; a new name
+	 * afterwards would join another cluster on that check (upstream accepts it).
+	 */
+	if (conn->tls_started) {
+		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE, "preinit after starttls");
+		return;
+	}
+	uint8_t *name = malloc(m->cluster_name_len + 1);
+	if (name == NULL) {
+		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	memcpy(name, m->cluster_name, m->cluster_name_len);
+	name[m->cluster_name_len] = '\0';
+	free(conn->cluster_name);
+	conn->cluster_name = name;
+	conn->cluster_name_len = m->cluster_name_len;
+	conn->phase = QNETD_CONN_GREETED;
+
+	msg_init(&reply, PROTO_MSG_PREINIT_REPLY);
+	copy_seq(&reply, m);
+	reply.tls_supported = srv->settings->tls;
+	reply.tls_client_cert_required = srv->settings->client_cert_required ? 1 : 0;
+	msg_set_present(&reply, PROTO_OPT_TLS_SUPPORTED);
+	msg_set_present(&reply, PROTO_OPT_TLS_CLIENT_CERT_REQUIRED);
+	send_msg(srv, conn, &reply);
+}
+
+static void handle_starttls(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	if (conn->phase == QNETD_CONN_NEW) {
+		send_server_error(srv, conn, m, PROTO_ERR_PREINIT_REQUIRED, "starttls before preinit");
+		return;
+	}
+	/* A TLS hello follows at once, so an error reply could not be read: close instead. */
+	if (srv->settings->tls == PROTO_TLS_UNSUPPORTED) {
+		log_err("Client %s: starttls while TLS is disabled", conn->peer);
+		qnetd_conn_schedule_disconnect(conn, "starttls with TLS disabled");
+		return;
+	}
+	if (conn->tls_started) {
+		log_err("Client %s: second starttls", conn->peer);
+		qnetd_conn_schedule_disconnect(conn, "repeated starttls");
+		return;
+	}
+	if (srv->ops->start_tls(srv->ctx, conn) != 0) {
+		qnetd_conn_schedule_disconnect(conn, "cannot start TLS");
+		return;
+	}
+	conn->tls_started = true;
+}
+
+/* Checks the joining client against the cluster's members (qnetd.md §8.3). */
+static uint16_t check_cluster_members(const struct qnetd_cluster *cluster, const struct qnetd_client *client)
+{
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		const struct qnetd_client *member = cluster->clients[i];
+		if (!proto_tie_breaker_equal(&member->tie_breaker, &client->tie_breaker))
+			return PROTO_ERR_TIE_BREAKER_DIFFERS_FROM_OTHER_NODES;
+		if (member->algorithm != client->algorithm)
+			return PROTO_ERR_ALGORITHM_DIFFERS_FROM_OTHER_NODES;
+		if (member->node_id == client->node_id)
+			return PROTO_ERR_DUPLICATE_NODE_ID;
+	}
+	return PROTO_ERR_NO_ERROR;
+}
+
+static void send_init_reply(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m, uint16_t code)
+{
+	struct msg reply;
+
+	msg_init(&reply, PROTO_MSG_INIT_REPLY);
+	reply.reply_error_code = code;
+	msg_set_present(&reply, PROTO_OPT_REPLY_ERROR_CODE);
+	if (msg_has(m, PROTO_OPT_SUPPORTED_MESSAGES)) {
+		reply.supported_messages = supported_messages;
+		reply.supported_messages_count = PROTO_MSG_TYPE_COUNT;
+		msg_set_present(&reply, PROTO_OPT_SUPPORTED_MESSAGES);
+	}
+	if (msg_has(m, PROTO_OPT_SUPPORTED_OPTIONS)) {
+		reply.supported_options = supported_options;
+		reply.supported_options_count = PROTO_OPT_COUNT;
+		msg_set_present(&reply, PROTO_OPT_SUPPORTED_OPTIONS);
+	}
+	copy_seq(&reply, m);
+	/* Limits are advertised as u32, truncated like upstream. */
+	reply.server_max_request_size = (uint32_t)srv->settings->max_client_receive_size;
+	reply.server_max_reply_size = (uint32_t)srv->settings->max_client_send_size;
+	reply.supported_algorithms = supported_algorithms;
+	reply.supported_algorithms_count = PROTO_ALGO_COUNT;
+	msg_set_present(&reply, PROTO_OPT_SERVER_MAXIMUM_REQUEST_SIZE);
+	msg_set_present(&reply, PROTO_OPT_SERVER_MAXIMUM_REPLY_SIZE);
+	msg_set_present(&reply, PROTO_OPT_SUPPORTED_DECISION_ALGORITHMS);
+	if (code != PROTO_ERR_NO_ERROR)
+		log_err("Client %s: init refused: %s (%u)", conn->peer, proto_reply_error_str(code), code);
+	send_msg(srv, conn, &reply);
+}
+
+/* INIT, with upstream's check order and error precedence (qnetd.md §8.3). */
+static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	const struct qnetd_settings *s = srv->settings;
+	struct qnetd_client *client = &conn->client;
+	uint16_t code = PROTO_ERR_NO_ERROR;
+
+	/* Upstream re-ran INIT inside the cluster; refuse a second one without touching state. */
+	if (conn->phase == QNETD_CONN_JOINED) {
+		send_init_reply(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE);
+		return;
+	}
+	if (conn->phase == QNETD_CONN_NEW)
+		code = PROTO_ERR_PREINIT_REQUIRED;
+	if (code == 0 && !msg_has(m, PROTO_OPT_NODE_ID))
+		code = PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION;
+	else
+		client->node_id = msg_has(m, PROTO_OPT_NODE_ID) ? m->node_id : 0;
+	if (code == 0 && !msg_has(m, PROTO_OPT_RING_ID)) {
+		code = PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION;
+	} else if (msg_has(m, PROTO_OPT_RING_ID)) {
+		client->ring_id = m->ring_id;
+	} else {
+		client->ring_id.node_id = 0;
+		client->ring_id.seq = 0;
+	}
+	if (code == 0 && !msg_has(m, PROTO_OPT_HEARTBEAT_INTERVAL)) {
+		code = PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION;
+	} else {
+		uint32_t hb = msg_has(m, PROTO_OPT_HEARTBEAT_INTERVAL) ? m->heartbeat_interval : 0;
+		if (hb < s->heartbeat_interval_min || hb > s->heartbeat_interval_max) {
+			code = PROTO_ERR_INVALID_HEARTBEAT_INTERVAL;
+		} else {
+			client->heartbeat_interval = hb;
+			if (s->dpd_enabled) {
+				uint64_t dpd = qnetd_conn_dpd_interval(s->dpd_interval_coefficient, hb);
+				if (dpd == 0) {
+					code = PROTO_ERR_INVALID_HEARTBEAT_INTERVAL;
+				} else {
+					conn->dpd_interval_ms = dpd;
+					srv->ops->dpd_restart(srv->ctx, conn);
+				}
+			}
+		}
+	}
+	if (code == 0 && !msg_has(m, PROTO_OPT_TIE_BREAKER)) {
+		code = PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION;
+	} else if (msg_has(m, PROTO_OPT_TIE_BREAKER)) {
+		client->tie_breaker = m->tie_breaker;
+	} else {
+		client->tie_breaker.mode = 0;
+		client->tie_breaker.node_id = 0;
+	}
+	if (code == 0 && !msg_has(m, PROTO_OPT_DECISION_ALGORITHM)) {
+		code = PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION;
+	} else {
+		uint16_t alg = msg_has(m, PROTO_OPT_DECISION_ALGORITHM) ? m->algorithm : 0;
+		if (qnetd_algo_get(alg) == NULL)
+			code = PROTO_ERR_UNSUPPORTED_DECISION_ALGORITHM;
+		client->algorithm = alg;
+	}
+	if (code == 0)
+		client->kap_tie_breaker = s->keep_active_partition_tie_breaker;
+
+	struct qnetd_cluster *cluster = NULL;
+	bool created = false;
+	if (code == 0) {
+		cluster = qnetd_cluster_map_find(&srv->clusters, conn->cluster_name, conn->cluster_name_len);
+		if (cluster != NULL)
+			code = check_cluster_members(cluster, client);
+	}
+	if (code == 0) {
+		if (cluster == NULL) {
+			cluster = qnetd_cluster_map_create(&srv->clusters, conn->cluster_name, conn->cluster_name_len);
+			created = cluster != NULL;
+		}
+		if (cluster == NULL || qnetd_cluster_add_client(cluster, client) != 0) {
+			code = PROTO_ERR_INTERNAL_ERROR;
+			if (created)
+				qnetd_cluster_map_remove(&srv->clusters, cluster);
+		}
+	}
+	if (code == 0) {
+		const struct qnetd_algo *algo = qnetd_algo_get(client->algorithm);
+		if (client->algorithm == PROTO_ALGO_TEST)
+			log_warn("Client %s: algorithm 'test' is for development only and can make "
+				 "several partitions quorate", conn->peer);
+		code = algo->init(&srv->algo_io, client);
+		if (code != 0) {
+			qnetd_cluster_remove_client(cluster, client);
+			if (cluster->client_count == 0)
+				qnetd_cluster_map_remove(&srv->clusters, cluster);
+		}
+	}
+	if (code == 0) {
+		conn->phase = QNETD_CONN_JOINED;
+		log_info("Client %s joined cluster '%.*s' as node %u (algorithm %s, heartbeat %u ms, %s)",
+			 conn->peer, (int)conn->cluster_name_len, (const char *)conn->cluster_name,
+			 client->node_id, proto_algorithm_str(client->algorithm), client->heartbeat_interval,
+			 !conn->tls_started ? "no TLS" : conn->cert_verified ? "TLS, client certificate verified"
+									    : "TLS without client certificate");
+	}
+	send_init_reply(srv, conn, m, code);
+}
+
+static void handle_set_option(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	const struct qnetd_settings *s = srv->settings;
+	struct qnetd_client *client = &conn->client;
+	struct msg reply;
+
+	if (msg_has(m, PROTO_OPT_HEARTBEAT_INTERVAL)) {
+		uint32_t hb = m->heartbeat_interval;
+		if (hb < s->heartbeat_interval_min || hb > s->heartbeat_interval_max) {
+			send_server_error(srv, conn, m, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL,
+					  "set option: heartbeat interval out of range");
+			return;
+		}
+		client->heartbeat_interval = hb;
+		if (s->dpd_enabled) {
+			uint64_t dpd = qnetd_conn_dpd_interval(s->dpd_interval_coefficient, hb);
+			if (dpd == 0) {
+				send_server_error(srv, conn, m, PROTO_ERR_INVALID_HEARTBEAT_INTERVAL,
+						  "set option: dead peer timeout out of the timer range");
+				return;
+			}
+			conn->dpd_interval_ms = dpd;
+			srv->ops->dpd_restart(srv->ctx, conn);
+		}
+	}
+	if (msg_has(m, PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER))
+		client->kap_tie_breaker = m->kap_tie_breaker == PROTO_KAP_TIE_BREAKER_ENABLED;
+
+	msg_init(&reply, PROTO_MSG_SET_OPTION_REPLY);
+	copy_seq(&reply, m);
+	if (msg_has(m, PROTO_OPT_HEARTBEAT_INTERVAL)) {
+		reply.heartbeat_interval = client->heartbeat_interval;
+		msg_set_present(&reply, PROTO_OPT_HEARTBEAT_INTERVAL);
+	}
+	if (msg_has(m, PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER)) {
+		reply.kap_tie_breaker = client->kap_tie_breaker ? 1 : 0;
+		msg_set_present(&reply, PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER);
+	}
+	send_msg(srv, conn, &reply);
+}
+
+/* The echo reply is the request's bytes with the type changed (protocol.md §5.10). */
+static void handle_echo_request(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *raw, size_t len)
+{
+	if ((long long)len > srv->settings->max_client_send_size) {
+		log_err("Client %s: echo reply would exceed max_client_send_size", conn->peer);
+		qnetd_conn_schedule_disconnect(conn, "reply too large");
+		return;
+	}
+	uint8_t *copy = malloc(len);
+	if (copy == NULL) {
+		qnetd_conn_schedule_disconnect(conn, "out of memory");
+		return;
+	}
+	memcpy(copy, raw, len);
+	tlv_set_u16(copy, PROTO_MSG_ECHO_REPLY);
+	if (srv->ops->send(srv->ctx, conn, copy, len) != 0) {
+		log_err("Client %s: send queue full, disconnecting", conn->peer);
+		qnetd_conn_schedule_disconnect(conn, "send queue full");
+	}
+	free(copy);
+}
+
+static void log_node_list(const struct qnetd_conn *conn, const struct msg *m)
+{
+	char nodes[256];
+	size_t used = 0;
+	nodes[0] = '\0';
+	for (size_t i = 0; i < m->node_count && used < sizeof(nodes) - 16; i++)
+		used += (size_t)snprintf(nodes + used, sizeof(nodes) - used, "%s%u", i ? ", " : "",
+					 m->nodes[i].node_id);
+	log_debug("Client %s (node %u): node list type %u, seq %u, ring %x.%llx, nodes [%s]", conn->peer,
+		  conn->client.node_id, m->node_list_type, m->seq_number, m->ring_id.node_id,
+		  (unsigned long long)m->ring_id.seq, nodes);
+}
+
+static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	struct qnetd_client *client = &conn->client;
+	const struct qnetd_algo *algo = qnetd_algo_get(client->algorithm);
+	uint8_t vote = PROTO_VOTE_NO_CHANGE;
+	uint16_t code;
+
+	if (!msg_has(m, PROTO_OPT_NODE_LIST_TYPE) || !msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) ||
+	    (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP && !msg_has(m, PROTO_OPT_RING_ID)) ||
+	    (m->node_list_type == PROTO_NODE_LIST_QUORUM && !msg_has(m, PROTO_OPT_QUORATE))) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
+				  "node list without seq, list type, ring id or quorate");
+		return;
+	}
+	log_node_list(conn, m);
+	uint8_t heuristics = msg_has(m, PROTO_OPT_HEURISTICS) ? m->heuristics : PROTO_HEURISTICS_UNDEFINED;
+	switch (m->node_list_type) {
+	case PROTO_NODE_LIST_INITIAL_CONFIG:
+	case PROTO_NODE_LIST_CHANGED_CONFIG:
+		code = algo->config_node_list(&srv->algo_io, client, m->nodes, m->node_count,
+					      m->node_list_type == PROTO_NODE_LIST_INITIAL_CONFIG, &vote);
+		break;
+	case PROTO_NODE_LIST_MEMBERSHIP:
+		code = algo->membership_node_list(&srv->algo_io, client, &m->ring_id, m->nodes, m->node_count,
+						  heuristics, &vote);
+		break;
+	default:
+		code = algo->quorum_node_list(&srv->algo_io, client, m->quorate, m->nodes, m->node_count, &vote);
+		break;
+	}
+	if (code != PROTO_ERR_NO_ERROR) {
+		send_server_error(srv, conn, m, code, "node list refused by the algorithm");
+		return;
+	}
+
+	int stored = 0;
+	switch (m->node_list_type) {
+	case PROTO_NODE_LIST_INITIAL_CONFIG:
+	case PROTO_NODE_LIST_CHANGED_CONFIG:
+		stored = qnetd_node_list_set(&client->config_list, m->nodes, m->node_count);
+		client->config_version_set = msg_has(m, PROTO_OPT_CONFIG_VERSION);
+		client->config_version = m->config_version;
+		break;
+	case PROTO_NODE_LIST_MEMBERSHIP:
+		stored = qnetd_node_list_set(&client->membership_list, m->nodes, m->node_count);
+		client->ring_id = m->ring_id;
+		client->membership_heuristics = heuristics;
+		client->heuristics = heuristics;
+		break;
+	default:
+		stored = qnetd_node_list_set(&client->quorum_list, m->nodes, m->node_count);
+		client->quorate = m->quorate;
+		break;
+	}
+	if (stored != 0) {
+		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory storing the node list");
+		return;
+	}
+
+	struct msg reply;
+	msg_init(&reply, PROTO_MSG_NODE_LIST_REPLY);
+	copy_seq(&reply, m);
+	reply.node_list_type = m->node_list_type;
+	reply.ring_id = client->ring_id;
+	reply.vote = vote;
+	msg_set_present(&reply, PROTO_OPT_NODE_LIST_TYPE);
+	msg_set_present(&reply, PROTO_OPT_RING_ID);
+	msg_set_present(&reply, PROTO_OPT_VOTE);
+	if (send_msg(srv, conn, &reply) == 0)
+		record_vote(client, vote);
+}
+
+/* Replies that carry seq, vote and the stored ring id (ASK_FOR_VOTE, HEURISTICS_CHANGE). */
+static void send_vote_reply(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m, uint16_t type,
+			    uint8_t vote)
+{
+	struct msg reply;
+
+	msg_init(&reply, type);
+	copy_seq(&reply, m);
+	reply.vote = vote;
+	reply.ring_id = conn->client.ring_id;
+	msg_set_present(&reply, PROTO_OPT_VOTE);
+	msg_set_present(&reply, PROTO_OPT_RING_ID);
+	if (type == PROTO_MSG_HEURISTICS_CHANGE_REPLY) {
+		reply.heuristics = m->heuristics;
+		msg_set_present(&reply, PROTO_OPT_HEURISTICS);
+	}
+	if (send_msg(srv, conn, &reply) == 0)
+		record_vote(&conn->client, vote);
+}
+
+static void handle_ask_for_vote(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
+	uint8_t vote = PROTO_VOTE_NO_CHANGE;
+
+	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "ask for vote without seq");
+		return;
+	}
+	uint16_t code = algo->ask_for_vote(&srv->algo_io, &conn->client, &vote);
+	if (code != PROTO_ERR_NO_ERROR) {
+		send_server_error(srv, conn, m, code, "ask for vote refused by the algorithm");
+		return;
+	}
+	send_vote_reply(srv, conn, m, PROTO_MSG_ASK_FOR_VOTE_REPLY, vote);
+}
+
+static void handle_vote_info_reply(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
+
+	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "vote info reply without seq");
+		return;
+	}
+	uint16_t code = algo->vote_info_reply(&srv->algo_io, &conn->client, m->seq_number);
+	if (code != PROTO_ERR_NO_ERROR)
+		send_server_error(srv, conn, m, code, "vote info reply refused by the algorithm");
+}
+
+static void handle_heuristics_change(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+{
+	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
+	uint8_t vote = PROTO_VOTE_NO_CHANGE;
+
+	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) || !msg_has(m, PROTO_OPT_HEURISTICS)) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
+				  "heuristics change without seq or heuristics");
+		return;
+	}
+	uint16_t code = algo->heuristics_change(&srv->algo_io, &conn->client, m->heuristics, &vote);
+	if (code != PROTO_ERR_NO_ERROR) {
+		send_server_error(srv, conn, m, code, "heuristics change refused by the algorithm");
+		return;
+	}
+	conn->client.regular_heuristics = m->heuristics;
+	conn->client.heuristics = m->heuristics;
+	send_vote_reply(srv, conn, m, PROTO_MSG_HEURISTICS_CHANGE_REPLY, vote);
+}
+
+static void dispatch(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m, const uint8_t *raw,
+		     size_t len)
+{
+	switch (m->type) {
+	case PROTO_MSG_PREINIT:
+		handle_preinit(srv, conn, m);
+		return;
+	case PROTO_MSG_STARTTLS:
+		handle_starttls(srv, conn, m);
+		return;
+	case PROTO_MSG_INIT:
+	case PROTO_MSG_SET_OPTION:
+	case PROTO_MSG_ECHO_REQUEST:
+	case PROTO_MSG_NODE_LIST:
+	case PROTO_MSG_ASK_FOR_VOTE:
+	case PROTO_MSG_VOTE_INFO_REPLY:
+	case PROTO_MSG_HEURISTICS_CHANGE:
+		break;
+	default:
+		send_server_error(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE, proto_msg_type_str(m->type));
+		return;
+	}
+	if (!tls_gate(srv, conn, m))
+		return;
+	if (m->type == PROTO_MSG_INIT) {
+		handle_init(srv, conn, m);
+		return;
+	}
+	if (conn->phase != QNETD_CONN_JOINED) {
+		send_server_error(srv, conn, m, PROTO_ERR_INIT_REQUIRED, proto_msg_type_str(m->type));
+		return;
+	}
+	switch (m->type) {
+	case PROTO_MSG_SET_OPTION: handle_set_option(srv, conn, m); break;
+	case PROTO_MSG_ECHO_REQUEST: handle_echo_request(srv, conn, raw, len); break;
+	case PROTO_MSG_NODE_LIST: handle_node_list(srv, conn, m); break;
+	case PROTO_MSG_ASK_FOR_VOTE: handle_ask_for_vote(srv, conn, m); break;
+	case PROTO_MSG_VOTE_INFO_REPLY: handle_vote_info_reply(srv, conn, m); break;
+	default: handle_heuristics_change(srv, conn, m); break;
+	}
+}
+
+/* Skipped messages get an error without seq and do not count as liveness. */
+static void message_skipped(struct qnetd_server *srv, struct qnetd_conn *conn, const struct frame *f)
+{
+	uint16_t code = f->verdict == FRAME_UNKNOWN_TYPE ? PROTO_ERR_UNSUPPORTED_MESSAGE : PROTO_ERR_MESSAGE_TOO_LONG;
+	send_server_error(srv, conn, NULL, code, "message skipped");
+}
+
+static void message_complete(struct qnetd_server *srv, struct qnetd_conn *conn, const struct frame *f)
+{
+	struct msg m;
+	struct msg_decode_error err;
+
+	if (srv->settings->dpd_enabled)
+		srv->ops->dpd_restart(srv->ctx, conn);
+	if (msg_decode(f->data, f->size, &m, &err) != 0) {
+		char reason[160];
+		snprintf(reason, sizeof(reason), "cannot decode %s: %s (option %u, %s)", proto_msg_type_str(m.type),
+			 msg_decode_status_str(err.status), err.option, msg_option_str(err.option));
+		send_server_error(srv, conn, &m, PROTO_ERR_ERROR_DECODING_MSG, reason);
+	} else {
+		dispatch(srv, conn, &m, f->data, f->size);
+	}
+	msg_destroy(&m);
+}
+
+void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
+
+	if (conn->phase != QNETD_CONN_JOINED || conn->disconnect_scheduled || algo == NULL || algo->timer == NULL)
+		return;
+	uint16_t code = algo->timer(&srv->algo_io, &conn->client);
+	if (code != PROTO_ERR_NO_ERROR)
+		send_server_error(srv, conn, NULL, code, "algorithm timer");
+}
+
+size_t qnetd_conn_want(const struct qnetd_conn *conn)
+{
+	return frame_reader_want(&conn->frame);
+}
+
+size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *data, size_t len)
+{
+	size_t consumed = 0;
+
+	while (consumed < len && !conn->disconnect_scheduled) {
+		struct frame f;
+		consumed += frame_reader_feed(&conn->frame, data + consumed, len - consumed, &f);
+		switch (f.event) {
+		case FRAME_NEED_MORE:
+			break;
+		case FRAME_NO_MEMORY:
+			qnetd_conn_schedule_disconnect(conn, "out of memory");
+			return consumed;
+		case FRAME_SKIPPED:
+			message_skipped(srv, conn, &f);
+			break;
+		case FRAME_MESSAGE: {
+			bool was_tls = conn->tls_started;
+			message_complete(srv, conn, &f);
+			/* Bytes after a STARTTLS belong to the TLS layer, never to us. */
+			if (!was_tls && conn->tls_started)
+				return consumed;
+			break;
+		}
+		}
+	}
+	return consumed;
+}

@@ -1,0 +1,104 @@
+/* The server side of one client connection: framing, the TLS gate, every message handler (qnetd.md §6-9); no sockets. */
+#ifndef QD_QNETD_CONN_H
+#define QD_QNETD_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qnetd_algo.h"
+#include "qnetd_cluster.h"
+#include "frame.h"
+#include "qnetd_cluster_map.h"
+#include "qnetd_settings.h"
+
+struct qnetd_conn;
+
+/*
+ * What the session needs from its transport. The daemon implements these
+ * over sockets, NSS and the event loop; tests and the session fuzzer
+ * implement them in memory.
+ */
+struct qnetd_session_ops {
+	/* Queues one complete message (copied); returns 0, or -1 when the send queue is full. */
+	int (*send)(void *ctx, struct qnetd_conn *conn, const uint8_t *buf, size_t len);
+	/* Makes the connection a TLS server from the next byte on; returns 0 or -1. */
+	int (*start_tls)(void *ctx, struct qnetd_conn *conn);
+	/* Returns 0 when the peer's certificate is valid for this host name (the cluster name). */
+	int (*verify_client_cert)(void *ctx, struct qnetd_conn *conn, const uint8_t *name, size_t name_len);
+	/* (Re)starts the dead-peer timer with conn->dpd_interval_ms. */
+	void (*dpd_restart)(void *ctx, struct qnetd_conn *conn);
+	/* The client's algorithm timer (LMS). */
+	void (*algo_timer_start)(void *ctx, struct qnetd_conn *conn, uint32_t interval_ms);
+	void (*algo_timer_stop)(void *ctx, struct qnetd_conn *conn);
+};
+
+/* Server-wide state shared by all sessions. */
+struct qnetd_server {
+	const struct qnetd_settings *settings;
+	struct qnetd_cluster_map clusters;
+	size_t conn_count;                  /* every connection, INIT or not */
+	const struct qnetd_session_ops *ops;
+	void *ctx;
+	struct qnetd_algo_io algo_io;       /* bridges the algorithms to ops */
+	bool going_down;
+};
+
+/*
+ * How far a connection has come (doc/protocol.md §7.1). TLS and the client certificate are
+ * properties beside it (a client may join without TLS when the server allows it), and so is a
+ * scheduled disconnect, which can happen in any phase.
+ */
+enum qnetd_conn_phase {
+	QNETD_CONN_NEW,         /* nothing handled yet: PREINIT expected */
+	QNETD_CONN_GREETED,     /* PREINIT answered: STARTTLS or INIT next */
+	QNETD_CONN_JOINED,      /* INIT accepted: a client of its cluster */
+};
+
+/* Why a connection is being closed; logged once by the transport. */
+struct qnetd_conn {
+	struct qnetd_client client;         /* the algorithms' view; client.owner == this */
+	char peer[64];                      /* "address:port" */
+	void *transport;                    /* owned by the transport */
+
+	enum qnetd_conn_phase phase;
+	bool tls_started;                   /* STARTTLS accepted: everything after it is TLS */
+	bool cert_verified;                 /* the client certificate matched the cluster name */
+	bool disconnect_scheduled;
+	const char *disconnect_reason;
+
+	uint8_t *cluster_name;              /* from PREINIT, byte-exact */
+	size_t cluster_name_len;
+	uint64_t dpd_interval_ms;
+
+	struct frame_reader frame;          /* the message being read (common/frame.h) */
+};
+
+void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *settings,
+		       const struct qnetd_session_ops *ops, void *ctx);
+/* Frees what is left (clusters); every connection must have been disconnected first. */
+void qnetd_server_destroy(struct qnetd_server *srv);
+
+/* Registers a new connection from `peer`; the caller then arms the DPD timer if enabled. */
+void qnetd_conn_init(struct qnetd_server *srv, struct qnetd_conn *conn, const char *peer);
+/* How many bytes to read next: what completes the current header or message, never more. */
+size_t qnetd_conn_want(const struct qnetd_conn *conn);
+/*
+ * Feeds bytes; complete messages are handled at once. Returns how many were
+ * consumed: all of them, unless the connection is closing or a STARTTLS was
+ * handled, after which the rest belongs to the TLS layer. A transport that
+ * reads only qnetd_conn_want() bytes never reads past a STARTTLS.
+ */
+size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *data, size_t len);
+/* The client's algorithm timer fired (lms): runs the algorithm's hook; an error goes back as SERVER_ERROR. */
+void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn);
+/* Asks the transport to close the connection after the current event. */
+void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason);
+/* The disconnect procedure (qnetd.md §6.4); leaves the struct for the transport to free. */
+void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn);
+void qnetd_conn_destroy(struct qnetd_conn *conn);
+
+/* floor(coefficient x heartbeat), or 0 when outside the timer limits 1..18,000,000 ms. */
+uint64_t qnetd_conn_dpd_interval(double coefficient, uint32_t heartbeat_ms);
+
+#endif

@@ -1,0 +1,39 @@
+/* qnetd's local command socket: one request line per connection, one reply, then close (qnetd.md §11.2). */
+#include "qnetd_ipc.h"
+
+#include <string.h>
+
+#include "qnetd_ipc_cmd.h"
+
+static void ipc_on_request(void *ctx, const char *request, size_t len, struct strbuf *reply, bool *close_listener)
+{
+	struct qnetd_ipc *ipc = ctx;
+
+	qnetd_ipc_cmd_run(ipc->qnetd, request, len, reply, close_listener);
+}
+
+/* Reached only through a shutdown request: the listener closes once its reply is written. */
+static void ipc_on_listener_closed(void *ctx)
+{
+	struct qnetd_ipc *ipc = ctx;
+
+	if (ipc->on_shutdown != NULL)
+		ipc->on_shutdown(ipc->on_shutdown_data);
+}
+
+int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_settings *settings,
+		   const struct qnetd_server *server, void (*on_shutdown)(void *), void *data)
+{
+	const struct ipc_server_config cfg = IPC_SERVER_CONFIG_FROM_SETTINGS(settings);
+
+	memset(ipc, 0, sizeof(*ipc));
+	ipc->qnetd = server;
+	ipc->on_shutdown = on_shutdown;
+	ipc->on_shutdown_data = data;
+	return ipc_server_init(&ipc->server, loop, &cfg, ipc_on_request, ipc_on_listener_closed, ipc);
+}
+
+void qnetd_ipc_close(struct qnetd_ipc *ipc)
+{
+	ipc_server_destroy(&ipc->server);
+}

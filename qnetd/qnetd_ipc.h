@@ -1,0 +1,24 @@
+/* qnetd's local command socket: one request line per connection, one reply, then close (qnetd.md §11.2). */
+#ifndef QD_QNETD_IPC_H
+#define QD_QNETD_IPC_H
+
+#include <stdbool.h>
+
+#include "ipc_server.h"
+#include "loop.h"
+#include "qnetd_conn.h"
+#include "qnetd_settings.h"
+
+struct qnetd_ipc {
+	struct ipc_server server;
+	const struct qnetd_server *qnetd;
+	void (*on_shutdown)(void *data);    /* a shutdown request's reply has been written */
+	void *on_shutdown_data;
+};
+
+int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_settings *settings,
+		   const struct qnetd_server *server, void (*on_shutdown)(void *), void *data);
+/* Closes every IPC connection, then the socket, and unlinks its file. */
+void qnetd_ipc_close(struct qnetd_ipc *ipc);
+
+#endif

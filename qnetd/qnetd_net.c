@@ -1,0 +1,590 @@
+/* qnetd's network side: the listening socket, client connections, their send queues, TLS and timers. */
+/* accept4() and SOCK_NONBLOCK are Linux interfaces. */
+#define _GNU_SOURCE
+#include "qnetd_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proto.h"
+#include "sendq.h"
+#include "qnetd_tls.h"
+
+struct net_conn {
+	struct qnetd_conn session;
+	struct qnetd_net *net;
+	int fd;
+	struct qnetd_tls_conn *tls;               /* NULL until STARTTLS */
+	bool tls_read_wants_write;          /* the TLS layer must write before it can read on */
+	struct sendq out;                   /* bounded by max_client_send_buffers */
+	bool want_write;                    /* EPOLLOUT registered */
+	struct loop_timer dpd_timer;
+	uint64_t dpd_last_ms;               /* when the client last showed it is alive */
+	struct loop_timer algo_timer;
+	struct net_conn *prev, *next;       /* net->conns */
+	struct net_conn *dirty_next;
+	bool in_dirty;
+	bool in_closing;
+	struct net_conn *closing_next;
+	bool in_rereads;
+	struct net_conn *reread_next;       /* net->rereads */
+};
+
+static struct net_conn *net_conn_of(struct qnetd_conn *session)
+{
+	return (struct net_conn *)session; /* session is the first member */
+}
+
+static void mark_dirty(struct net_conn *c)
+{
+	if (!c->in_dirty) {
+		c->in_dirty = true;
+		c->dirty_next = c->net->dirty;
+		c->net->dirty = c;
+	}
+}
+
+static void mark_closing(struct net_conn *c)
+{
+	if (!c->in_closing) {
+		c->in_closing = true;
+		c->closing_next = c->net->closing;
+		c->net->closing = c;
+	}
+}
+
+/* Session ops. */
+static int op_send(void *ctx, struct qnetd_conn *session, const uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	struct net_conn *c = net_conn_of(session);
+	if (sendq_push(&c->out, buf, len) != 0)
+		return -1;
+	mark_dirty(c);
+	return 0;
+}
+
+static int op_start_tls(void *ctx, struct qnetd_conn *session)
+{
+	struct qnetd_net *net = ctx;
+	struct net_conn *c = net_conn_of(session);
+
+	c->tls = qnetd_tls_conn_new(net->tls, c->fd, session->peer);
+	return c->tls != NULL ? 0 : -1;
+}
+
+static int op_verify_client_cert(void *ctx, struct qnetd_conn *session, const uint8_t *name, size_t name_len)
+{
+	(void)ctx;
+	struct net_conn *c = net_conn_of(session);
+	if (c->tls == NULL || name == NULL || memchr(name, '\0', name_len) != NULL)
+		return -1;
+	return qnetd_tls_conn_match_name(c->tls, (const char *)name);
+}
+
+/*
+ * Lazy: a message only notes the time, and dpd_expired moves the timer on when the deadline it
+ * was armed for is no longer the real one. Re-placing the timer in the heap on every message cost
+ * a third of our own CPU in a membership storm (cache misses all over a heap of thousands).
+ */
+static void op_dpd_restart(void *ctx, struct qnetd_conn *session)
+{
+	struct qnetd_net *net = ctx;
+	struct net_conn *c = net_conn_of(session);
+	uint64_t now = loop_now_ms();
+	c->dpd_last_ms = now;
+	/* Re-arm only when not armed or the interval shrank below the armed deadline. */
+	if (!loop_timer_armed(&c->dpd_timer) || c->dpd_timer.deadline_ms > now + session->dpd_interval_ms)
+		loop_timer_start(net->loop, &c->dpd_timer, session->dpd_interval_ms);
+}
+
+static void op_algo_timer_start(void *ctx, struct qnetd_conn *session, uint32_t interval_ms)
+{
+	struct qnetd_net *net = ctx;
+	loop_timer_start(net->loop, &net_conn_of(session)->algo_timer, interval_ms);
+}
+
+static void op_algo_timer_stop(void *ctx, struct qnetd_conn *session)
+{
+	struct qnetd_net *net = ctx;
+	loop_timer_stop(net->loop, &net_conn_of(session)->algo_timer);
+}
+
+static const struct qnetd_session_ops session_ops = {
+	.send = op_send,
+	.start_tls = op_start_tls,
+	.verify_client_cert = op_verify_client_cert,
+	.dpd_restart = op_dpd_restart,
+	.algo_timer_start = op_algo_timer_start,
+	.algo_timer_stop = op_algo_timer_stop,
+};
+
+/* Frees the connection after the disconnect procedure; pending output is dropped. */
+static void conn_free(struct qnetd_net *net, struct net_conn *c)
+{
+	if (c->in_rereads) {
+		struct net_conn **pp = &net->rereads;
+		while (*pp != c)
+			pp = &(*pp)->reread_next;
+		*pp = c->reread_next;
+		c->in_rereads = false;
+	}
+	loop_timer_stop(net->loop, &c->dpd_timer);
+	loop_timer_stop(net->loop, &c->algo_timer);
+	if (c->fd >= 0)
+		loop_fd_remove(net->loop, c->fd);
+	qnetd_tls_conn_free(c->tls);
+	c->tls = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	sendq_clear(&c->out);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		net->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	qnetd_conn_destroy(&c->session);
+	free(c);
+}
+
+static void conn_close(struct qnetd_net *net, struct net_conn *c)
+{
+	const char *why = c->session.disconnect_reason != NULL ? c->session.disconnect_reason : "closed";
+	/* A member of a cluster leaving is worth the administrator's attention; a probe is not. */
+	if (c->session.phase == QNETD_CONN_JOINED)
+		log_info("Client %s (cluster '%.*s', node %u) disconnected: %s", c->session.peer,
+			 (int)c->session.cluster_name_len, (const char *)c->session.cluster_name,
+			 c->session.client.node_id, why);
+	else
+		log_debug("Client %s: closing connection (%s)", c->session.peer, why);
+	qnetd_conn_disconnect(&net->server, &c->session);
+	conn_free(net, c);
+}
+
+static void schedule_close(struct net_conn *c, const char *reason)
+{
+	qnetd_conn_schedule_disconnect(&c->session, reason);
+	mark_closing(c);
+}
+
+/* EPOLLOUT while output is queued or the TLS layer waits to write. */
+static void update_interest(struct qnetd_net *net, struct net_conn *c)
+{
+	bool need_write = (!sendq_empty(&c->out) && !c->session.disconnect_scheduled) || c->tls_read_wants_write;
+	if (need_write != c->want_write && c->fd >= 0) {
+		c->want_write = need_write;
+		loop_fd_modify(net->loop, c->fd, EPOLLIN | (need_write ? EPOLLOUT : 0));
+	}
+}
+
+/* Writes as much queued output as the socket takes; plaintext bursts go out in one writev. */
+static void conn_flush(struct qnetd_net *net, struct net_conn *c)
+{
+	while (!sendq_empty(&c->out) && !c->session.disconnect_scheduled) {
+		ssize_t n;
+		if (c->tls == NULL) {
+			struct iovec iov[64];
+			int cnt = sendq_iov(&c->out, iov, 64);
+			n = writev(c->fd, iov, cnt);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				break;
+			if (n <= 0) {
+				schedule_close(c, "write error");
+				return;
+			}
+		} else {
+			/* One record per write: gather the burst so it leaves as one. */
+			uint8_t burst[16384];
+			size_t used = sendq_gather(&c->out, burst, sizeof(burst));
+			n = qnetd_tls_conn_write(c->tls, burst, used);
+			if (n == QNETD_TLS_WANT_WRITE || n == QNETD_TLS_WANT_READ)
+				break;
+			if (n <= 0) {
+				log_debug("Client %s: TLS write failed (%s)", c->session.peer,
+					  n == 0 ? "connection closed" : qnetd_tls_conn_error(c->tls));
+				schedule_close(c, "TLS write error");
+				return;
+			}
+		}
+		sendq_consume(&c->out, (size_t)n);
+	}
+	update_interest(net, c);
+}
+
+/* Before the loop waits: flush what the pass queued (for any client), then close what must close. */
+static void flush_and_close(struct loop *loop, void *data)
+{
+	struct qnetd_net *net = data;
+	(void)loop;
+	while (net->dirty != NULL || net->closing != NULL) {
+		while (net->dirty != NULL) {
+			struct net_conn *c = net->dirty;
+			net->dirty = c->dirty_next;
+			c->in_dirty = false;
+			if (!c->in_closing) {
+				conn_flush(net, c);
+				if (c->session.disconnect_scheduled)
+					mark_closing(c);
+			}
+		}
+		if (net->closing != NULL) {
+			/* Closing may push votes to other clients: they become dirty and flush in the next pass. */
+			struct net_conn *c = net->closing;
+			net->closing = c->closing_next;
+			if (c->in_dirty) {
+				struct net_conn **pp = &net->dirty;
+				while (*pp != c)
+					pp = &(*pp)->dirty_next;
+				*pp = c->dirty_next;
+			}
+			conn_close(net, c);
+		}
+	}
+}
+
+/* Reads what is available; plaintext never past the current message (the TLS hello may follow STARTTLS). */
+static void conn_read(struct qnetd_net *net, struct net_conn *c)
+{
+	uint8_t buf[4096];
+
+	for (int rounds = 0; rounds < 64 && !c->session.disconnect_scheduled; rounds++) {
+		ssize_t n;
+		if (c->tls == NULL) {
+			size_t want = qnetd_conn_want(&c->session);
+			if (want > sizeof(buf))
+				want = sizeof(buf);
+			n = recv(c->fd, buf, want, 0);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				return;
+			if (n == 0) {
+				schedule_close(c, "connection closed by peer");
+				return;
+			}
+			if (n < 0) {
+				schedule_close(c, "read error");
+				return;
+			}
+		} else {
+			n = qnetd_tls_conn_read(c->tls, buf, sizeof(buf));
+			if (n == QNETD_TLS_WANT_READ)
+				return;
+			if (n == QNETD_TLS_WANT_WRITE) {
+				/* The handshake's own records did not fit into the socket: read on when it drains. */
+				c->tls_read_wants_write = true;
+				update_interest(net, c);
+				return;
+			}
+			if (n == 0) {
+				schedule_close(c, "connection closed by peer");
+				return;
+			}
+			if (n < 0) {
+				log_info("Client %s: TLS read failed (%s)", c->session.peer, qnetd_tls_conn_error(c->tls));
+				schedule_close(c, "TLS error");
+				return;
+			}
+		}
+		qnetd_conn_input(&net->server, &c->session, buf, (size_t)n);
+		if (c->session.disconnect_scheduled) {
+			mark_closing(c);
+			return;
+		}
+		/*
+		 * Once the TLS layer holds nothing (neither decrypted bytes nor records it read ahead),
+		 * anything unread is still in the socket and the level-triggered epoll reports it again.
+		 * Stopping here saves the read that would only end in EAGAIN: one syscall and one pass
+		 * through the record layer per message.
+		 */
+		if (c->tls != NULL && !qnetd_tls_conn_pending(c->tls))
+			return;
+	}
+	/*
+	 * Out of rounds with records still inside the TLS layer, which the socket will not signal: read
+	 * them after the other connections of this pass have had their turn.
+	 */
+	if (c->tls != NULL && !c->session.disconnect_scheduled && !c->in_rereads && qnetd_tls_conn_pending(c->tls)) {
+		c->in_rereads = true;
+		c->reread_next = net->rereads;
+		net->rereads = c;
+		if (!loop_timer_armed(&net->reread_timer))
+			loop_timer_start(net->loop, &net->reread_timer, 0);
+	}
+}
+
+static void rereads_due(struct loop *loop, void *data)
+{
+	(void)loop;
+	struct qnetd_net *net = data;
+	struct net_conn *list = net->rereads;
+	net->rereads = NULL;
+	while (list != NULL) {
+		struct net_conn *c = list;
+		list = c->reread_next;
+		c->in_rereads = false;
+		if (!c->in_closing && !c->session.disconnect_scheduled) {
+			conn_read(net, c);
+			if (c->session.disconnect_scheduled)
+				mark_closing(c);
+		}
+	}
+}
+
+static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	(void)loop;
+	(void)fd;
+	struct net_conn *c = data;
+	struct qnetd_net *net = c->net;
+
+	bool read_now = (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0;
+	if ((events & EPOLLOUT) && c->tls_read_wants_write) {
+		c->tls_read_wants_write = false;
+		read_now = true;
+	}
+	if (read_now)
+		conn_read(net, c);
+	if (!c->in_closing && (events & EPOLLOUT))
+		conn_flush(net, c);
+	else if (!c->in_closing && !c->in_dirty)
+		update_interest(net, c); /* a dirty connection is flushed before the loop waits, which decides */
+	if (c->session.disconnect_scheduled)
+		mark_closing(c);
+}
+
+static void dpd_expired(struct loop *loop, void *data)
+{
+	struct net_conn *c = data;
+	/* Closed at the end of this pass already: its timers have nothing left to say. */
+	if (c->in_closing || c->session.disconnect_scheduled)
+		return;
+	uint64_t due = c->dpd_last_ms + c->session.dpd_interval_ms, now = loop_now_ms();
+	if (due > now) {
+		/* A message came after the timer was armed: wait for the rest of its interval. */
+		loop_timer_start(loop, &c->dpd_timer, due - now);
+		return;
+	}
+	/*
+	 * Timers run after a whole epoll batch, so under load the client's message may already sit unread
+	 * in the socket: read it first, and a complete message re-arms the timer.
+	 */
+	if (c->fd >= 0) {
+		conn_read(c->net, c);
+		if (loop_timer_armed(&c->dpd_timer) || c->session.disconnect_scheduled) {
+			if (c->session.disconnect_scheduled)
+				mark_closing(c);
+			return;
+		}
+	}
+	log_warn("Client %s doesn't sent any message during %llu ms. Disconnecting", c->session.peer,
+		 (unsigned long long)c->session.dpd_interval_ms);
+	schedule_close(c, "dead peer detected");
+}
+
+static void algo_timer_expired(struct loop *loop, void *data)
+{
+	(void)loop;
+	struct net_conn *c = data;
+	if (c->in_closing || c->session.disconnect_scheduled)
+		return;
+	qnetd_conn_algo_timer(&c->net->server, &c->session);
+	if (c->session.disconnect_scheduled)
+		mark_closing(c);
+}
+
+/* "address:port" the way upstream prints it: v4-mapped stays mapped, no brackets. */
+static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+	}
+	snprintf(out, len, "%s:%u", host, port);
+}
+
+static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_storage *ss)
+{
+	char peer[64];
+	format_peer(ss, peer, sizeof(peer));
+
+	if (net->settings->max_clients != 0 && (long long)net->server.conn_count >= net->settings->max_clients) {
+		log_err("Maximum clients reached. Not accepting connection from %s", peer);
+		close(fd);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct net_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		log_err("Out of memory for the connection from %s", peer);
+		close(fd);
+		return;
+	}
+	c->net = net;
+	c->fd = fd;
+	sendq_init(&c->out, (size_t)net->settings->max_client_send_buffers);
+	qnetd_conn_init(&net->server, &c->session, peer);
+	loop_timer_init(&c->dpd_timer, dpd_expired, c);
+	loop_timer_init(&c->algo_timer, algo_timer_expired, c);
+	if (loop_fd_add(net->loop, fd, EPOLLIN, conn_event, c) != 0) {
+		log_err("Cannot watch the connection from %s", peer);
+		qnetd_conn_disconnect(&net->server, &c->session);
+		qnetd_conn_destroy(&c->session);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = net->conns;
+	if (net->conns != NULL)
+		net->conns->prev = c;
+	net->conns = c;
+	c->dpd_last_ms = loop_now_ms();
+	if (net->settings->dpd_enabled)
+		loop_timer_start(net->loop, &c->dpd_timer, c->session.dpd_interval_ms);
+	log_debug("New client connected from %s", peer);
+}
+
+/* Accepts until the queue is empty, so a burst of handshakes never overflows the backlog. */
+static void listen_event(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	(void)loop;
+	(void)events;
+	struct qnetd_net *net = data;
+
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_errno(LOG_ERR, "Cannot accept connection");
+			break;
+		}
+		accept_one(net, cfd, &ss);
+	}
+}
+
+static int bind_listen(struct qnetd_net *net, int family, const struct sockaddr *sa, socklen_t len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1, zero = 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* The wildcard IPv6 socket serves both families, whatever net.ipv6.bindv6only says. */
+	if (family == AF_INET6 && net->settings->listen_addr == NULL)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	int backlog = net->settings->listen_backlog_set ? net->settings->listen_backlog : SOMAXCONN;
+	if (bind(fd, sa, len) != 0 || listen(fd, backlog) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int open_listener(struct qnetd_net *net)
+{
+	const struct qnetd_settings *s = net->settings;
+	char port[8];
+	snprintf(port, sizeof(port), "%u", s->port);
+
+	if (s->listen_addr == NULL) {
+		if (s->family != QNETD_AF_INET) {
+			struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = in6addr_any,
+						  .sin6_port = htons(s->port)};
+			int fd = bind_listen(net, AF_INET6, (struct sockaddr *)&a6, sizeof(a6));
+			if (fd >= 0 || s->family == QNETD_AF_INET6)
+				return fd;
+			log_warn("Cannot listen on IPv6 (%s); falling back to IPv4", strerror(errno));
+		}
+		struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
+					 .sin_port = htons(s->port)};
+		return bind_listen(net, AF_INET, (struct sockaddr *)&a4, sizeof(a4));
+	}
+
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG | AI_PASSIVE};
+	hints.ai_family = s->family == QNETD_AF_INET ? AF_INET : s->family == QNETD_AF_INET6 ? AF_INET6 : AF_UNSPEC;
+	struct addrinfo *res;
+	int rc = getaddrinfo(s->listen_addr, port, &hints, &res);
+	if (rc != 0) {
+		log_err("Cannot resolve listen address '%s': %s", s->listen_addr, gai_strerror(rc));
+		return -1;
+	}
+	int fd = -1;
+	for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+		fd = bind_listen(net, ai->ai_family, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(res);
+	return fd;
+}
+
+int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_settings *settings)
+{
+	memset(net, 0, sizeof(*net));
+	net->loop = loop;
+	net->settings = settings;
+	net->listen_fd = -1;
+	loop_timer_init(&net->reread_timer, rereads_due, net);
+	qnetd_server_init(&net->server, settings, &session_ops, net);
+	loop_set_before_wait(loop, flush_and_close, net);
+
+	if (settings->tls != PROTO_TLS_UNSUPPORTED) {
+		net->tls = qnetd_tls_server_create(settings->nss_db_dir, settings->cert_nickname,
+					     settings->client_cert_required);
+		if (net->tls == NULL)
+			return -1;
+	}
+	net->listen_fd = open_listener(net);
+	if (net->listen_fd < 0) {
+		log_errno(LOG_CRIT, "Cannot create the listening socket");
+		return -1;
+	}
+	if (loop_fd_add(loop, net->listen_fd, EPOLLIN, listen_event, net) != 0) {
+		log_crit("Cannot watch the listening socket");
+		return -1;
+	}
+	return 0;
+}
+
+void qnetd_net_shutdown(struct qnetd_net *net)
+{
+	net->server.going_down = true;
+	if (net->server.conn_count > 0)
+		log_info("Closing %zu client connections", net->server.conn_count);
+	while (net->conns != NULL) {
+		struct net_conn *c = net->conns;
+		qnetd_conn_disconnect(&net->server, &c->session);
+		conn_free(net, c);
+	}
+	if (net->listen_fd >= 0) {
+		loop_fd_remove(net->loop, net->listen_fd);
+		close(net->listen_fd);
+		net->listen_fd = -1;
+	}
+	loop_timer_stop(net->loop, &net->reread_timer);
+	qnetd_tls_server_destroy(net->tls);
+	net->tls = NULL;
+	qnetd_server_destroy(&net->server);
+}

@@ -1,0 +1,33 @@
+/* qnetd's network side: the listening socket, client connections, their send queues, TLS and timers. */
+#ifndef QD_QNETD_NET_H
+#define QD_QNETD_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loop.h"
+#include "qnetd_conn.h"
+#include "qnetd_settings.h"
+
+struct net_conn;
+struct qnetd_tls_server;
+
+struct qnetd_net {
+	struct loop *loop;
+	const struct qnetd_settings *settings;
+	struct qnetd_server server;
+	int listen_fd;
+	struct qnetd_tls_server *tls;             /* NULL with TLS off */
+	struct net_conn *conns;             /* every connection */
+	struct net_conn *dirty;             /* connections with queued output, flushed after each event */
+	struct net_conn *closing;           /* connections to close after the current event */
+	struct net_conn *rereads;           /* connections whose TLS layer holds input beyond one turn */
+	struct loop_timer reread_timer;     /* reads them after the current pass */
+};
+
+/* Loads the server certificate (TLS on/req) and opens the listening socket. Returns 0 or -1 (logged). */
+int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_settings *settings);
+/* Closes every connection (algorithms told the server is going down) and the listener. */
+void qnetd_net_shutdown(struct qnetd_net *net);
+
+#endif

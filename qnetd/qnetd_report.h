@@ -1,0 +1,16 @@
+/* The text of corosync-qnetd-tool's status and list reports (qnetd.md §11.5-11.6), byte-exact. */
+#ifndef QD_QNETD_REPORT_H
+#define QD_QNETD_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "qnetd_conn.h"
+#include "strbuf.h"
+
+void qnetd_report_status(struct strbuf *out, const struct qnetd_server *srv, bool verbose);
+/* cluster_name NULL or empty = every cluster. */
+void qnetd_report_list(struct strbuf *out, const struct qnetd_server *srv, bool verbose,
+		       const char *cluster_name, size_t cluster_name_len);
+
+#endif

@@ -1,0 +1,127 @@
+/* corosync-qnetd-tool: sends one request to the daemon's local socket and prints the reply (qnetd.md §11.1). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "qnetd_settings.h"
+#include "strbuf.h"
+
+enum tool_exit { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INTERNAL = 2, EXIT_CONNECT = 3, EXIT_DAEMON_ERROR = 4 };
+
+static void usage(void)
+{
+	printf("usage: corosync-qnetd-tool [-Hhlsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
+}
+
+/* Quotes a cluster name: wrapped in ", with " and \ escaped. */
+static void append_quoted(struct strbuf *sb, const char *s)
+{
+	strbuf_append(sb, "\"", 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_append(sb, "\\", 1);
+		strbuf_append(sb, s, 1);
+	}
+	strbuf_append(sb, "\"", 1);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN } op = OP_NONE;
+	bool verbose = false;
+	const char *cluster = NULL;
+	const char *path = QNETD_DEFAULT_LOCAL_SOCKET;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "Hhlsvc:p:")) != -1) {
+		switch (ch) {
+		case 'H': op = OP_SHUTDOWN; break;
+		case 'l': op = OP_LIST; break;
+		case 's': op = OP_STATUS; break;
+		case 'v': verbose = true; break;
+		case 'c': cluster = optarg; break;
+		case 'p': path = optarg; break;
+		default:
+			usage();
+			return EXIT_USAGE;
+		}
+	}
+	if (op == OP_NONE) {
+		usage();
+		return EXIT_USAGE;
+	}
+
+	struct strbuf req;
+	strbuf_init(&req, 1 << 20);
+	strbuf_printf(&req, "%s ", op == OP_STATUS ? "status" : op == OP_LIST ? "list" : "shutdown");
+	if (verbose)
+		strbuf_printf(&req, "verbose ");
+	if (cluster != NULL) {
+		strbuf_printf(&req, "cluster ");
+		append_quoted(&req, cluster);
+		strbuf_printf(&req, " ");
+	}
+	strbuf_append(&req, "\n", 1);
+	if (req.failed) {
+		fprintf(stderr, "Can't alloc memory\n");
+		return EXIT_INTERNAL;
+	}
+
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "Can't connect to QNetd socket (path too long)\n");
+		return EXIT_CONNECT;
+	}
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		fprintf(stderr, "Can't connect to QNetd socket (is QNetd running?): %s\n", strerror(errno));
+		return EXIT_CONNECT;
+	}
+	for (size_t sent = 0; sent < req.len;) {
+		ssize_t n = send(fd, req.data + sent, req.len - sent, MSG_NOSIGNAL);
+		if (n <= 0) {
+			fprintf(stderr, "Can't send request to QNetd: %s\n", strerror(errno));
+			return EXIT_INTERNAL;
+		}
+		sent += (size_t)n;
+	}
+	strbuf_free(&req);
+
+	/* First line: OK or Error; the rest is copied verbatim. */
+	char line[513];
+	size_t llen = 0;
+	char c;
+	ssize_t n;
+	while ((n = read(fd, &c, 1)) == 1 && c != '\n') {
+		if (c == '\r')
+			continue;
+		if (llen == sizeof(line) - 1) {
+			fprintf(stderr, "Status line too long\n");
+			return EXIT_INTERNAL;
+		}
+		line[llen++] = c;
+	}
+	line[llen] = '\0';
+	if (n != 1 && llen == 0)
+		return EXIT_OK; /* closed without a status line */
+	bool ok = strcasecmp(line, "OK") == 0;
+	if (!ok && strcasecmp(line, "Error") != 0) {
+		fprintf(stderr, "Unknown status line \"%s\"\n", line);
+		return EXIT_CONNECT;
+	}
+	FILE *out = ok ? stdout : stderr;
+	if (!ok)
+		fprintf(out, "Error: ");
+	char buf[4096];
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, out);
+	close(fd);
+	return ok ? EXIT_OK : EXIT_DAEMON_ERROR;
+}

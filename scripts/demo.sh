@@ -11,7 +11,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build-demo}
-demo=$top/tests/integration/demo.sh
+demo=$top/tests/integration/demo-cluster.sh
 
 case ${1:-} in
 --stop) exec bash "$demo" stop ;;

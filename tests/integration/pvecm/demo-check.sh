@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest integration.demo: starts the demo (../demo.sh), checks its output, stops it and checks that nothing is left.
+# ctest integration.demo: starts the demo (../demo-cluster.sh), checks its output, stops it and checks that nothing is left.
 #
 # Usage: demo-check.sh BUILD_DIR   (QDI_COMBO as for the demo, default ours)
 # Exit status: 0 pass, 1 fail, 77 skipped (root or a program missing: the
@@ -7,7 +7,7 @@
 # left running is not touched.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-demo=$here/../demo.sh
+demo=$here/../demo-cluster.sh
 build=${1:-${QDI_BUILD_DIR:-}}
 [[ -n $build ]] || { echo "usage: demo-check.sh BUILD_DIR" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "SKIP: not root"; exit 77; }

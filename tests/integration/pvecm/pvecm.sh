@@ -1,7 +1,7 @@
 # Bash library replaying Proxmox's `pvecm qdevice setup` / `pvecm qdevice remove` (spec tools.md §6) on a harness cluster.
 #
 # Sourced after ../lib/qdi.sh by pvecm-replay.sh (the ctest scenario) and by
-# ../demo.sh.  pvecm runs on n1 ("local"); every ssh to a member or to the
+# ../demo-cluster.sh.  pvecm runs on n1 ("local"); every ssh to a member or to the
 # arbiter becomes a command in that host's view (ip netns exec + qdi-view),
 # every scp a file copy between two views.  Two things a Proxmox host has and
 # the harness's views do not are played as follows:

@@ -2,9 +2,9 @@
 # The demo: a 2-node corosync cluster + arbiter in network namespaces, quorum device set up the way `pvecm qdevice setup` does it, left running.
 #
 # Usage (root):
-#   demo.sh start [BUILD_DIR]   build the cluster, print its quorum state, leave it running
-#   demo.sh status              print the state of the running demo again
-#   demo.sh stop                stop everything the demo started, delete its namespaces and files
+#   demo-cluster.sh start [BUILD_DIR]   build the cluster, print its quorum state, leave it running
+#   demo-cluster.sh status              print the state of the running demo again
+#   demo-cluster.sh stop                stop everything the demo started, delete its namespaces and files
 #
 # Programs: QDI_COMBO (default ours: our qnetd, qdevice, tools and certutils
 # from BUILD_DIR, default <repo>/build) or the *_BIN variables, exactly as in
@@ -186,5 +186,5 @@ case ${1:-} in
 start) shift; demo_start "$@" ;;
 status) demo_status ;;
 stop) demo_stop ;;
-*) echo "usage: demo.sh start [BUILD_DIR] | status | stop" >&2; exit 2 ;;
+*) echo "usage: demo-cluster.sh start [BUILD_DIR] | status | stop" >&2; exit 2 ;;
 esac

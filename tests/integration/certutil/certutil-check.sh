@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks our two certificate utilities against tools.md §4-§6 and against the upstream scripts, in private file views.
-# Usage: run.sh BUILD_DIR     Exit: 0 pass, 1 fail, 77 skip (not root, NSS tools or our scripts missing).
+# Usage: certutil-check.sh BUILD_DIR     Exit: 0 pass, 1 fail, 77 skip (not root, NSS tools or our scripts missing).
 #
 # Every "host" (arbiter, nodes, admin) is a directory under a private work
 # directory; a command runs on a host inside a fresh mount namespace
@@ -12,7 +12,7 @@ umask 022
 # The overrides would send every step of the namespace checks to other directories.
 unset QNETD_CERTUTIL_DB_DIR QDEVICE_CERTUTIL_DB_DIR
 
-build=${1:?usage: run.sh BUILD_DIR}
+build=${1:?usage: certutil-check.sh BUILD_DIR}
 our_qnetd=$build/qnetd/corosync-qnetd-certutil
 our_qdevice=$build/qdevice/corosync-qdevice-net-certutil
 

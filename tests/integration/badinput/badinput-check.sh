@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs qnetd_badinput against two of our qnetd daemons on loopback (TLS optional and TLS required) and checks their logs.
-# Usage: run.sh BUILD_DIR     Exit: 0 pass, 1 fail, 77 skip (a program is missing).
+# Usage: badinput-check.sh BUILD_DIR     Exit: 0 pass, 1 fail, 77 skip (a program is missing).
 set -u
 
-build=${1:?usage: run.sh BUILD_DIR}
+build=${1:?usage: badinput-check.sh BUILD_DIR}
 qnetd=$build/qnetd/corosync-qnetd
 tool=$build/qnetd/corosync-qnetd-tool
 certutil=$build/qnetd/corosync-qnetd-certutil

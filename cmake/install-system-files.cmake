@@ -45,19 +45,19 @@ set(_qd_rwx_rx_rx OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE 
 file(INSTALL DESTINATION "${_qd_unitdir}" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
   FILES "${_qd_gen}/corosync-qnetd.service" "${_qd_gen}/corosync-qdevice.service")
 
-# /etc/default/<name>: shell-sourceable options files (packaging.md 5).
+# /etc/default/<name>: shell-sourceable options files, as Debian ships them.
 foreach(_qd_name corosync-qnetd corosync-qdevice)
   file(INSTALL DESTINATION "${QD_INITCONFIGDIR}" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
     FILES "${QD_SOURCE_DIR}/systemd/${_qd_name}.default" RENAME "${_qd_name}")
 endforeach()
 
-# /etc/corosync/qnetd ships empty, 0755 (packaging.md 3); corosync-qnetd-certutil fills nssdb/.
-# /etc/corosync/qdevice is not shipped: corosync-qdevice-net-certutil -i creates it (packaging.md 2).
+# /etc/corosync/qnetd ships empty, 0755, as in Debian; corosync-qnetd-certutil fills nssdb/.
+# /etc/corosync/qdevice is not shipped, as on Debian: corosync-qdevice-net-certutil -i creates it.
 file(MAKE_DIRECTORY "${_qd_gen}/empty/qnetd")
 file(INSTALL DESTINATION "${QD_CONFDIR}" TYPE DIRECTORY DIR_PERMISSIONS ${_qd_rwx_rx_rx}
   FILES "${_qd_gen}/empty/qnetd")
 
-# Debian's SysV init scripts (packaging.md 6), conffiles in /etc/init.d.
+# Debian's SysV init scripts, conffiles in /etc/init.d.
 if(QD_INSTALL_SYSV)
   foreach(_qd_name corosync-qnetd corosync-qdevice)
     configure_file("${QD_SOURCE_DIR}/systemd/${_qd_name}.init" "${_qd_gen}/init.d/${_qd_name}" @ONLY)
@@ -77,6 +77,6 @@ if(QD_INSTALL_TMPFILES)
   endforeach()
 endif()
 
-# pkg-config file management tools use to find the corosync configuration directory (packaging.md 9).
+# pkg-config file management tools use to find the corosync configuration directory.
 file(INSTALL DESTINATION "${_qd_prefix}/${QD_DATAROOTDIR}/pkgconfig" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
   FILES "${_qd_gen}/corosync-qdevice.pc")

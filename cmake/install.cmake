@@ -1,4 +1,4 @@
-# Install rules: every program, script, man page, unit and configuration file at the path Debian uses (packaging.md).
+# Install rules: every program, script, man page, unit and configuration file at the path Debian uses.
 #
 # Debian layout:  cmake --install <build> --prefix /usr   (optionally with DESTDIR=...)
 #

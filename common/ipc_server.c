@@ -1,4 +1,4 @@
-/* A daemon's local command socket: one request line per connection, one reply, then close (tools.md §2, qnetd.md §11.2). */
+/* A daemon's local command socket: one request line per connection, one reply, then close, as in upstream. */
 /* accept4() and SOCK_NONBLOCK are Linux interfaces. */
 #define _GNU_SOURCE
 #include "ipc_server.h"

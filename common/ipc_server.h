@@ -1,4 +1,4 @@
-/* A daemon's local command socket: one request line per connection, one reply, then close (tools.md §2, qnetd.md §11.2). */
+/* A daemon's local command socket: one request line per connection, one reply, then close, as in upstream. */
 #ifndef QD_IPC_SERVER_H
 #define QD_IPC_SERVER_H
 

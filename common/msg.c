@@ -1,4 +1,4 @@
-/* Message codec: decoding with every validation rule of protocol.md §2–3, encoding in upstream's option order. */
+/* Message codec: decoding with all validity rules (doc/protocol.md §2.3, §4.1), encoding in upstream's order. */
 #include "msg.h"
 
 #include <limits.h>
@@ -169,9 +169,76 @@ static int append_node(struct msg *m, const struct msg_node_info *ni)
 }
 
 /* Decodes one top-level option into *m. */
+/* Options the message must own a copy of: the cluster name, the three arrays, node info entries. */
+static int decode_owned_option(struct msg *m, const struct tlv_option *o, struct msg_decode_error *err)
+{
+	int r = 0;
+
+	switch ((enum proto_opt)o->type) {
+	case PROTO_OPT_CLUSTER_NAME: {
+		uint8_t *name = malloc((size_t)o->len + 1);
+		if (name == NULL)
+			return fail(err, MSG_DECODE_NO_MEMORY, o->type);
+		memcpy(name, o->value, o->len);
+		name[o->len] = '\0';
+		free(m->owned_cluster_name);
+		m->owned_cluster_name = name;
+		m->cluster_name = name;
+		m->cluster_name_len = o->len;
+		return 0;
+	}
+	case PROTO_OPT_NODE_INFO: {
+		struct msg_node_info ni;
+		if (decode_node_info(o, &ni) != MSG_DECODE_OK)
+			return fail(err, MSG_DECODE_BAD_NODE_INFO, o->type);
+		if (append_node(m, &ni) != 0)
+			return fail(err, MSG_DECODE_NO_MEMORY, o->type);
+		return 0;
+	}
+	case PROTO_OPT_SUPPORTED_MESSAGES:
+		r = decode_u16_array(o, &m->owned_arrays[OWNED_SUPPORTED_MESSAGES], &m->supported_messages,
+				     &m->supported_messages_count);
+		break;
+	case PROTO_OPT_SUPPORTED_OPTIONS:
+		r = decode_u16_array(o, &m->owned_arrays[OWNED_SUPPORTED_OPTIONS], &m->supported_options,
+				     &m->supported_options_count);
+		break;
+	default:
+		r = decode_u16_array(o, &m->owned_arrays[OWNED_SUPPORTED_ALGORITHMS], &m->supported_algorithms,
+				     &m->supported_algorithms_count);
+		break;
+	}
+	return r != 0 ? fail(err, MSG_DECODE_NO_MEMORY, o->type) : 0;
+}
+
+/* One-byte options with a closed set of values (and the tie-breaker, whose first byte is one). */
+static int decode_enum_option(struct msg *m, const struct tlv_option *o, struct msg_decode_error *err)
+{
+	uint8_t b = o->value[0];
+	bool ok;
+
+	switch ((enum proto_opt)o->type) {
+	case PROTO_OPT_TLS_SUPPORTED: ok = valid_tls_supported(b); m->tls_supported = b; break;
+	case PROTO_OPT_NODE_STATE: ok = valid_node_state(b); m->node_state = b; break;
+	case PROTO_OPT_NODE_LIST_TYPE: ok = valid_node_list_type(b); m->node_list_type = b; break;
+	case PROTO_OPT_VOTE: ok = valid_vote(b); m->vote = b; break;
+	case PROTO_OPT_QUORATE: ok = valid_quorate(b); m->quorate = b; break;
+	case PROTO_OPT_HEURISTICS: ok = valid_heuristics(b); m->heuristics = b; break;
+	case PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER: ok = valid_kap(b); m->kap_tie_breaker = b; break;
+	default: /* PROTO_OPT_TIE_BREAKER */
+		ok = valid_tie_breaker_mode(b);
+		m->tie_breaker.mode = b;
+		/* The node id bytes only mean something in node-id mode. */
+		m->tie_breaker.node_id = b == PROTO_TIE_BREAKER_NODE_ID ? tlv_get_u32(o->value + 1) : 0;
+		break;
+	}
+	return ok ? 0 : fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
+}
+
 static int decode_option(struct msg *m, const struct tlv_option *o, struct msg_decode_error *err)
 {
 	const uint8_t *v = o->value;
+	int r = 0;
 
 	if (o->type >= PROTO_OPT_COUNT)
 		return 0; /* unknown options are skipped for forward compatibility */
@@ -181,48 +248,33 @@ static int decode_option(struct msg *m, const struct tlv_option *o, struct msg_d
 		return fail(err, MSG_DECODE_BAD_OPTION_LENGTH, o->type);
 
 	switch ((enum proto_opt)o->type) {
-	case PROTO_OPT_MSG_SEQ_NUMBER:
-		m->seq_number = tlv_get_u32(v);
+	case PROTO_OPT_CLUSTER_NAME:
+	case PROTO_OPT_NODE_INFO:
+		r = decode_owned_option(m, o, err);
 		break;
-	case PROTO_OPT_CLUSTER_NAME: {
-		uint8_t *name = malloc((size_t)o->len + 1);
-		if (name == NULL)
-			return fail(err, MSG_DECODE_NO_MEMORY, o->type);
-		memcpy(name, v, o->len);
-		name[o->len] = '\0';
-		free(m->owned_cluster_name);
-		m->owned_cluster_name = name;
-		m->cluster_name = name;
-		m->cluster_name_len = o->len;
+	case PROTO_OPT_SUPPORTED_MESSAGES:
+	case PROTO_OPT_SUPPORTED_OPTIONS:
+	case PROTO_OPT_SUPPORTED_DECISION_ALGORITHMS:
+		if (o->len % 2 != 0)
+			return fail(err, MSG_DECODE_BAD_OPTION_LENGTH, o->type);
+		r = decode_owned_option(m, o, err);
 		break;
-	}
 	case PROTO_OPT_TLS_SUPPORTED:
-		if (!valid_tls_supported(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->tls_supported = v[0];
+	case PROTO_OPT_NODE_STATE:
+	case PROTO_OPT_NODE_LIST_TYPE:
+	case PROTO_OPT_VOTE:
+	case PROTO_OPT_QUORATE:
+	case PROTO_OPT_TIE_BREAKER:
+	case PROTO_OPT_HEURISTICS:
+	case PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER:
+		r = decode_enum_option(m, o, err);
 		break;
 	case PROTO_OPT_TLS_CLIENT_CERT_REQUIRED:
 		m->tls_client_cert_required = v[0];
 		break;
-	case PROTO_OPT_SUPPORTED_MESSAGES:
-	case PROTO_OPT_SUPPORTED_OPTIONS:
-	case PROTO_OPT_SUPPORTED_DECISION_ALGORITHMS: {
-		if (o->len % 2 != 0)
-			return fail(err, MSG_DECODE_BAD_OPTION_LENGTH, o->type);
-		int r;
-		if (o->type == PROTO_OPT_SUPPORTED_MESSAGES)
-			r = decode_u16_array(o, &m->owned_arrays[OWNED_SUPPORTED_MESSAGES],
-					     &m->supported_messages, &m->supported_messages_count);
-		else if (o->type == PROTO_OPT_SUPPORTED_OPTIONS)
-			r = decode_u16_array(o, &m->owned_arrays[OWNED_SUPPORTED_OPTIONS],
-					     &m->supported_options, &m->supported_options_count);
-		else
-			r = decode_u16_array(o, &m->owned_arrays[OWNED_SUPPORTED_ALGORITHMS],
-					     &m->supported_algorithms, &m->supported_algorithms_count);
-		if (r != 0)
-			return fail(err, MSG_DECODE_NO_MEMORY, o->type);
+	case PROTO_OPT_MSG_SEQ_NUMBER:
+		m->seq_number = tlv_get_u32(v);
 		break;
-	}
 	case PROTO_OPT_REPLY_ERROR_CODE:
 		m->reply_error_code = tlv_get_u16(v);
 		break;
@@ -251,52 +303,9 @@ static int decode_option(struct msg *m, const struct tlv_option *o, struct msg_d
 	case PROTO_OPT_DATA_CENTER_ID:
 		m->data_center_id = tlv_get_u32(v);
 		break;
-	case PROTO_OPT_NODE_STATE:
-		if (!valid_node_state(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->node_state = v[0];
-		break;
-	case PROTO_OPT_NODE_INFO: {
-		struct msg_node_info ni;
-		if (decode_node_info(o, &ni) != MSG_DECODE_OK)
-			return fail(err, MSG_DECODE_BAD_NODE_INFO, o->type);
-		if (append_node(m, &ni) != 0)
-			return fail(err, MSG_DECODE_NO_MEMORY, o->type);
-		break;
 	}
-	case PROTO_OPT_NODE_LIST_TYPE:
-		if (!valid_node_list_type(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->node_list_type = v[0];
-		break;
-	case PROTO_OPT_VOTE:
-		if (!valid_vote(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->vote = v[0];
-		break;
-	case PROTO_OPT_QUORATE:
-		if (!valid_quorate(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->quorate = v[0];
-		break;
-	case PROTO_OPT_TIE_BREAKER:
-		if (!valid_tie_breaker_mode(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->tie_breaker.mode = v[0];
-		/* The node id bytes only mean something in node-id mode. */
-		m->tie_breaker.node_id = v[0] == PROTO_TIE_BREAKER_NODE_ID ? tlv_get_u32(v + 1) : 0;
-		break;
-	case PROTO_OPT_HEURISTICS:
-		if (!valid_heuristics(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->heuristics = v[0];
-		break;
-	case PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER:
-		if (!valid_kap(v[0]))
-			return fail(err, MSG_DECODE_BAD_OPTION_VALUE, o->type);
-		m->kap_tie_breaker = v[0];
-		break;
-	}
+	if (r != 0)
+		return r;
 	msg_set_present(m, (enum proto_opt)o->type);
 	return 0;
 }
@@ -331,7 +340,7 @@ int msg_decode(const uint8_t *buf, size_t len, struct msg *m, struct msg_decode_
 	return 0;
 }
 
-/* Option order upstream writes, per message type (protocol.md §5). */
+/* Option order upstream writes, per message type (the wire orders of doc/protocol.md §6). */
 static const uint8_t order_preinit[] = {0, 1};
 static const uint8_t order_preinit_reply[] = {0, 2, 3};
 static const uint8_t order_init[] = {0, 4, 5, 9, 11, 12, 21, 13};

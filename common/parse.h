@@ -14,7 +14,7 @@ int parse_ll(const char *value, long long min, long long max, long long *out);
 int parse_double(const char *value, double min, double max, double *out);
 
 /*
- * local_socket_umask (qnetd.md §3.2, qdevice.md §1.4): empty = not set
+ * local_socket_umask (man/corosync-qnetd.8, man/corosync-qdevice.8): empty = not set
  * (*set false), else octal 0..0777 over the whole string (strtoul: leading
  * blanks pass). A leading '-' is refused; a leading '+' only when plus_ok,
  * because the two daemons were written to differ there (see each caller).
@@ -22,7 +22,7 @@ int parse_double(const char *value, double min, double max, double *out);
  */
 int parse_umask(const char *value, bool plus_ok, bool *set, mode_t *mask);
 /*
- * local_socket_gid (same sections): empty or -1 = not set, an integer
+ * local_socket_gid (same pages): empty or -1 = not set, an integer
  * 0..UINT_MAX, or a group name looked up with getgrnam. Returns 0, or -1
  * (out of range, unknown group) with nothing changed.
  */
@@ -59,7 +59,7 @@ int parse_setting_store(const struct parse_setting *def, void *settings, const c
 typedef int (*parse_kv_apply_fn)(void *ctx, const char *key, const char *value);
 /*
  * Splits a -S argument, "key=value,key=value", in place and hands each item
- * to apply in order. qnetd.md §3.1 and qdevice.md §1.3 state the same rules:
+ * to apply in order. Both daemons' man pages (ADVANCED SETTINGS) state the same rules:
  * an item ends at ','; its key at the first '=' (later ones belong to the
  * value; no '=' means an empty value); the first item with an empty key
  * (leading ',', ",,", a trailing ',', "=v") silently ends the list. Keys are

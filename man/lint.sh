@@ -5,7 +5,7 @@
 #
 # 1. Rendering: man-db (man --warnings) and groff -ww must print nothing; mandoc -Tlint too when
 #    it is installed (optional: not in Debian's base set).
-# 2. Coverage: every getopt letter and every -S key is read from the program's source (the spec's
+# 2. Coverage: every getopt letter and every -S key is read from the program's source (upstream's
 #    option letters are used for a program whose source does not exist yet) and must have its own
 #    entry in the page: a line ".B \-x", ".BI \-x ...", ".BI key=..." or ".B key".
 set -u
@@ -81,7 +81,7 @@ check_keys() {
     done
 }
 
-# page | spec option string (tools.md, qnetd.md, qdevice.md) | source files that may hold the real one
+# page | upstream's getopt option string | source files that may hold the real one
 while IFS='|' read -r page spec sources; do
     [ -n "$page" ] || continue
     check_letters "$page" "$spec" "specification"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# corosync-qdevice-net-certutil: manages a cluster node's NSS database (qnetd CA, cluster certificate and key) (tools.md §5).
+# corosync-qdevice-net-certutil: manages a cluster node's NSS database (qnetd CA, cluster certificate and key).
 set -u
 
 # The override exists for tests and private set-ups; the daemon itself reads the default path.

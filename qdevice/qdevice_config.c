@@ -1,4 +1,4 @@
-/* corosync-qdevice's configuration from cmap, validated into a struct, and the meaning of run-time changes (qdevice.md §2, §5.1, §6.1). */
+/* corosync-qdevice's configuration from cmap, validated into a struct, and what run-time changes mean (doc/qdevice-state-machine.md §3). */
 #include "qdevice_config.h"
 
 #include <arpa/inet.h>
@@ -169,7 +169,7 @@ static const struct qdevice_cmap_entry **collect_prefix(const struct qdevice_cma
 	return list;
 }
 
-/* ---- heuristics (§2.1, §6.1) ---- */
+/* ---- heuristics (man/corosync-qdevice.8, doc/qdevice-state-machine.md §9.1) ---- */
 
 const char *qdevice_heuristics_mode_str(enum qdevice_heuristics_mode mode)
 {
@@ -306,7 +306,7 @@ int qdevice_config_read_heuristics(const struct qdevice_cmap *cmap, const struct
 	return 0;
 }
 
-/* ---- node list (§2.3) ---- */
+/* ---- node list (built as upstream does; changes: doc/qdevice-state-machine.md §3.2) ---- */
 
 void qdevice_node_list_destroy(struct qdevice_node_list *l)
 {
@@ -439,7 +439,7 @@ int qdevice_config_read_node_list(const struct qdevice_cmap *cmap, const struct 
 	return 0;
 }
 
-/* ---- net model (§2.1, §5.1) ---- */
+/* ---- net model (doc/qdevice-state-machine.md §3.1) ---- */
 
 static int dup_string(char **field, const char *value, char *err, size_t err_len)
 {
@@ -487,7 +487,7 @@ static int read_net(const struct qdevice_cmap *cmap, const struct qdevice_config
 	if (dup_string(&net->cluster_name, str, err, err_len) != 0)
 		return -1;
 
-	/* §5.1: float multiply, truncate to u32; only the heartbeat is clamped. */
+	/* As upstream: float multiply, truncate to u32; only the heartbeat is clamped. */
 	uint32_t hb = (uint32_t)(cfg->timeout * 0.8);
 	if (hb < s->net_heartbeat_interval_min) {
 		logf_env(env, LOG_WARNING, "Heartbeat interval too small %u. Adjusting to %u.", hb,
@@ -566,7 +566,7 @@ static int read_net(const struct qdevice_cmap *cmap, const struct qdevice_config
 	return 0;
 }
 
-/* ---- algorithm init checks (§5.11) ---- */
+/* ---- algorithm init checks (doc/qdevice-state-machine.md §12) ---- */
 
 int qdevice_config_ffsplit_check_device_votes(const struct qdevice_cmap *cmap, char *err, size_t err_len)
 {
@@ -683,7 +683,7 @@ int qdevice_config_read(const struct qdevice_cmap *cmap, const struct qdevice_co
 	return 0;
 }
 
-/* ---- logging (§1.5) ---- */
+/* ---- logging (man/corosync-qdevice.8: logging.debug) ---- */
 
 static void read_debug_key(const struct qdevice_cmap *cmap, const struct qdevice_config_env *env, const char *key,
 			   const char *invalid_text, bool *debug)
@@ -711,7 +711,7 @@ bool qdevice_config_read_debug(const struct qdevice_cmap *cmap, const struct qde
 	return debug;
 }
 
-/* ---- run-time tracking (§2.4) ---- */
+/* ---- run-time tracking (doc/qdevice-state-machine.md §3.2) ---- */
 
 static bool has_prefix(const char *s, const char *prefix)
 {

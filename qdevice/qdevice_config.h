@@ -1,4 +1,4 @@
-/* corosync-qdevice's configuration from cmap, validated into a struct, and the meaning of run-time changes (qdevice.md §2, §5.1, §6.1). */
+/* corosync-qdevice's configuration from cmap, validated into a struct, and what run-time changes mean (doc/qdevice-state-machine.md §3). */
 #ifndef QD_QDEVICE_CONFIG_H
 #define QD_QDEVICE_CONFIG_H
 
@@ -60,7 +60,8 @@ struct qdevice_heuristics_exec {
 };
 
 struct qdevice_heuristics_config {
-	/* Effective mode: forced to OFF when no exec is valid or there are too many (§6.1). */
+	/* Effective mode: forced to OFF when no exec is valid or there are too many
+	 * (doc/qdevice-state-machine.md §9.1). */
 	enum qdevice_heuristics_mode mode;
 	uint32_t timeout;       /* ms */
 	uint32_t sync_timeout;  /* ms */
@@ -95,7 +96,7 @@ struct qdevice_net_config {
 	uint32_t connect_timeout;               /* effective: the key, or heartbeat_interval */
 	int force_ip_version;                   /* 0, 4 or 6 */
 	bool keep_active_partition_tie_breaker;
-	/* Derived (§5.1): float multiply, then truncate to u32. */
+	/* Derived (doc/qdevice-state-machine.md §3.1): float multiply, then truncate to u32. */
 	uint32_t heartbeat_interval;            /* timeout*0.8 clamped to the -S limits */
 	uint32_t sync_heartbeat_interval;       /* sync_timeout*0.8; unused by upstream */
 	uint32_t cast_vote_timer_interval;      /* timeout*0.5, not clamped */
@@ -145,7 +146,10 @@ int qdevice_config_read(const struct qdevice_cmap *cmap, const struct qdevice_co
 			struct qdevice_config *out, char *err, size_t err_len);
 void qdevice_config_destroy(struct qdevice_config *cfg);
 
-/* The parts re-read at run time (§2.4). timeout/sync_timeout feed the heuristics defaults. */
+/*
+ * The parts re-read at run time (doc/qdevice-state-machine.md §3.2). timeout/sync_timeout feed the
+ * heuristics defaults.
+ */
 int qdevice_config_read_heuristics(const struct qdevice_cmap *cmap, const struct qdevice_config_env *env,
 				   uint32_t timeout, uint32_t sync_timeout, struct qdevice_heuristics_config *out,
 				   char *err, size_t err_len);
@@ -155,14 +159,14 @@ int qdevice_config_read_node_list(const struct qdevice_cmap *cmap, const struct 
 void qdevice_node_list_destroy(struct qdevice_node_list *l);
 
 /*
- * Debug logging from cmap (§1.5): logging.debug, overridden by
+ * Debug logging from cmap (man/corosync-qdevice.8): logging.debug, overridden by
  * logging.logger_subsys.QDEVICE.debug; bool words or "trace"; an invalid value is logged as a
  * warning and that key ignored. The -d flag overrides the result (caller's business).
  */
 bool qdevice_config_read_debug(const struct qdevice_cmap *cmap, const struct qdevice_config_env *env);
 
 /*
- * ffsplit's votes rule (§5.11), in two halves because they run at different times.
+ * ffsplit's votes rule (doc/qdevice-state-machine.md §12), in two halves because they run at different times.
  *
  * The device half reads cmap: quorum.device.votes must be the u32 1. It runs once, at start-up
  * (qdevice_config_read does it for ffsplit).
@@ -180,10 +184,13 @@ int qdevice_config_ffsplit_check_device_votes(const struct qdevice_cmap *cmap, c
 int qdevice_config_ffsplit_check_node_votes(const struct qdevice_node_list *nodes, qdevice_config_votes_fn getinfo,
 					    void *ctx, char *err, size_t err_len);
 
-/* Reconnect delay (§5.1): random_value % (int)(cast_vote_timer_interval * 0.9), 0 when that is 0. */
+/*
+ * Reconnect delay (doc/qdevice-state-machine.md §10.3): random_value % (int)(cast_vote_timer_interval * 0.9),
+ * 0 when that is 0.
+ */
 uint32_t qdevice_config_reconnect_delay(const struct qdevice_config *cfg, long random_value);
 
-/* ---- Run-time tracking (§2.4). ---- */
+/* ---- Run-time tracking (doc/qdevice-state-machine.md §3.2). ---- */
 
 enum qdevice_track_event {
 	QDEVICE_TRACK_NODE_LIST = 1u << 0,

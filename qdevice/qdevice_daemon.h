@@ -1,4 +1,4 @@
-/* corosync-qdevice's process-wide state, shared by main.c and the glue to heuristics and the local socket. */
+/* corosync-qdevice's process-wide state, shared by qdevice_main.c and its adapters (model net, votequorum, cmap, heuristics, local socket). */
 #ifndef QD_QDEVICE_DAEMON_H
 #define QD_QDEVICE_DAEMON_H
 
@@ -73,7 +73,7 @@ struct qdevice_daemon {
 	struct qdevice_ipc ipc;
 	bool ipc_up;
 
-	/* Why the loop ended (§4): checked in upstream's priority by main.c. */
+	/* Why the loop ended (doc/qdevice-state-machine.md §11): checked in upstream's priority by qdevice_main.c. */
 	bool votequorum_closed;
 	bool cmap_closed;
 	bool heuristics_closed;
@@ -84,7 +84,7 @@ struct qdevice_daemon {
 };
 
 /*
- * model net adapter (daemon_net.c): the state machine's I/O table, timers and transport, the
+ * model net adapter (qdevice_daemon_net.c): the state machine's I/O table, timers and transport, the
  * flush before each wait, the reconnect policy.
  */
 /* Timers and the before-wait hook, once the loop exists. */
@@ -100,7 +100,7 @@ int qdevice_daemon_debug_level(const struct qdevice_daemon *d);
 bool qdevice_daemon_corosync_fd_lost(uint32_t events, cs_error_t e);
 
 /*
- * votequorum adapter (daemon_votequorum.c). Everything the notifications reach asks votequorum
+ * votequorum adapter (qdevice_daemon_votequorum.c). Everything the notifications reach asks votequorum
  * only (doc/corosync-calls.md).
  */
 /* Initialize, register the device, read expected votes, start tracking. */
@@ -116,7 +116,7 @@ int qdevice_daemon_votequorum_check_node_votes(void *ctx);
 void qdevice_daemon_votequorum_stop(struct qdevice_daemon *d);
 
 /*
- * cmap adapter (daemon_cmap.c). Requests only before the device registers; afterwards the copy
+ * cmap adapter (qdevice_daemon_cmap.c). Requests only before the device registers; afterwards the copy
  * is kept current from track notifications (doc/corosync-calls.md).
  */
 /* cmap_initialize with retries; on failure upstream's stderr line. */
@@ -130,7 +130,7 @@ void qdevice_daemon_cmap_resume(struct qdevice_daemon *d);
 /* Closes the connection (corosync drops its tracks) and frees the copy. */
 void qdevice_daemon_cmap_stop(struct qdevice_daemon *d);
 
-/* Heuristics glue (daemon_heuristics.c). */
+/* Heuristics glue (qdevice_daemon_heuristics.c). */
 int qdevice_daemon_heuristics_spawn(struct qdevice_daemon *d);
 /* Attaches the worker to the loop and registers the three result notifiers of model net. */
 int qdevice_daemon_heuristics_attach(struct qdevice_daemon *d);
@@ -138,9 +138,12 @@ int qdevice_daemon_heuristics_set_list(struct qdevice_daemon *d);
 int qdevice_daemon_heuristics_start(void *ctx, enum qdevice_net_heuristics_kind kind, uint32_t timeout_ms);
 void qdevice_daemon_heuristics_close(struct qdevice_daemon *d);
 
-/* Local socket glue (daemon_ipc.c). */
+/* Local socket glue (qdevice_daemon_ipc.c). */
 int qdevice_daemon_ipc_init(struct qdevice_daemon *d);
-/* SIGTERM/SIGINT: close the listener, which ends the loop as "local socket closed" (§1.7). */
+/*
+ * SIGTERM/SIGINT: close the listener, which ends the loop as "local socket closed"
+ * (doc/qdevice-state-machine.md §11).
+ */
 void qdevice_daemon_ipc_close_listener(struct qdevice_daemon *d);
 void qdevice_daemon_ipc_destroy(struct qdevice_daemon *d);
 

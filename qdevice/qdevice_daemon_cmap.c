@@ -10,7 +10,7 @@
 
 /*
  * Every cmap request (initialize, track add, the copy of all keys) happens in
- * qdevice_daemon_cmap_start, before the device registers with votequorum. Afterwards the daemon
+ * qdevice_daemon_cmap_connect and qdevice_daemon_cmap_copy, before the device registers with votequorum. Afterwards the daemon
  * only dispatches track notifications and keeps its copy current from the values they carry: a
  * cmap request made while corosync synchronises a membership would wait for the sync's end, and
  * the sync waits for this daemon's poll (doc/corosync-calls.md).

@@ -5,7 +5,7 @@
 #include "qdevice_daemon.h"
 #include "log.h"
 
-/* How long shutdown waits for the worker to finish killing its commands (§1.7 step 7). */
+/* How long shutdown waits for the worker to finish killing its commands (doc/qdevice-state-machine.md §11). */
 #define WORKER_EXIT_WAIT_MS 15000
 
 int qdevice_daemon_heuristics_spawn(struct qdevice_daemon *d)
@@ -47,7 +47,7 @@ static void on_result(struct qdevice_heuristics *h, uint32_t seq, enum qdevice_h
 	(void)h;
 	(void)seq;
 	(void)result;
-	/* Start-up step 18 ends with the first membership result. */
+	/* The start-up wait for the first heuristics result (doc/qdevice-state-machine.md §4) ends here. */
 	if (d->waiting_initial_heuristics && d->net.initial_heuristics_done)
 		loop_stop(d->loop);
 }
@@ -80,7 +80,7 @@ int qdevice_daemon_heuristics_set_list(struct qdevice_daemon *d)
 	int r = qdevice_heuristics_set_exec_list(d->heuristics, &d->cfg.heuristics);
 	if (r < 0)
 		return -1;
-	/* A run in progress restarts with the new list (§6.1). */
+	/* A run in progress restarts with the new list (doc/qdevice-state-machine.md §3.2). */
 	if (r == 1 && qdevice_heuristics_waiting(d->heuristics)) {
 		uint32_t timeout = d->net.sync_in_progress ? d->cfg.heuristics.sync_timeout : d->cfg.heuristics.timeout;
 		if (qdevice_heuristics_exec(d->heuristics, timeout, NULL) != 0)

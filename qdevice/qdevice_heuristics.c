@@ -1,4 +1,4 @@
-/* The daemon side of heuristics: the worker's pipes in the event loop, exec list, runs, results and their notifiers (qdevice.md §6). */
+/* The daemon side of heuristics: worker pipes in the loop, exec list, runs, results, notifiers (doc/qdevice-state-machine.md §9). */
 #include "qdevice_heuristics.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* The daemon side of heuristics: the worker's pipes in the event loop, exec list, runs, results and their notifiers (qdevice.md §6). */
+/* The daemon side of heuristics: worker pipes in the loop, exec list, runs, results, notifiers (doc/qdevice-state-machine.md §9). */
 #ifndef QD_QDEVICE_HEURISTICS_H
 #define QD_QDEVICE_HEURISTICS_H
 
@@ -16,9 +16,9 @@
 /* ---- Result notifiers (pure) ---- */
 
 /*
- * The waiters for a run's result, in delivery order (§6.2). A waiter activates itself before or
- * when it asks for a run; the next accepted result goes to every waiter active at that moment,
- * so one run can satisfy several of them.
+ * The waiters for a run's result, in delivery order (doc/qdevice-state-machine.md §9.3). A waiter
+ * activates itself before or when it asks for a run; the next accepted result goes to every waiter
+ * active at that moment, so one run can satisfy several of them.
  */
 enum qdevice_heuristics_notifier_kind {
 	QDEVICE_HEURISTICS_NOTIFIER_MEMBERSHIP = 0,     /* votequorum node list (startup and every sync) */
@@ -61,7 +61,7 @@ unsigned qdevice_heuristics_notifiers_dispatch(struct qdevice_heuristics_notifie
 
 /* ---- Exec list comparison (pure) ---- */
 
-/* Same (name, command) pairs in any order (§6.1); names are unique (cmap keys). */
+/* Same (name, command) pairs in any order, as upstream compares; names are unique (cmap keys). */
 bool qdevice_heuristics_exec_list_equal(const struct qdevice_heuristics_exec *a, size_t na,
 					const struct qdevice_heuristics_exec *b, size_t nb);
 
@@ -100,7 +100,7 @@ struct qdevice_heuristics *qdevice_heuristics_create(struct loop *loop, const st
 
 /*
  * Sends the effective exec list (mode off: empty) as exec-list-clear + one exec-list-add per
- * exec, unless it equals the list sent last (§6.1; the first call always sends). Returns 1 when
+ * exec, unless it equals the list sent last (the first call always sends). Returns 1 when
  * sent, 0 when unchanged, -1 on error (logged: a command line too long, queue full, worker gone,
  * out of memory; nothing is queued then). When 1 is returned while qdevice_heuristics_waiting(),
  * the caller starts a new run (its timeout depends on sync_in_progress).
@@ -124,12 +124,12 @@ pid_t qdevice_heuristics_worker_pid(const struct qdevice_heuristics *h);
 struct qdevice_heuristics_notifiers *qdevice_heuristics_notifiers(struct qdevice_heuristics *h);
 
 /*
- * Shutdown step 7 (§1.7): detaches from the loop and closes the command pipe, so the worker kills
- * its processes and exits. With wait_worker (foreground mode) waits up to wait_ms for the worker
- * to exit, re-logging its log lines meanwhile; a worker still alive then is killed (SIGKILL) and
- * reaped. Finally re-logs every log line still in the pipe. *status (may be NULL) gets the
- * waitpid status, or -1 when not waited. Returns 0, or -1 when the worker had to be killed or
- * could not be waited for. Idempotent; no callback runs afterwards.
+ * Shutdown (doc/qdevice-state-machine.md §11 step 2): detaches from the loop and closes the command
+ * pipe, so the worker kills its processes and exits. With wait_worker (foreground mode) waits up to
+ * wait_ms for the worker to exit, re-logging its log lines meanwhile; a worker still alive then is
+ * killed (SIGKILL) and reaped. Finally re-logs every log line still in the pipe. *status (may be
+ * NULL) gets the waitpid status, or -1 when not waited. Returns 0, or -1 when the worker had to be
+ * killed or could not be waited for. Idempotent; no callback runs afterwards.
  */
 int qdevice_heuristics_close(struct qdevice_heuristics *h, bool wait_worker, uint32_t wait_ms, int *status);
 

@@ -1,4 +1,4 @@
-/* Heuristics commands without a shell: splitting an exec_ value into argv, and how process outcomes make a result (qdevice.md §6.3). */
+/* Heuristics commands without a shell: exec_ value to argv, process outcomes to a result (man/corosync-qdevice.8). */
 #include "qdevice_heuristics_cmd.h"
 
 #include <stdio.h>

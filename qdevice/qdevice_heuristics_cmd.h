@@ -1,4 +1,4 @@
-/* Heuristics commands without a shell: splitting an exec_ value into argv, and how process outcomes make a result (qdevice.md §6.3). */
+/* Heuristics commands without a shell: exec_ value to argv, process outcomes to a result (man/corosync-qdevice.8). */
 #ifndef QD_QDEVICE_HEURISTICS_CMD_H
 #define QD_QDEVICE_HEURISTICS_CMD_H
 
@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /*
- * Splits a command into words, shell-free (§6.3): words are separated by space, \t, \f, \v; a CR
+ * Splits a command into words, shell-free as upstream does: words are separated by space, \t, \f, \v; a CR
  * or LF ends the command; a backslash outside double quotes makes the next character literal (a
  * trailing lone backslash is dropped); double quotes group and are removed, and may touch other
  * text (a"b c"d → "ab cd"); inside them a backslash escapes only \ and ", before anything else it
@@ -20,12 +20,13 @@ int qdevice_heuristics_cmd_split(const char *command, char ***argv_out, size_t *
 void qdevice_heuristics_cmd_free_argv(char **argv);
 
 /*
- * The daemon→worker line that adds one exec (§6.1, §6.2): "exec-list-add <name> <command>\n" with
- * every CR/LF of the command replaced by a space. Returns a malloc'ed string or NULL.
+ * The daemon→worker line that adds one exec (doc/qdevice-state-machine.md §2):
+ * "exec-list-add <name> <command>\n" with every CR/LF of the command replaced by a space. Returns a
+ * malloc'ed string or NULL.
  */
 char *qdevice_heuristics_cmd_list_add_line(const char *name, const char *command);
 
-/* What one run of the exec list yields, as the worker reports it (§6.2): 0 disabled, 1 pass, 2 fail. */
+/* One run's result as the worker reports it (doc/qdevice-state-machine.md §2): 0 disabled, 1 pass, 2 fail. */
 enum qdevice_heuristics_result {
 	QDEVICE_HEURISTICS_RESULT_DISABLED = 0,
 	QDEVICE_HEURISTICS_RESULT_PASS = 1,
@@ -47,13 +48,13 @@ struct qdevice_heuristics_proc {
 };
 
 /*
- * The result rule (§6.3): an empty list is DISABLED; any process that could not start, exited
- * non-zero or was killed by a signal makes FAIL at once; all exited 0 is PASS; otherwise the
- * timer decides: expired → FAIL, else PENDING.
+ * The result rule (doc/qdevice-state-machine.md §9.2): an empty list is DISABLED; any process that
+ * could not start, exited non-zero or was killed by a signal makes FAIL at once; all exited 0 is
+ * PASS; otherwise the timer decides: expired → FAIL, else PENDING.
  */
 enum qdevice_heuristics_result qdevice_heuristics_cmd_result(const struct qdevice_heuristics_proc *procs,
 							     size_t count, bool timer_expired);
-/* Status text: "Undefined", "Pass", "Fail" (tools.md §3); PENDING reads "Undefined". */
+/* Status text, as upstream's tool shows it: "Undefined", "Pass", "Fail"; PENDING reads "Undefined". */
 const char *qdevice_heuristics_result_str(enum qdevice_heuristics_result r);
 
 #endif

@@ -1,4 +1,4 @@
-/* The heuristics worker: a forked process that runs the exec_ commands and reports results over pipes (qdevice.md §1.1, §6.2-6.3). */
+/* The heuristics worker: a forked process that runs the exec_ commands and reports over pipes (doc/qdevice-state-machine.md §2, §9). */
 #define _GNU_SOURCE /* pipe2, close_range */
 #include "qdevice_heuristics_worker.h"
 
@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The worker must notice finished processes and its exec deadline at least this often (§6.3). */
+/* As upstream's, the worker notices finished processes and its exec deadline at least this often. */
 #define WORKER_MAX_SLEEP_MS 250
 #define WORKER_READ_CHUNK 256
-/* Worker shutdown (§6.3): fast passes first, then slower ones spread over one kill interval. */
+/* Worker shutdown, as upstream: fast passes first, then slower ones spread over one kill interval. */
 #define WORKER_SHUTDOWN_FAST_PASSES 10
 #define WORKER_SHUTDOWN_SLOW_PASSES 10
 
@@ -278,7 +278,7 @@ static void worker_log(const struct worker *w, int priority, const char *fmt, ..
 		}
 		free(line);
 	}
-	/* The line could not be built: say so where an administrator still looks (§6.2). */
+	/* The line could not be built: say so where an administrator still looks (syslog, as upstream). */
 	openlog("qdevice_heuristics_worker", LOG_PID, LOG_DAEMON);
 	syslog(priority, "Can't format log line: %s", fmt);
 	closelog();
@@ -644,7 +644,10 @@ static void drain_sigfd(struct worker *w)
 		;
 }
 
-/* End of input or fatal error: every process we started goes, then the worker (§6.3). */
+/*
+ * End of input or fatal error: every process we started goes, then the worker
+ * (doc/qdevice-state-machine.md §2).
+ */
 static void worker_shutdown(struct worker *w)
 {
 	if (run_abandon(w) != 0)
@@ -805,7 +808,7 @@ int qdevice_heuristics_worker_spawn(const struct qdevice_settings *s, struct qde
 	close(cmd[0]);
 	close(res[1]);
 	close(logp[1]);
-	/* The daemon never blocks on the worker (§6.2). */
+	/* The daemon never blocks on the worker (doc/qdevice-state-machine.md §2). */
 	if (fcntl(cmd[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(res[0], F_SETFL, O_NONBLOCK) != 0 ||
 	    fcntl(logp[0], F_SETFL, O_NONBLOCK) != 0) {
 		int saved = errno;

@@ -1,4 +1,4 @@
-/* The heuristics worker process and its pipe line protocol, shared by the worker and the daemon side (qdevice.md §1.1, §6.2-6.3). */
+/* The heuristics worker process and its pipe line protocol, shared with the daemon side (doc/qdevice-state-machine.md §2, §9). */
 #ifndef QD_QDEVICE_HEURISTICS_WORKER_H
 #define QD_QDEVICE_HEURISTICS_WORKER_H
 
@@ -19,11 +19,11 @@ struct qdevice_heuristics_worker {
 };
 
 /*
- * Forks the worker (§1.1): called by the daemon right after argument parsing, before logging
- * exists. In the parent returns 0 with out filled (descriptors non-blocking and close-on-exec),
- * or -1 with errno set (pipe or fork failed; nothing is left open). The child never returns: it
- * runs the worker until its command pipe ends and _exit()s (0 on end of input, 1 on a bad line
- * or an internal failure).
+ * Forks the worker (doc/qdevice-state-machine.md §2): called by the daemon right after argument
+ * parsing, before logging exists. In the parent returns 0 with out filled (descriptors non-blocking
+ * and close-on-exec), or -1 with errno set (pipe or fork failed; nothing is left open). The child
+ * never returns: it runs the worker until its command pipe ends and _exit()s (0 on end of input, 1
+ * on a bad line or an internal failure).
  */
 int qdevice_heuristics_worker_spawn(const struct qdevice_settings *s, struct qdevice_heuristics_worker *out);
 
@@ -34,7 +34,7 @@ int qdevice_heuristics_worker_spawn(const struct qdevice_settings *s, struct qde
 /* ---- Line protocol (pure) ---- */
 
 /*
- * Splits a byte stream into lines (§6.2): CR or LF ends a line, empty lines are skipped, a line
+ * Splits a byte stream into lines, as upstream: CR or LF ends a line, empty lines are skipped, a line
  * (without its terminator) may hold at most max_size - 1 bytes.
  */
 struct qdevice_heuristics_linebuf {

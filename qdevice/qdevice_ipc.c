@@ -1,4 +1,4 @@
-/* corosync-qdevice's local command socket: status [verbose] and shutdown (tools.md §2), over common/ipc_server. */
+/* corosync-qdevice's local command socket: upstream's status [verbose] and shutdown, over common/ipc_server. */
 #include "qdevice_ipc.h"
 
 #include <stdint.h>

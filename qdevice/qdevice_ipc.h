@@ -1,4 +1,4 @@
-/* corosync-qdevice's local command socket: status [verbose] and shutdown (tools.md §2), over common/ipc_server. */
+/* corosync-qdevice's local command socket: upstream's status [verbose] and shutdown, over common/ipc_server. */
 #ifndef QD_QDEVICE_IPC_H
 #define QD_QDEVICE_IPC_H
 
@@ -20,7 +20,7 @@ typedef int (*qdevice_ipc_status_fn)(void *ctx, struct qdevice_status *st);
 /*
  * The listening socket is closed and unlinked, by SIGTERM/SIGINT (qdevice_ipc_close_listener) or
  * after a shutdown request's "OK\n" was completely written: the daemon should end its main loop
- * with reason "local socket closed" (exit 0, qdevice.md §1.7).
+ * with reason "local socket closed" (exit 0, doc/qdevice-state-machine.md §11).
  */
 typedef void (*qdevice_ipc_closed_fn)(void *ctx);
 

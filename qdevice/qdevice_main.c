@@ -26,7 +26,7 @@ static void config_log(void *ctx, int priority, const char *message)
 	log_msg(priority, "%s", message);
 }
 
-/* ---- The end of the loop (§4): exit reasons in upstream's priority. ---- */
+/* ---- The end of the loop (doc/qdevice-state-machine.md §11): exit reasons in upstream's priority. ---- */
 
 static enum qdevice_net_reason daemon_exit_reason(const struct qdevice_daemon *d)
 {
@@ -85,7 +85,7 @@ static int daemon_read_config(struct qdevice_daemon *d)
 
 /* ---- main. ---- */
 
-/* Step 18 of the start-up: run the loop until the first membership heuristics result, bounded. */
+/* The start-up wait (doc/qdevice-state-machine.md §4): run the loop until the first membership heuristics result, bounded. */
 static int wait_initial_heuristics(struct qdevice_daemon *d)
 {
 	if (!d->net.initial_heuristics_done) {
@@ -187,7 +187,7 @@ static int daemon_finish(struct qdevice_daemon *d)
 	d->connecting_allowed = false;
 	qdevice_net_transport_close(&d->transport);
 	if (reason == QDEVICE_NET_REASON_NONE)
-		reason = QDEVICE_NET_REASON_CANT_ALLOCATE_MSG_BUFFER;
+		reason = d->config_error ? QDEVICE_NET_REASON_CONFIG_ERROR : QDEVICE_NET_REASON_CANT_ALLOCATE_MSG_BUFFER;
 	qdevice_net_disconnected(&d->net, reason, &delayed);
 	int rc = (reason == QDEVICE_NET_REASON_LOCAL_SOCKET_CLOSED && !d->config_error) ? 0 : 1;
 	/*

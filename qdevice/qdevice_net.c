@@ -1,4 +1,4 @@
-/* Model net's client state machine: handshake, votes, heartbeats, local events and disconnect rules as plain functions (qdevice.md §5). */
+/* Model net's client state machine (doc/qdevice-state-machine.md) as plain functions: handshake, votes, echoes, local events, disconnect rules. */
 #include "qdevice_net.h"
 
 #include <string.h>
@@ -16,7 +16,8 @@ void qdevice_net_init(struct qdevice_net *n, const struct qdevice_net_params *p,
 	n->seq = 1;
 	n->max_send_size = p->initial_msg_send_size;
 	n->max_receive_size = p->initial_msg_receive_size;
-	/* No polls until the first server decision or the first disconnect (§5.9). */
+	/* No polls until the first server decision or the first disconnect
+	 * (doc/qdevice-state-machine.md §7.1). */
 	n->vote = PROTO_VOTE_ASK_LATER;
 	n->heur_latest = QDEVICE_HEURISTICS_RESULT_DISABLED;
 	n->heur_regular = QDEVICE_HEURISTICS_RESULT_DISABLED;
@@ -85,7 +86,7 @@ static uint32_t heuristics_timeout(const struct qdevice_net *n)
 	return n->sync_in_progress ? cfg(n)->heuristics.sync_timeout : cfg(n)->heuristics.timeout;
 }
 
-/* ---- Cast-vote timer (§5.9). ---- */
+/* ---- Cast-vote timer (doc/qdevice-state-machine.md §7.1). ---- */
 
 static void net_poll(struct qdevice_net *n)
 {
@@ -142,14 +143,14 @@ static void net_vote_update(struct qdevice_net *n, uint8_t vote)
 	}
 }
 
-/* While not connected a cast vote is withdrawn at every local event (§5.6). */
+/* While not connected a cast vote is withdrawn at every local event (doc/qdevice-state-machine.md §8). */
 static void net_vote_withdraw_if_ack(struct qdevice_net *n)
 {
 	if (n->vote == PROTO_VOTE_ACK)
 		net_vote_update(n, PROTO_VOTE_NACK);
 }
 
-/* ---- Node lists (§5.12). ---- */
+/* ---- Node lists (doc/protocol.md §6.8). ---- */
 
 static int net_send_config_list(struct qdevice_net *n, uint8_t list_type)
 {
@@ -247,7 +248,7 @@ static int net_send_quorum_list(struct qdevice_net *n)
 	return net_send(n, &m);
 }
 
-/* ---- Regular heuristics timer (§6.5). ---- */
+/* ---- Regular heuristics timer (doc/qdevice-state-machine.md §9.2). ---- */
 
 static void net_regular_heuristics_schedule(struct qdevice_net *n)
 {
@@ -269,7 +270,7 @@ static int net_heuristics_start(struct qdevice_net *n, enum qdevice_net_heuristi
 	return r;
 }
 
-/* ---- ffsplit's votes rule (§5.11). ---- */
+/* ---- ffsplit's votes rule (doc/qdevice-state-machine.md §12). ---- */
 
 static void net_check_votes(struct qdevice_net *n)
 {
@@ -302,7 +303,7 @@ void qdevice_net_tcp_connected(struct qdevice_net *n)
 	const char *name = cfg(n)->net.cluster_name;
 
 	n->connect_attempt_in_flight = false;
-	/* PREINIT reuses the current counter value (§5.4, §8 quirk 1). */
+	/* PREINIT reuses the current counter value, as upstream (doc/protocol.md §5.2). */
 	net_msg_start(n, &m, PROTO_MSG_PREINIT, false);
 	m.cluster_name = (const uint8_t *)name;
 	m.cluster_name_len = strlen(name);
@@ -490,7 +491,7 @@ static void net_init_reply(struct qdevice_net *n, const struct msg *m)
 	net_heuristics_start(n, QDEVICE_NET_HEURISTICS_CONNECT, heuristics_timeout(n));
 }
 
-/* The connect heuristics finished: the burst that makes the client "connected" (§5.4 step 6). */
+/* Connect heuristics done: the burst that makes the client "connected" (doc/qdevice-state-machine.md §6). */
 static void net_connect_heuristics_done(struct qdevice_net *n, enum qdevice_heuristics_result r)
 {
 	if (n->state != QDEVICE_NET_WAITING_CONNECT_HEURISTICS || n->disconnect_scheduled)
@@ -563,7 +564,8 @@ static void net_vote_reply(struct qdevice_net *n, const struct msg *m)
 	log_debug("Received %s: seq = %u, vote = %s, ring id (%x.%llx) %s", proto_msg_type_str(m->type),
 		  m->seq_number, proto_vote_str(vote), m->ring_id.node_id, (unsigned long long)m->ring_id.seq,
 		  ring_valid ? "valid" : "stale");
-	/* Every built-in algorithm ignores a vote for a membership it no longer sends (§5.5). */
+	/* Every built-in algorithm ignores a vote for a membership it no longer sends
+	 * (doc/qdevice-state-machine.md §7.2). */
 	if (!ring_valid)
 		vote = PROTO_VOTE_NO_CHANGE;
 	if (algorithm(n) == PROTO_ALGO_TEST)
@@ -729,7 +731,7 @@ bool qdevice_net_disconnected(struct qdevice_net *n, enum qdevice_net_reason rea
 	return restart;
 }
 
-/* ---- Local events (§5.6). ---- */
+/* ---- Local events (doc/qdevice-state-machine.md §8). ---- */
 
 void qdevice_net_votequorum_node_list(struct qdevice_net *n, const struct proto_ring_id *ring_id,
 				      const uint32_t *ids, size_t count)
@@ -921,6 +923,7 @@ const char *qdevice_net_reason_str(enum qdevice_net_reason r)
 		[QDEVICE_NET_REASON_SERVER_DOESNT_SUPPORT_REQUIRED_OPT] = "server doesn't support required option",
 		[QDEVICE_NET_REASON_ALGO_ECHO_REPLY_RECEIVED_ERR] = "echo reply with unexpected seq number",
 		[QDEVICE_NET_REASON_ALGO_VOTES_CHECK_ERR] = "votes check failed",
+		[QDEVICE_NET_REASON_CONFIG_ERROR] = "invalid configuration",
 	};
 	if ((size_t)r < sizeof(names) / sizeof(names[0]) && names[r])
 		return names[r];

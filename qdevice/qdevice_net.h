@@ -1,4 +1,4 @@
-/* Model net's client state machine: handshake, votes, heartbeats, local events and disconnect rules as plain functions (qdevice.md §5). */
+/* Model net's client state machine (doc/qdevice-state-machine.md) as plain functions: handshake, votes, echoes, local events, disconnect rules. */
 #ifndef QD_QDEVICE_NET_H
 #define QD_QDEVICE_NET_H
 
@@ -29,7 +29,7 @@ enum qdevice_net_state {
 	QDEVICE_NET_CONNECTED,          /* upstream's WAITING_VOTEQUORUM_CMAP_EVENTS */
 };
 
-/* Why a connection ended; the sets of §5.10 are decided by the functions below. */
+/* Why a connection ended; the sets of doc/qdevice-state-machine.md §10.2 are decided by the functions below. */
 enum qdevice_net_reason {
 	QDEVICE_NET_REASON_NONE = 0,
 	QDEVICE_NET_REASON_MSG_DECODE_ERROR,
@@ -62,6 +62,7 @@ enum qdevice_net_reason {
 	QDEVICE_NET_REASON_SERVER_DOESNT_SUPPORT_REQUIRED_OPT,
 	QDEVICE_NET_REASON_ALGO_ECHO_REPLY_RECEIVED_ERR,
 	QDEVICE_NET_REASON_ALGO_VOTES_CHECK_ERR,
+	QDEVICE_NET_REASON_CONFIG_ERROR,        /* ours: an invalid value in a reloaded configuration */
 };
 
 /* One-shot timers the state machine asks its shell to run; each expiry comes back through qdevice_net_timer_expired. */
@@ -73,7 +74,7 @@ enum qdevice_net_timer {
 	QDEVICE_NET_TIMER_COUNT,
 };
 
-/* Which waiter a heuristics run serves (§6.2's notifiers). */
+/* Which waiter a heuristics run serves (the waiters of doc/qdevice-state-machine.md §9.3). */
 enum qdevice_net_heuristics_kind {
 	QDEVICE_NET_HEURISTICS_MEMBERSHIP = 0,
 	QDEVICE_NET_HEURISTICS_REGULAR,
@@ -92,7 +93,8 @@ struct qdevice_net_io {
 	int (*poll)(void *ctx, bool cast_vote, const struct proto_ring_id *ring_id);
 	/* Starts a heuristics run for kind: 0 started, 1 a run is already pending (regular timer re-arms), -1 failure. */
 	int (*heuristics_start)(void *ctx, enum qdevice_net_heuristics_kind kind, uint32_t timeout_ms);
-	/* ffsplit's votes rule (§5.11) against cmap and votequorum: 0 ok, -1 broken (already logged). */
+	/* ffsplit's votes rule (doc/qdevice-state-machine.md §12) against cmap and votequorum: 0 ok,
+	 * -1 broken (already logged). */
 	int (*check_votes)(void *ctx);
 	time_t (*wall_now)(void *ctx);
 };
@@ -136,13 +138,13 @@ struct qdevice_net {
 	enum qdevice_net_reason disconnect_reason;
 	bool disconnect_scheduled;
 
-	/* Cast-vote timer (§5.9). */
+	/* Cast-vote timer (doc/qdevice-state-machine.md §7.1). */
 	uint8_t vote;                           /* ACK, NACK, ASK_LATER or WAIT_FOR_REPLY */
 	bool vote_paused;
 	time_t last_poll_time;                  /* 0 = never */
 	bool last_poll_cast;
 
-	/* What votequorum told us (§3.4). */
+	/* What votequorum told us (doc/qdevice-state-machine.md §8). */
 	bool sync_in_progress;
 	struct proto_ring_id poll_ring_id;      /* ring id of every poll */
 	struct proto_ring_id membership_ring_id;
@@ -166,7 +168,7 @@ void qdevice_net_init(struct qdevice_net *n, const struct qdevice_net_params *p,
 
 /* ---- Connection life cycle (called by the shell). ---- */
 
-/* A new connection attempt begins: arms the connect timer (§5.3). */
+/* A new connection attempt begins: arms the connect timer (doc/qdevice-state-machine.md §6). */
 void qdevice_net_connect_begin(struct qdevice_net *n);
 /* TCP connect succeeded: sends PREINIT. */
 void qdevice_net_tcp_connected(struct qdevice_net *n);
@@ -182,13 +184,13 @@ void qdevice_net_timer_expired(struct qdevice_net *n, enum qdevice_net_timer t);
 
 /*
  * The connection is over (the shell closed it) for reason (a shell reason such as
- * COROSYNC_CONNECTION_CLOSED overrides the model's). Runs §5.10 steps 1–8 and returns whether
- * to reconnect; *delayed says whether the reconnect waits the random delay (the connection had
- * progressed beyond WAITING_CONNECT).
+ * COROSYNC_CONNECTION_CLOSED overrides the model's). Runs doc/qdevice-state-machine.md §10.1
+ * steps 1–8 and returns whether to reconnect; *delayed says whether the reconnect waits the
+ * random delay (the connection had progressed beyond WAITING_CONNECT).
  */
 bool qdevice_net_disconnected(struct qdevice_net *n, enum qdevice_net_reason reason, bool *delayed);
 
-/* ---- Local events (§5.6). ---- */
+/* ---- Local events (doc/qdevice-state-machine.md §8). ---- */
 
 void qdevice_net_votequorum_node_list(struct qdevice_net *n, const struct proto_ring_id *ring_id,
 				      const uint32_t *ids, size_t count);

@@ -1,4 +1,4 @@
-/* Model net's connection to qnetd: non-blocking connect over the resolved addresses, framed messages, the send queue, and the switch to TLS after STARTTLS (qdevice.md §5.3, §5.7, §5.13). */
+/* Model net's connection to qnetd: non-blocking connect over the resolved addresses, framing, send queue, TLS after STARTTLS (doc/qdevice-state-machine.md §6, doc/tls.md §3). */
 #include "qdevice_net_transport.h"
 
 #include <errno.h>
@@ -39,7 +39,7 @@ static void fail(struct qdevice_net_transport *t, enum qdevice_net_reason reason
 	qdevice_net_schedule_disconnect(t->net, reason);
 }
 
-/* ---- Connecting (§5.3). ---- */
+/* ---- Connecting (doc/qdevice-state-machine.md §6). ---- */
 
 static void fd_event(struct loop *loop, int fd, uint32_t events, void *data);
 static void try_next_address(struct qdevice_net_transport *t);
@@ -102,7 +102,7 @@ static void try_next_address(struct qdevice_net_transport *t)
 	freeaddrinfo(t->addrs);
 	t->addrs = NULL;
 	t->connecting = false;
-	/* Nothing more until the connect timer fires (§5.3). */
+	/* Nothing more until the connect timer fires (doc/qdevice-state-machine.md §6). */
 	qdevice_net_connect_failed(t->net);
 }
 
@@ -130,7 +130,7 @@ void qdevice_net_transport_connect(struct qdevice_net_transport *t)
 	try_next_address(t);
 }
 
-/* ---- TLS (§5.13). ---- */
+/* ---- TLS (doc/tls.md §2.4, §3). ---- */
 
 static SECStatus client_auth_hook(void *arg, PRFileDesc *fd, CERTDistNames *ca_names, CERTCertificate **cert_out,
 				  SECKEYPrivateKey **key_out)
@@ -189,8 +189,8 @@ static int start_tls(struct qdevice_net_transport *t)
 	PRFileDesc *tls = SSL_ImportFD(NULL, prfd);
 	if (tls == NULL) {
 		log_err("Can't import socket into NSS SSL (%d): %s", tls_error_code(), tls_error_str());
-		PR_Close(prfd);
 		loop_fd_remove(t->loop, t->fd);
+		PR_Close(prfd);
 		t->fd = -1;
 		return -1;
 	}
@@ -206,7 +206,7 @@ static int start_tls(struct qdevice_net_transport *t)
 	return 0;
 }
 
-/* ---- Sending (§5.7). ---- */
+/* ---- Sending (doc/qdevice-state-machine.md §6: the send queue's limits). ---- */
 
 int qdevice_net_transport_send(struct qdevice_net_transport *t, const struct msg *m)
 {

@@ -1,4 +1,4 @@
-/* Model net's connection to qnetd: non-blocking connect over the resolved addresses, framed messages, the send queue, and the switch to TLS after STARTTLS (qdevice.md §5.3, §5.7, §5.13). */
+/* Model net's connection to qnetd: non-blocking connect over the resolved addresses, framing, send queue, TLS after STARTTLS (doc/qdevice-state-machine.md §6, doc/tls.md §3). */
 #ifndef QD_QDEVICE_NET_TRANSPORT_H
 #define QD_QDEVICE_NET_TRANSPORT_H
 

@@ -1,4 +1,4 @@
-/* The text of corosync-qdevice-tool's status reply (tools.md §3), byte-exact, from a plain snapshot of the daemon's state. */
+/* corosync-qdevice-tool's status text (man/corosync-qdevice-tool.8), byte-exact, from a plain snapshot of the daemon's state. */
 #include "qdevice_report.h"
 
 #include <inttypes.h>

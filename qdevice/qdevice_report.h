@@ -1,4 +1,4 @@
-/* The text of corosync-qdevice-tool's status reply (tools.md §3), byte-exact, from a plain snapshot of the daemon's state. */
+/* corosync-qdevice-tool's status text (man/corosync-qdevice-tool.8), byte-exact, from a plain snapshot of the daemon's state. */
 #ifndef QD_QDEVICE_REPORT_H
 #define QD_QDEVICE_REPORT_H
 
@@ -76,8 +76,9 @@ struct qdevice_status {
 void qdevice_status_init(struct qdevice_status *s);
 
 /*
- * Appends the status text (generic section, blank line, net section) to out; verbose adds the
- * V lines of tools.md §3. Times are local time. Errors (size limit, memory) leave out->failed set.
+ * Appends the status text (generic section, blank line, net section) to out; verbose adds the lines
+ * upstream prints only with -v. Times are local time. Errors (size limit, memory) leave out->failed
+ * set.
  */
 void qdevice_report_status(struct strbuf *out, const struct qdevice_status *s, bool verbose);
 

@@ -1,4 +1,4 @@
-/* corosync-qdevice's configuration from its command line: flags and -S advanced settings (qdevice.md §1.3-1.4). */
+/* corosync-qdevice's configuration from its command line: flags and -S settings (man/corosync-qdevice.8). */
 #include "qdevice_settings.h"
 
 #include <limits.h>
@@ -12,7 +12,7 @@
 
 #define FIELD(f) offsetof(struct qdevice_settings, f)
 
-/* Every -S name upstream knows (§1.4), with its accepted range. */
+/* Every -S name upstream knows (man/corosync-qdevice.8), with its accepted range. */
 static const struct parse_setting settings_table[] = {
 	{"lock_file", PARSE_SETTING_STRING, FIELD(lock_file), 0, 0},
 	{"local_socket_file", PARSE_SETTING_STRING, FIELD(local_socket_file), 0, 0},

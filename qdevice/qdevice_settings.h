@@ -1,4 +1,4 @@
-/* corosync-qdevice's configuration from its command line: flags and -S advanced settings (qdevice.md §1.3-1.4). */
+/* corosync-qdevice's configuration from its command line: flags and -S settings (man/corosync-qdevice.8). */
 #ifndef QD_QDEVICE_SETTINGS_H
 #define QD_QDEVICE_SETTINGS_H
 

@@ -1,4 +1,4 @@
-/* corosync-qdevice-tool: sends one command to corosync-qdevice's local socket and prints the reply (tools.md §1). */
+/* corosync-qdevice-tool: sends one command to corosync-qdevice's local socket and prints the reply. */
 #include <err.h>
 #include <errno.h>
 #include <stdbool.h>

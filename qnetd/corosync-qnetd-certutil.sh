@@ -1,5 +1,5 @@
 #!/bin/bash
-# corosync-qnetd-certutil: creates qnetd's NSS database (CA + server certificate) and signs cluster certificates (tools.md §4).
+# corosync-qnetd-certutil: creates qnetd's NSS database (CA + server certificate) and signs cluster certificates.
 set -u
 
 DB_DIR=${QNETD_CERTUTIL_DB_DIR:-/etc/corosync/qnetd/nssdb}

@@ -1,4 +1,4 @@
-/* Decision algorithm interface (qnetd.md §10): hooks over the cluster model, effects through callbacks. */
+/* Decision algorithm interface (doc/algorithms.md §1.4): hooks over the cluster model, effects by callbacks. */
 #ifndef QD_QNETD_ALGO_H
 #define QD_QNETD_ALGO_H
 
@@ -30,7 +30,7 @@ struct qnetd_algo_io {
 /*
  * Hooks return PROTO_ERR_NO_ERROR and set *vote (the vote for the reply), or
  * an error code the daemon sends as SERVER_ERROR. Hooks that receive a list
- * run before the daemon stores it in the client (qnetd.md §8.4): the client
+ * run before the daemon stores it in the client (doc/algorithms.md §1.2): the client
  * record still holds the previous values; the new ones are the arguments.
  */
 struct qnetd_algo {
@@ -63,7 +63,7 @@ struct qnetd_algo {
 
 /*
  * Trivial hooks the algorithm tables share: each answers with the fixed
- * result its name says and touches nothing (qnetd.md §10.2-10.5 give these
+ * result its name says and touches nothing (doc/algorithms.md §2-§5 give these
  * answers to several algorithms alike).
  */
 enum proto_reply_error qnetd_algo_init_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client);
@@ -87,7 +87,7 @@ void qnetd_algo_client_disconnect_nothing(const struct qnetd_algo_io *io, struct
 enum proto_reply_error qnetd_algo_timer_nothing(const struct qnetd_algo_io *io, struct qnetd_client *client);
 
 /*
- * The "newcomer" rule of 2nodelms and lms (qnetd.md §10.4, §10.5): a client
+ * The "newcomer" rule of 2nodelms and lms (doc/algorithms.md §1.4): a client
  * with no answer yet (last_result UNDEFINED) gets NACK, not remembered, while
  * any client of its cluster holds ACK on a stored ring other than `ring`.
  */

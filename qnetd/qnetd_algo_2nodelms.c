@@ -1,4 +1,4 @@
-/* The "2nodelms" decision algorithm (qnetd.md §10.4): last man standing for two-node clusters, votes only in replies. */
+/* The "2nodelms" algorithm (doc/algorithms.md §4): last man standing for two-node clusters, votes only in replies. */
 #include "qnetd_algo.h"
 
 static enum proto_reply_error tnl_config_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,

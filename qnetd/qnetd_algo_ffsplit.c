@@ -1,4 +1,4 @@
-/* The "ffsplit" decision algorithm (qnetd.md §10.3): one winning partition per cluster, NACKs confirmed before ACKs. */
+/* The "ffsplit" algorithm (doc/algorithms.md §3): one winning partition per cluster, NACKs confirmed before ACKs. */
 #include "qnetd_algo.h"
 
 #include <stdlib.h>
@@ -81,7 +81,7 @@ static ptrdiff_t client_index(const struct qnetd_cluster *cluster, uint32_t node
 
 /*
  * STABLE compares node-id sets. Sorted, duplicate-free id arrays let it do
- * so in O(N^2 log N) for N nodes instead of the O(N^4) of the spec's
+ * so in O(N^2 log N) for N nodes instead of the O(N^4) of upstream's
  * pairwise list scans.
  */
 static int cmp_u32(const void *a, const void *b)
@@ -137,7 +137,7 @@ static size_t uf_find(size_t *parent, size_t i)
 }
 
 /*
- * STABLE (qnetd.md §10.3.4), same result as the spec's pairwise loops:
+ * STABLE (doc/algorithms.md §3.4), same result as upstream's pairwise loops:
  * (a) "CFG(X) within CFG(Y) for every ordered pair" is "all CFG sets are
  * equal", checked against the first client's. (b) "MEM(X) within MEM(Y)"
  * for each connected Y listed by X: when Y lists X too, the reverse pair
@@ -235,7 +235,7 @@ out:
 	return result;
 }
 
-/* Members of X's partition that are connected, passing and failing (qnetd.md §10.3.5 STATS). */
+/* Members of X's partition that are connected, passing and failing (the score of doc/algorithms.md §3.5). */
 struct ff_stats {
 	long active, pass, fail;
 };
@@ -374,7 +374,7 @@ static size_t ff_send_votes(const struct qnetd_algo_io *io, struct qnetd_cluster
 	return queued;
 }
 
-/* RUN (qnetd.md §10.3.3). */
+/* The evaluation (doc/algorithms.md §3.3). */
 static enum proto_reply_error ff_run(const struct qnetd_algo_io *io, const struct ff_view *v, uint8_t *vote)
 {
 	struct qnetd_cluster *cluster = v->cluster;

@@ -1,7 +1,7 @@
-/* The "lms" decision algorithm (qnetd.md §10.5): last man standing by ring-id partitions, re-polled by a timer. */
+/* The "lms" algorithm (doc/algorithms.md §5): last man standing by ring-id partitions, re-polled by a timer. */
 #include "qnetd_algo.h"
 
-/* The daemon's timer heap accepts 1..18 000 000 ms (qnetd.md §9). */
+/* The daemon's timer heap accepts 1..18 000 000 ms (doc/algorithms.md §5.3). */
 #define LMS_TIMER_MAX_MS 18000000u
 
 /* Like upstream, an interval the timer heap refuses leaves the client silently without a timer. */

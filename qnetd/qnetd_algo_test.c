@@ -1,4 +1,4 @@
-/* The "test" decision algorithm (qnetd.md §10.2): ACK for every membership, for development only. */
+/* The "test" decision algorithm (doc/algorithms.md §2): ACK for every membership, for development only. */
 #include "qnetd_algo.h"
 
 static enum proto_reply_error test_membership_node_list(const struct qnetd_algo_io *io,

@@ -9,7 +9,7 @@
 #include "qnetd_node_list.h"
 #include "proto.h"
 
-/* ffsplit: where a client stands in the vote hand-over (qnetd.md §10.3.1). */
+/* ffsplit: where a client stands in the vote hand-over (doc/algorithms.md §3.1, §3.6). */
 enum ffsplit_client_state {
 	FFSPLIT_CLIENT_WAITING_FOR_CHANGE = 0,
 	FFSPLIT_CLIENT_SENDING_NACK,

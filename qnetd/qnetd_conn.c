@@ -1,4 +1,4 @@
-/* The server side of one client connection: framing, the TLS gate, every message handler (qnetd.md §6-9). */
+/* The server side of a client connection: framing, the TLS gate, every message handler (doc/protocol.md §6-§8). */
 #include "qnetd_conn.h"
 
 #include <math.h>
@@ -194,7 +194,7 @@ void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
 	srv->conn_count--;
 }
 
-/* The TLS gate of protocol.md §5.0; false when the message must not be handled. */
+/* The TLS gate of doc/protocol.md §6.1; false when the message must not be handled. */
 static bool tls_gate(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
 	const struct qnetd_settings *s = srv->settings;
@@ -281,7 +281,7 @@ static void handle_starttls(struct qnetd_server *srv, struct qnetd_conn *conn, c
 	conn->tls_started = true;
 }
 
-/* Checks the joining client against the cluster's members (qnetd.md §8.3). */
+/* Checks the joining client against the cluster's members (doc/protocol.md §6.4 step 8). */
 static uint16_t check_cluster_members(const struct qnetd_cluster *cluster, const struct qnetd_client *client)
 {
 	for (size_t i = 0; i < cluster->client_count; i++) {
@@ -327,7 +327,7 @@ static void send_init_reply(struct qnetd_server *srv, struct qnetd_conn *conn, c
 	send_msg(srv, conn, &reply);
 }
 
-/* INIT, with upstream's check order and error precedence (qnetd.md §8.3). */
+/* INIT, with upstream's check order and error precedence (doc/protocol.md §6.4). */
 static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
 	const struct qnetd_settings *s = srv->settings;
@@ -473,7 +473,7 @@ static void handle_set_option(struct qnetd_server *srv, struct qnetd_conn *conn,
 	send_msg(srv, conn, &reply);
 }
 
-/* The echo reply is the request's bytes with the type changed (protocol.md §5.10). */
+/* The echo reply is the request's bytes with the type changed (doc/protocol.md §6.7). */
 static void handle_echo_request(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *raw, size_t len)
 {
 	if ((long long)len > srv->settings->max_client_send_size) {

@@ -1,4 +1,4 @@
-/* The server side of one client connection: framing, the TLS gate, every message handler (qnetd.md §6-9); no sockets. */
+/* The server side of a client connection: framing, the TLS gate, every message handler (doc/protocol.md §6-§8); no sockets. */
 #ifndef QD_QNETD_CONN_H
 #define QD_QNETD_CONN_H
 
@@ -16,7 +16,7 @@ struct qnetd_conn;
 
 /*
  * What the session needs from its transport. The daemon implements these
- * over sockets, NSS and the event loop; tests and the session fuzzer
+ * over sockets, OpenSSL (trust decisions from NSS) and the event loop; tests and the session fuzzer
  * implement them in memory.
  */
 struct qnetd_session_ops {
@@ -55,7 +55,7 @@ enum qnetd_conn_phase {
 	QNETD_CONN_JOINED,      /* INIT accepted: a client of its cluster */
 };
 
-/* Why a connection is being closed; logged once by the transport. */
+/* One client connection's protocol state; the transport owns the struct around it. */
 struct qnetd_conn {
 	struct qnetd_client client;         /* the algorithms' view; client.owner == this */
 	char peer[64];                      /* "address:port" */
@@ -94,7 +94,10 @@ size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const
 void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn);
 /* Asks the transport to close the connection after the current event. */
 void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason);
-/* The disconnect procedure (qnetd.md §6.4); leaves the struct for the transport to free. */
+/*
+ * The disconnect procedure (the algorithm's hook first, doc/algorithms.md §1.4); leaves the struct for the
+ * transport to free.
+ */
 void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn);
 void qnetd_conn_destroy(struct qnetd_conn *conn);
 

@@ -1,4 +1,4 @@
-/* qnetd's local command socket: one request line per connection, one reply, then close (qnetd.md §11.2). */
+/* qnetd's local command socket: one request line per connection, one reply, then close, as in upstream. */
 #ifndef QD_QNETD_IPC_H
 #define QD_QNETD_IPC_H
 

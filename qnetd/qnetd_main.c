@@ -1,4 +1,4 @@
-/* corosync-qnetd: start-up in upstream's order, the event loop, clean shutdown (qnetd.md §5). */
+/* corosync-qnetd: start-up in upstream's order, the event loop, clean shutdown (man/corosync-qnetd.8). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

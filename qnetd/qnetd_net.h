@@ -19,8 +19,8 @@ struct qnetd_net {
 	int listen_fd;
 	struct qnetd_tls_server *tls;             /* NULL with TLS off */
 	struct net_conn *conns;             /* every connection */
-	struct net_conn *dirty;             /* connections with queued output, flushed after each event */
-	struct net_conn *closing;           /* connections to close after the current event */
+	struct net_conn *dirty;             /* connections with queued output, flushed before the loop waits */
+	struct net_conn *closing;           /* connections to close before the loop waits */
 	struct net_conn *rereads;           /* connections whose TLS layer holds input beyond one turn */
 	struct loop_timer reread_timer;     /* reads them after the current pass */
 };

@@ -1,4 +1,4 @@
-/* The text of corosync-qnetd-tool's status and list reports (qnetd.md §11.5-11.6), byte-exact. */
+/* The text of corosync-qnetd-tool's status and list reports (man/corosync-qnetd-tool.8), byte-exact. */
 #include "qnetd_report.h"
 
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* corosync-qnetd's configuration: command-line flags and -S advanced settings (qnetd.md §2-3). */
+/* corosync-qnetd's configuration: command-line flags and -S advanced settings (man/corosync-qnetd.8). */
 #include "qnetd_settings.h"
 
 #include <limits.h>
@@ -72,7 +72,7 @@ static int invalid_value(char *err, size_t err_len, const char *value, const cha
 
 #define FIELD(f) offsetof(struct qnetd_settings, f)
 
-/* Every -S key (qnetd.md §3.2), with its accepted range. */
+/* Every -S key (man/corosync-qnetd.8), with its accepted range. */
 static const struct parse_setting settings_table[] = {
 	{"listen_backlog", PARSE_SETTING_INT, FIELD(listen_backlog), 1, INT_MAX},
 	{"max_client_send_buffers", PARSE_SETTING_LL, FIELD(max_client_send_buffers), 2, LLONG_MAX},

@@ -1,4 +1,4 @@
-/* corosync-qnetd's configuration: command-line flags and -S advanced settings, parsed and validated (qnetd.md §2-3). */
+/* corosync-qnetd's configuration: command-line flags and -S settings, parsed and validated (man/corosync-qnetd.8). */
 #ifndef QD_QNETD_SETTINGS_H
 #define QD_QNETD_SETTINGS_H
 
@@ -12,7 +12,7 @@
 #define QNETD_DEFAULT_CERT_NICKNAME "QNetd Cert"
 #define QNETD_DEFAULT_LOCK_FILE "/var/run/corosync-qnetd/corosync-qnetd.pid"
 #define QNETD_DEFAULT_LOCAL_SOCKET "/var/run/corosync-qnetd/corosync-qnetd.sock"
-/* Heartbeat assumed before INIT, and the timer limit (qnetd.md §3.2 "not configurable"). */
+/* Heartbeat assumed before INIT, and the timer limit (doc/protocol.md §8); neither is configurable. */
 #define QNETD_PRE_INIT_HEARTBEAT_MS 120000u
 #define QNETD_TIMER_MAX_MS 18000000u
 

@@ -298,7 +298,7 @@ struct qnetd_tls_server *qnetd_tls_server_create(const char *db_dir, const char 
 	/*
 	 * Idle connections give their record buffers back: what keeps memory per client small. Reading
 	 * ahead takes a record with one read() instead of two (header, then body); only TLS records can
-	 * follow the handshake, and net.c reads on while tls_conn_pending says bytes wait in here.
+	 * follow the handshake, and qnetd_net.c reads on while qnetd_tls_conn_pending says bytes wait in here.
 	 */
 	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |

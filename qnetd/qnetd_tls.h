@@ -9,7 +9,7 @@
 struct qnetd_tls_server;
 struct qnetd_tls_conn;
 
-/* What tls_conn_read/tls_conn_write return besides a byte count (> 0) or 0 (closed by the peer). */
+/* What qnetd_tls_conn_read/qnetd_tls_conn_write return besides a byte count (> 0) or 0 (closed by the peer). */
 #define QNETD_TLS_ERROR (-1)
 #define QNETD_TLS_WANT_READ (-2)
 #define QNETD_TLS_WANT_WRITE (-3)
@@ -23,7 +23,7 @@ struct qnetd_tls_conn;
 struct qnetd_tls_server *qnetd_tls_server_create(const char *db_dir, const char *nickname, bool request_client_cert);
 void qnetd_tls_server_destroy(struct qnetd_tls_server *server);
 
-/* A server-side connection on fd (not owned: the caller closes it after tls_conn_free). NULL (logged). */
+/* A server-side connection on fd (not owned: the caller closes it after qnetd_tls_conn_free). NULL (logged). */
 struct qnetd_tls_conn *qnetd_tls_conn_new(struct qnetd_tls_server *server, int fd, const char *peer);
 /* Sends close_notify when the handshake had finished (without waiting), then frees the connection. */
 void qnetd_tls_conn_free(struct qnetd_tls_conn *conn);

@@ -1,4 +1,4 @@
-/* corosync-qnetd-tool: sends one request to the daemon's local socket and prints the reply (qnetd.md §11.1). */
+/* corosync-qnetd-tool: sends one request to the daemon's local socket and prints the reply. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>

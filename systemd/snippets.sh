@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test install.systemd_snippets: the installed sysusers.d and tmpfiles.d files create the coroqnetd user and the run-time directories as packaging.md describes.
+# Test install.systemd_snippets: the installed sysusers.d and tmpfiles.d files create the coroqnetd user and the run-time directories as on Debian.
 #
 # Usage: systemd/snippets.sh <source dir> <build dir>
 #
@@ -34,7 +34,7 @@ for f in "$sysusers" "$tmpfiles_qnetd" "$tmpfiles_qdevice"; do
     [ -f "$f" ] || { echo "FAIL: ${f#"$destdir"} was not installed" >&2; exit 1; }
 done
 
-# packaging.md 7.2/8: system user and group coroqnetd, home /etc/corosync/qnetd, no login.
+# As Debian's postinst makes it: system user and group coroqnetd, home /etc/corosync/qnetd, no login.
 root=$work/root
 mkdir -p "$root/etc"
 out=$(systemd-sysusers --root="$root" "$sysusers" 2>&1) || fail "systemd-sysusers failed:"$'\n'"$out"
@@ -57,7 +57,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 77
 fi
 
-# packaging.md 10: /run/corosync-qnetd 0770 coroqnetd, /run/corosync-qdevice 0770 root.
+# Same as the units' RuntimeDirectory=: /run/corosync-qnetd 0770 coroqnetd, /run/corosync-qdevice 0770 root.
 out=$(systemd-tmpfiles --root="$root" --create "$tmpfiles_qnetd" "$tmpfiles_qdevice" 2>&1) ||
     fail "systemd-tmpfiles failed:"$'\n'"$out"
 check_dir() {

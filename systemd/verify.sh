@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test install.systemd_verify: the installed units carry packaging.md's directives and pass systemd-analyze verify without a warning.
+# Test install.systemd_verify: the installed units carry Debian's directives and pass systemd-analyze verify without a warning.
 #
 # Usage: systemd/verify.sh <source dir> <build dir>
 #
@@ -37,12 +37,12 @@ fail() {
 
 unitdir=$destdir/lib/systemd/system
 
-# packaging.md 4.1 / 4.2: every directive Debian's units have, with its exact value.
+# Every directive Debian's units have, with its exact value.
 check_directives() {
     local unit=$1 line
     shift
     for line in "$@"; do
-        grep -qxF "$line" "$unitdir/$unit" || fail "$unit: missing '$line' (packaging.md 4)"
+        grep -qxF "$line" "$unitdir/$unit" || fail "$unit: missing '$line' (as Debian ships the unit)"
     done
 }
 check_directives corosync-qdevice.service \
@@ -77,7 +77,7 @@ check_directives corosync-qnetd.service \
     "PrivateTmp=yes" \
     "WantedBy=multi-user.target"
 # qdevice runs as root (corosync IPC, root-owned NSS database): no User= line.
-grep -q '^User=' "$unitdir/corosync-qdevice.service" && fail "corosync-qdevice.service: must not set User= (packaging.md 4.1)"
+grep -q '^User=' "$unitdir/corosync-qdevice.service" && fail "corosync-qdevice.service: must not set User= (Debian's unit runs it as root)"
 
 # Copies whose ExecStart points into the DESTDIR.
 mkdir -p "$work/units" "$work/stubs"
@@ -120,4 +120,4 @@ if [ "$failures" -ne 0 ]; then
     echo "systemd_verify: $failures problem(s)" >&2
     exit 1
 fi
-echo "systemd_verify: both units match packaging.md and verify cleanly"
+echo "systemd_verify: both units have the lines Debian's units have and verify cleanly"

@@ -21,6 +21,7 @@
 
 #include "bench_proc.h"
 #include "bench_tls.h"
+#include "frame.h"
 #include "loop.h"
 #include "msg.h"
 #include "proto.h"
@@ -75,6 +76,7 @@ struct client {
 
 	uint8_t *in;
 	size_t in_len, in_cap;
+	struct frame_reader frame;              /* the daemons' framing (common/frame.h) */
 	uint8_t *out;
 	size_t out_len, out_off, out_cap;
 
@@ -517,6 +519,7 @@ static void close_socket(struct client *c)
 	c->fd = -1;
 	c->want_write = false;
 	c->in_len = 0;
+	frame_reader_reset(&c->frame);
 	c->out_len = c->out_off = 0;
 }
 
@@ -724,38 +727,34 @@ static bool handle_msg(struct client *c, const struct msg *m)
 static bool parse_input(struct client *c)
 {
 	size_t off = 0;
-	bool alive = true;
-	while (alive && c->in_len - off >= PROTO_HEADER_SIZE) {
-		struct msg_header h;
-		msg_header_parse(c->in + off, &h);
-		if ((uint64_t)h.length + PROTO_HEADER_SIZE > RECV_LIMIT || !proto_msg_type_is_known(h.type)) {
-			protocol_error(c, "bad message header (type %u, length %" PRIu32 ")", h.type, h.length);
+	while (off < c->in_len) {
+		struct frame f, h;
+		off += frame_reader_feed(&c->frame, c->in + off, c->in_len - off, &f);
+		bool refused = f.event == FRAME_SKIPPED ||
+			       (frame_reader_header_done(&c->frame, &h) && h.verdict != FRAME_ACCEPTED);
+		if (refused || f.event == FRAME_NO_MEMORY) {
+			protocol_error(c, "bad message header (type %u, length %" PRIu32 ")", f.type, f.length);
 			client_fail(c, false, "dropping connection");
 			return false;
 		}
-		size_t total = PROTO_HEADER_SIZE + h.length;
-		if (c->in_len - off < total)
-			break;
+		if (f.event != FRAME_MESSAGE)
+			continue;
 		struct msg m;
 		struct msg_decode_error err;
 		msg_init(&m, 0);
-		if (msg_decode(c->in + off, total, &m, &err) != 0) {
-			protocol_error(c, "cannot decode %s: %s", proto_msg_type_str(h.type),
+		if (msg_decode(f.data, f.size, &m, &err) != 0) {
+			protocol_error(c, "cannot decode %s: %s", proto_msg_type_str(f.type),
 				       msg_decode_status_str(err.status));
 			msg_destroy(&m);
 			client_fail(c, false, "dropping connection");
 			return false;
 		}
-		off += total;
-		alive = handle_msg(c, &m);
+		bool alive = handle_msg(c, &m);
 		msg_destroy(&m);
+		if (!alive)
+			return false;
 	}
-	if (!alive)
-		return false;
-	if (off > 0) {
-		memmove(c->in, c->in + off, c->in_len - off);
-		c->in_len -= off;
-	}
+	c->in_len = 0;
 	return true;
 }
 
@@ -1294,34 +1293,50 @@ static void close_everything(struct bench *b)
 		free(c->in);
 		free(c->out);
 		c->in = c->out = NULL;
+		frame_reader_destroy(&c->frame);
 	}
 }
 
-int main(int argc, char **argv)
-{
-	static struct bench bench;
-	struct bench *b = &bench;
-	parse_args(&b->cfg, argc, argv);
-	const struct config *cfg = &b->cfg;
-	signal(SIGPIPE, SIG_IGN);
-	resolve(b);
+/* What the run measured, phase by phase; the RESULT line prints it. Times in ns unless named. */
+struct run_report {
+	struct sample_pair conn;
+	bool connect_ok;
+	size_t connected;
+	double connect_s, hs_rate, conn_cpu, rss_per_client_kb;
+	size_t clusters_in;
+	double hold_cpu_per_s;
+	struct storm_result split_sum, merge_sum;
+	uint64_t split_p50, split_p99, split_max, merge_p50, merge_p99, merge_max;
+	double split_cpu, merge_cpu;
+	bool storms_ok;
+	unsigned storms_run;
+	struct proc_sample fin;
+	double other_pct;
+	double readmit_s;
+	size_t readmitted, readmit_target;
+	bool readmit_ok;
+};
 
+/* TLS, the loop, every client in its initial state; false (after a message) when the run cannot start. */
+static bool bench_setup(struct bench *b)
+{
+	const struct config *cfg = &b->cfg;
 	if (cfg->tls && bench_tls_init(cfg->tls_engine, cfg->nssdb, cfg->nickname, cfg->resume) != 0)
-		return 3;
+		return false;
 	if (cfg->tls && cfg->tls_version != NULL && bench_tls_set_max_version(cfg->tls_version) != 0) {
 		fprintf(stderr, "qnetd_load: --tls-version takes 1.2 or 1.3\n");
-		return 3;
+		return false;
 	}
 	b->loop = loop_create();
 	if (b->loop == NULL) {
 		fprintf(stderr, "qnetd_load: cannot create the event loop\n");
-		return 3;
+		return false;
 	}
 	b->nclients = (size_t)cfg->clusters * cfg->nodes;
 	b->clients = calloc(b->nclients, sizeof(*b->clients));
 	b->cluster_excluded = calloc(cfg->clusters, sizeof(*b->cluster_excluded));
 	if (b->clients == NULL || b->cluster_excluded == NULL)
-		return 3;
+		return false;
 	for (size_t i = 0; i < b->nclients; i++) {
 		struct client *c = &b->clients[i];
 		c->b = b;
@@ -1329,6 +1344,7 @@ int main(int argc, char **argv)
 		c->cluster = (uint32_t)(i / cfg->nodes);
 		c->node_id = (uint32_t)(i % cfg->nodes) + 1;
 		c->fd = -1;
+		frame_reader_init(&c->frame, RECV_LIMIT);
 		loop_timer_init(&c->hb_timer, hb_expired, c);
 		loop_timer_init(&c->retry_timer, retry_expired, c);
 	}
@@ -1339,6 +1355,215 @@ int main(int argc, char **argv)
 		loop_timer_start(b->loop, &b->watch, 500);
 	b->mem_kind = MEM_FULL;
 	b->ring_seq = RING_SEQ_START;
+	return true;
+}
+
+/* Clusters not complete by the deadline leave the run; storms use only whole clusters. */
+static size_t exclude_incomplete_clusters(struct bench *b)
+{
+	const struct config *cfg = &b->cfg;
+	size_t clusters_in = cfg->clusters;
+	for (uint32_t ci = 0; ci < cfg->clusters; ci++) {
+		for (uint32_t k = 0; k < cfg->nodes; k++)
+			if (!b->clients[ci * cfg->nodes + k].first_ack)
+				b->cluster_excluded[ci] = true;
+		if (!b->cluster_excluded[ci])
+			continue;
+		clusters_in--;
+		for (uint32_t k = 0; k < cfg->nodes; k++) {
+			struct client *c = &b->clients[ci * cfg->nodes + k];
+			loop_timer_stop(b->loop, &c->retry_timer);
+			close_socket(c);
+			c->state = CS_DONE;
+		}
+	}
+	printf("connect: %zu complete clusters continue; the others were closed\n", clusters_in);
+	return clusters_in;
+}
+
+/* Phase 1: connect everyone. */
+static void phase_connect(struct bench *b, struct run_report *r)
+{
+	const struct config *cfg = &b->cfg;
+	sample_begin(b, &r->conn);
+	b->phase_done = 0;
+	b->phase_target = b->nclients;
+	b->launch_t0_ns = now_ns();
+	launch(b);
+	if (b->next_launch < b->nclients)
+		loop_timer_start(b->loop, &b->tick, TICK_MS);
+	r->connect_ok = run_loop(b, PHASE_CONNECT, (uint64_t)(cfg->connect_timeout_s * 1000.0));
+	uint64_t connect_end = r->connect_ok ? b->phase_last_ns : now_ns();
+	loop_timer_stop(b->loop, &b->tick);
+	settle(b);
+	sample_end(b, &r->conn);
+	r->connected = b->phase_done;
+	r->connect_s = (double)(connect_end - b->launch_t0_ns) / 1e9;
+	double hs_span = b->hs_last_ns > b->hs_first_ns ? (double)(b->hs_last_ns - b->launch_t0_ns) / 1e9 : 0;
+	r->hs_rate = hs_span > 0 ? (double)b->n.handshakes / hs_span : 0;
+
+	uint64_t *lat = calloc(b->nclients + 1, sizeof(*lat));
+	size_t nl = 0;
+	for (size_t i = 0; lat != NULL && i < b->nclients; i++)
+		if (b->clients[i].first_ack)
+			lat[nl++] = b->clients[i].first_ack_ns - b->clients[i].connect_start_ns;
+	uint64_t cl50 = percentile(lat, nl, 50), cl99 = percentile(lat, nl, 99), clmax = nl ? lat[nl - 1] : 0;
+	free(lat);
+
+	r->conn_cpu = sample_cpu_ms(&r->conn);
+	r->rss_per_client_kb = -1;
+	if (sample_ok(&r->conn) && r->connected > 0)
+		r->rss_per_client_kb = ((double)r->conn.after.rss_kb - (double)r->conn.before.rss_kb) / (double)r->connected;
+	printf("connect: %zu/%zu clients with their first ACK in %.2f s; %" PRIu64 " TLS handshakes, %.0f/s; "
+	       "connect->ACK p50 %.1f ms p99 %.1f ms max %.1f ms%s\n",
+	       r->connected, b->nclients, r->connect_s, b->n.handshakes, r->hs_rate, ms(cl50), ms(cl99), ms(clmax),
+	       r->connect_ok ? "" : "  ** TIMEOUT **");
+	if (r->conn_cpu >= 0)
+		printf("connect: qnetd CPU %.0f ms = %.2f ms per client; RSS %.1f MB -> %.1f MB (%.1f KB per client)\n",
+		       r->conn_cpu, r->connected ? r->conn_cpu / (double)r->connected : 0,
+		       (double)r->conn.before.rss_kb / 1024.0, (double)r->conn.after.rss_kb / 1024.0,
+		       r->rss_per_client_kb);
+	printf("connect: generator CPU %.0f ms\n", ms(r->conn.self_after - r->conn.self_before));
+	fflush(stdout);
+	r->clusters_in = r->connect_ok ? cfg->clusters : exclude_incomplete_clusters(b);
+}
+
+/* Phase 2: hold everyone idle (heartbeats only). */
+static void phase_hold(struct bench *b, struct run_report *r)
+{
+	const struct config *cfg = &b->cfg;
+	struct sample_pair hold;
+	r->hold_cpu_per_s = -1;
+	if (cfg->hold_s <= 0)
+		return;
+	sample_begin(b, &hold);
+	uint64_t t0 = now_ns();
+	run_loop(b, PHASE_NONE, (uint64_t)(cfg->hold_s * 1000.0));
+	sample_end(b, &hold);
+	double secs = (double)(now_ns() - t0) / 1e9;
+	if (sample_ok(&hold)) {
+		r->hold_cpu_per_s = sample_cpu_ms(&hold) / secs;
+		printf("hold: %.1f s with %zu clients: qnetd CPU %.1f ms/s, RSS %.1f MB\n", secs,
+		       r->clusters_in * cfg->nodes, r->hold_cpu_per_s, (double)hold.after.rss_kb / 1024.0);
+	}
+}
+
+/* Keeps the worst latencies and the summed CPU and wrong votes of one kind of storm. */
+static void storm_add(const struct storm_result *s, uint64_t *p50, uint64_t *p99, uint64_t *max, double *cpu,
+		      struct storm_result *sum)
+{
+	*p50 = s->p50 > *p50 ? s->p50 : *p50;
+	*p99 = s->p99 > *p99 ? s->p99 : *p99;
+	*max = s->max > *max ? s->max : *max;
+	*cpu += s->cpu_ms;
+	sum->wrong += s->wrong;
+}
+
+/* Phase 3: storms (every cluster splits, then merges). */
+static void phase_storms(struct bench *b, struct run_report *r)
+{
+	const struct config *cfg = &b->cfg;
+	r->storms_ok = true;
+	if (cfg->storms > 0 && cfg->nodes < 2)
+		printf("storm: skipped (a cluster of %" PRIu32 " node cannot split)\n", cfg->nodes);
+	for (unsigned k = 1; cfg->nodes >= 2 && k <= cfg->storms && r->clusters_in > 0 && !b->qnetd_gone; k++) {
+		struct storm_result s;
+		run_decision_phase(b, MEM_SPLIT, &s);
+		print_storm("split", k, &s, r->clusters_in);
+		r->storms_ok = r->storms_ok && s.completed;
+		storm_add(&s, &r->split_p50, &r->split_p99, &r->split_max, &r->split_cpu, &r->split_sum);
+		run_decision_phase(b, MEM_FULL, &s);
+		print_storm("merge", k, &s, r->clusters_in);
+		r->storms_ok = r->storms_ok && s.completed;
+		storm_add(&s, &r->merge_p50, &r->merge_p99, &r->merge_max, &r->merge_cpu, &r->merge_sum);
+		r->storms_run++;
+	}
+}
+
+/* How much of the machine other processes used during the run (to tell a noisy run). */
+static void measure_other_load(struct bench *b, struct run_report *r, const struct proc_sample *q0, uint64_t m0,
+			       uint64_t s0, uint64_t t0)
+{
+	proc_sample(b->cfg.qnetd_pid, &r->fin);
+	uint64_t m1 = machine_busy_ns(), s1 = self_cpu_ns(), t1 = now_ns();
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	double others = (double)(m1 - m0) - (double)(s1 - s0) -
+			(r->fin.ok && q0->ok ? (double)(r->fin.cpu_ns - q0->cpu_ns) : 0.0);
+	r->other_pct = -1;
+	if (m0 != 0 && m1 != 0 && t1 > t0 && ncpu > 0)
+		r->other_pct = 100.0 * (others > 0 ? others : 0) / ((double)(t1 - t0) * (double)ncpu);
+	printf("machine: other processes used %.0f%% of the %ld CPUs during the run\n", r->other_pct, ncpu);
+}
+
+/* Phase 4: qnetd is restarted from outside; every client must be admitted again. */
+static void phase_readmit(struct bench *b, struct run_report *r)
+{
+	const struct config *cfg = &b->cfg;
+	r->readmit_s = -1;
+	r->readmit_ok = true;
+	if (cfg->restart_wait_s <= 0 || r->clusters_in == 0 || b->qnetd_gone)
+		return;
+	b->phase_done = 0;
+	b->phase_target = 0;
+	b->first_loss_ns = 0;
+	for (size_t i = 0; i < b->nclients; i++) {
+		struct client *c = &b->clients[i];
+		c->lost = c->readmitted = false;
+		c->participant = !b->cluster_excluded[c->cluster] && c->state != CS_DONE;
+		if (c->participant)
+			b->phase_target++;
+	}
+	r->readmit_target = b->phase_target;
+	printf("RESTART-READY: restart qnetd now; waiting up to %.0f s\n", cfg->restart_wait_s);
+	fflush(stdout);
+	r->readmit_ok = run_loop(b, PHASE_READMIT, (uint64_t)(cfg->restart_wait_s * 1000.0));
+	r->readmitted = b->phase_done;
+	if (r->readmit_ok && b->first_loss_ns != 0)
+		r->readmit_s = (double)(b->phase_last_ns - b->first_loss_ns) / 1e9;
+	printf("restart: %zu/%zu clients admitted again (ACK); %.2f s from the first dropped connection "
+	       "to the last ACK%s\n",
+	       r->readmitted, r->readmit_target, r->readmit_s, r->readmit_ok ? "" : "  ** TIMEOUT **");
+}
+
+/* The counters and the one machine-readable line run-bench.sh builds its table from (ms, KB). */
+static void print_report(const struct bench *b, const struct run_report *r, const char *status)
+{
+	const struct config *cfg = &b->cfg;
+	if (b->qnetd_gone)
+		printf("qnetd (pid %d) exited during the run\n", (int)cfg->qnetd_pid);
+	printf("counters: handshakes %" PRIu64 ", protocol errors %" PRIu64 ", disconnects %" PRIu64
+	       ", connect failures %" PRIu64 ", wrong votes %" PRIu64 ", vote flips %" PRIu64 ", stale votes %" PRIu64
+	       ", late echoes %" PRIu64 ", INIT retries %" PRIu64 "\n",
+	       b->n.handshakes, b->n.protocol_errors, b->n.disconnects, b->n.connect_failures, b->n.wrong_votes,
+	       b->n.vote_flips, b->n.stale_votes, b->n.echo_late, b->n.init_retries);
+	double div = r->storms_run > 0 ? (double)r->storms_run : 1.0;
+	printf("RESULT label=%s clients=%zu connected=%zu connect_s=%.2f hs_per_s=%.0f conn_cpu_ms=%.0f "
+	       "cpu_per_client_ms=%.2f rss_before_kb=%" PRIu64 " rss_after_kb=%" PRIu64 " rss_per_client_kb=%.1f "
+	       "rss_final_kb=%" PRIu64 " hwm_kb=%" PRIu64 " hold_cpu_ms_per_s=%.1f storms=%u split_p50_ms=%.1f "
+	       "split_p99_ms=%.1f split_max_ms=%.1f split_cpu_ms=%.1f merge_p50_ms=%.1f merge_p99_ms=%.1f "
+	       "merge_max_ms=%.1f merge_cpu_ms=%.1f readmit_s=%.2f readmitted=%zu other_load_pct=%.0f wrong=%" PRIu64
+	       " errors=%" PRIu64 " disconnects=%" PRIu64 " status=%s\n",
+	       cfg->label, b->nclients, r->connected, r->connect_s, r->hs_rate, r->conn_cpu,
+	       r->connected ? r->conn_cpu / (double)r->connected : 0, r->conn.before.rss_kb, r->conn.after.rss_kb,
+	       r->rss_per_client_kb, r->fin.rss_kb, r->fin.hwm_kb, r->hold_cpu_per_s, r->storms_run, ms(r->split_p50),
+	       ms(r->split_p99), ms(r->split_max), r->split_cpu / div, ms(r->merge_p50), ms(r->merge_p99),
+	       ms(r->merge_max), r->merge_cpu / div, r->readmit_s, r->readmitted, r->other_pct,
+	       b->n.wrong_votes + b->n.vote_flips, b->n.protocol_errors, b->n.disconnects, status);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench bench;
+	static struct run_report report;
+	struct bench *b = &bench;
+	struct run_report *r = &report;
+	parse_args(&b->cfg, argc, argv);
+	const struct config *cfg = &b->cfg;
+	signal(SIGPIPE, SIG_IGN);
+	resolve(b);
+	if (!bench_setup(b))
+		return 3;
 
 	printf("qnetd_load: %s, %" PRIu32 " clusters x %" PRIu32 " nodes = %zu clients, TLS %s, heartbeat %" PRIu32
 	       " ms, max pending %" PRIu32 ", qnetd pid %d\n",
@@ -1350,179 +1575,16 @@ int main(int argc, char **argv)
 	proc_sample(cfg->qnetd_pid, &run_q0);
 	uint64_t run_m0 = machine_busy_ns(), run_s0 = self_cpu_ns(), run_t0 = now_ns();
 
-	/* Phase 1: connect everyone. */
-	struct sample_pair conn;
-	sample_begin(b, &conn);
-	b->phase_done = 0;
-	b->phase_target = b->nclients;
-	b->launch_t0_ns = now_ns();
-	launch(b);
-	if (b->next_launch < b->nclients)
-		loop_timer_start(b->loop, &b->tick, TICK_MS);
-	bool connect_ok = run_loop(b, PHASE_CONNECT, (uint64_t)(cfg->connect_timeout_s * 1000.0));
-	uint64_t connect_end = connect_ok ? b->phase_last_ns : now_ns();
-	loop_timer_stop(b->loop, &b->tick);
-	settle(b);
-	sample_end(b, &conn);
-	size_t connected = b->phase_done;
-	double connect_s = (double)(connect_end - b->launch_t0_ns) / 1e9;
-	double hs_span = b->hs_last_ns > b->hs_first_ns ? (double)(b->hs_last_ns - b->launch_t0_ns) / 1e9 : 0;
-	double hs_rate = hs_span > 0 ? (double)b->n.handshakes / hs_span : 0;
-
-	uint64_t *lat = calloc(b->nclients + 1, sizeof(*lat));
-	size_t nl = 0;
-	for (size_t i = 0; i < b->nclients; i++)
-		if (b->clients[i].first_ack)
-			lat[nl++] = b->clients[i].first_ack_ns - b->clients[i].connect_start_ns;
-	uint64_t cl50 = percentile(lat, nl, 50), cl99 = percentile(lat, nl, 99), clmax = nl ? lat[nl - 1] : 0;
-	free(lat);
-
-	double conn_cpu = sample_cpu_ms(&conn);
-	double rss_per_client_kb = -1;
-	if (sample_ok(&conn) && connected > 0)
-		rss_per_client_kb = ((double)conn.after.rss_kb - (double)conn.before.rss_kb) / (double)connected;
-	printf("connect: %zu/%zu clients with their first ACK in %.2f s; %" PRIu64 " TLS handshakes, %.0f/s; "
-	       "connect->ACK p50 %.1f ms p99 %.1f ms max %.1f ms%s\n",
-	       connected, b->nclients, connect_s, b->n.handshakes, hs_rate, ms(cl50), ms(cl99), ms(clmax),
-	       connect_ok ? "" : "  ** TIMEOUT **");
-	if (conn_cpu >= 0)
-		printf("connect: qnetd CPU %.0f ms = %.2f ms per client; RSS %.1f MB -> %.1f MB (%.1f KB per client)\n",
-		       conn_cpu, connected ? conn_cpu / (double)connected : 0, (double)conn.before.rss_kb / 1024.0,
-		       (double)conn.after.rss_kb / 1024.0, rss_per_client_kb);
-	printf("connect: generator CPU %.0f ms\n", ms(conn.self_after - conn.self_before));
-	fflush(stdout);
-
-	/* Clusters not complete by the deadline leave the run; storms use only whole clusters. */
-	size_t clusters_in = cfg->clusters;
-	if (!connect_ok) {
-		for (uint32_t ci = 0; ci < cfg->clusters; ci++) {
-			for (uint32_t k = 0; k < cfg->nodes; k++)
-				if (!b->clients[ci * cfg->nodes + k].first_ack)
-					b->cluster_excluded[ci] = true;
-			if (b->cluster_excluded[ci]) {
-				clusters_in--;
-				for (uint32_t k = 0; k < cfg->nodes; k++) {
-					struct client *c = &b->clients[ci * cfg->nodes + k];
-					loop_timer_stop(b->loop, &c->retry_timer);
-					close_socket(c);
-					c->state = CS_DONE;
-				}
-			}
-		}
-		printf("connect: %zu complete clusters continue; the others were closed\n", clusters_in);
-	}
-
-	/* Phase 2: hold everyone idle (heartbeats only). */
-	struct sample_pair hold;
-	double hold_cpu_per_s = -1;
-	if (cfg->hold_s > 0) {
-		sample_begin(b, &hold);
-		uint64_t t0 = now_ns();
-		run_loop(b, PHASE_NONE, (uint64_t)(cfg->hold_s * 1000.0));
-		sample_end(b, &hold);
-		double secs = (double)(now_ns() - t0) / 1e9;
-		if (sample_ok(&hold)) {
-			hold_cpu_per_s = sample_cpu_ms(&hold) / secs;
-			printf("hold: %.1f s with %zu clients: qnetd CPU %.1f ms/s, RSS %.1f MB\n", secs,
-			       clusters_in * cfg->nodes, hold_cpu_per_s, (double)hold.after.rss_kb / 1024.0);
-		}
-	}
-
-	/* Phase 3: storms. */
-	struct storm_result split_sum = {0}, merge_sum = {0};
-	uint64_t split_p99 = 0, split_p50 = 0, split_max = 0, merge_p99 = 0, merge_p50 = 0, merge_max = 0;
-	double split_cpu = 0, merge_cpu = 0;
-	bool storms_ok = true;
-	unsigned storms_run = 0;
-	if (cfg->storms > 0 && cfg->nodes < 2)
-		printf("storm: skipped (a cluster of %" PRIu32 " node cannot split)\n", cfg->nodes);
-	for (unsigned k = 1; cfg->nodes >= 2 && k <= cfg->storms && clusters_in > 0 && !b->qnetd_gone; k++) {
-		struct storm_result r;
-		run_decision_phase(b, MEM_SPLIT, &r);
-		print_storm("split", k, &r, clusters_in);
-		storms_ok = storms_ok && r.completed;
-		split_p50 = r.p50 > split_p50 ? r.p50 : split_p50;
-		split_p99 = r.p99 > split_p99 ? r.p99 : split_p99;
-		split_max = r.max > split_max ? r.max : split_max;
-		split_cpu += r.cpu_ms;
-		split_sum.wrong += r.wrong;
-		run_decision_phase(b, MEM_FULL, &r);
-		print_storm("merge", k, &r, clusters_in);
-		storms_ok = storms_ok && r.completed;
-		merge_p50 = r.p50 > merge_p50 ? r.p50 : merge_p50;
-		merge_p99 = r.p99 > merge_p99 ? r.p99 : merge_p99;
-		merge_max = r.max > merge_max ? r.max : merge_max;
-		merge_cpu += r.cpu_ms;
-		merge_sum.wrong += r.wrong;
-		storms_run++;
-	}
-
-	struct proc_sample fin;
-	proc_sample(cfg->qnetd_pid, &fin);
-	double other_pct = -1;
-	{
-		uint64_t m1 = machine_busy_ns(), s1 = self_cpu_ns(), t1 = now_ns();
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		double others = (double)(m1 - run_m0) - (double)(s1 - run_s0) -
-				(fin.ok && run_q0.ok ? (double)(fin.cpu_ns - run_q0.cpu_ns) : 0.0);
-		if (run_m0 != 0 && m1 != 0 && t1 > run_t0 && ncpu > 0)
-			other_pct = 100.0 * (others > 0 ? others : 0) / ((double)(t1 - run_t0) * (double)ncpu);
-		printf("machine: other processes used %.0f%% of the %ld CPUs during the run\n", other_pct, ncpu);
-	}
-
-	/* Phase 4: qnetd is restarted from outside; every client must be admitted again. */
-	double readmit_s = -1;
-	size_t readmitted = 0, readmit_target = 0;
-	bool readmit_ok = true;
-	if (cfg->restart_wait_s > 0 && clusters_in > 0 && !b->qnetd_gone) {
-		b->phase_done = 0;
-		b->phase_target = 0;
-		b->first_loss_ns = 0;
-		for (size_t i = 0; i < b->nclients; i++) {
-			struct client *c = &b->clients[i];
-			c->lost = c->readmitted = false;
-			c->participant = !b->cluster_excluded[c->cluster] && c->state != CS_DONE;
-			if (c->participant)
-				b->phase_target++;
-		}
-		readmit_target = b->phase_target;
-		printf("RESTART-READY: restart qnetd now; waiting up to %.0f s\n", cfg->restart_wait_s);
-		fflush(stdout);
-		readmit_ok = run_loop(b, PHASE_READMIT, (uint64_t)(cfg->restart_wait_s * 1000.0));
-		readmitted = b->phase_done;
-		if (readmit_ok && b->first_loss_ns != 0)
-			readmit_s = (double)(b->phase_last_ns - b->first_loss_ns) / 1e9;
-		printf("restart: %zu/%zu clients admitted again (ACK); %.2f s from the first dropped connection "
-		       "to the last ACK%s\n",
-		       readmitted, readmit_target, readmit_s, readmit_ok ? "" : "  ** TIMEOUT **");
-	}
+	phase_connect(b, r);
+	phase_hold(b, r);
+	phase_storms(b, r);
+	measure_other_load(b, r, &run_q0, run_m0, run_s0, run_t0);
+	phase_readmit(b, r);
 	close_everything(b);
 
 	bool failed = b->n.wrong_votes > 0 || b->n.vote_flips > 0 || b->n.protocol_errors > 0 || b->n.disconnects > 0;
-	bool timeout = !connect_ok || !storms_ok || !readmit_ok;
-	const char *status = b->qnetd_gone ? "QNETD_DIED" : failed ? "FAIL" : timeout ? "TIMEOUT" : "ok";
-	if (b->qnetd_gone)
-		printf("qnetd (pid %d) exited during the run\n", (int)cfg->qnetd_pid);
-	printf("counters: handshakes %" PRIu64 ", protocol errors %" PRIu64 ", disconnects %" PRIu64
-	       ", connect failures %" PRIu64 ", wrong votes %" PRIu64 ", vote flips %" PRIu64 ", stale votes %" PRIu64
-	       ", late echoes %" PRIu64 ", INIT retries %" PRIu64 "\n",
-	       b->n.handshakes, b->n.protocol_errors, b->n.disconnects, b->n.connect_failures, b->n.wrong_votes,
-	       b->n.vote_flips, b->n.stale_votes, b->n.echo_late, b->n.init_retries);
-	/* One machine-readable line; run-bench.sh builds its table from it. Times in ms, sizes in KB. */
-	double div = storms_run > 0 ? (double)storms_run : 1.0;
-	printf("RESULT label=%s clients=%zu connected=%zu connect_s=%.2f hs_per_s=%.0f conn_cpu_ms=%.0f "
-	       "cpu_per_client_ms=%.2f rss_before_kb=%" PRIu64 " rss_after_kb=%" PRIu64 " rss_per_client_kb=%.1f "
-	       "rss_final_kb=%" PRIu64 " hwm_kb=%" PRIu64 " hold_cpu_ms_per_s=%.1f storms=%u split_p50_ms=%.1f "
-	       "split_p99_ms=%.1f split_max_ms=%.1f split_cpu_ms=%.1f merge_p50_ms=%.1f merge_p99_ms=%.1f "
-	       "merge_max_ms=%.1f merge_cpu_ms=%.1f readmit_s=%.2f readmitted=%zu other_load_pct=%.0f wrong=%" PRIu64
-	       " errors=%" PRIu64
-	       " disconnects=%" PRIu64 " status=%s\n",
-	       cfg->label, b->nclients, connected, connect_s, hs_rate, conn_cpu,
-	       connected ? conn_cpu / (double)connected : 0, conn.before.rss_kb, conn.after.rss_kb, rss_per_client_kb,
-	       fin.rss_kb, fin.hwm_kb, hold_cpu_per_s, storms_run, ms(split_p50), ms(split_p99), ms(split_max),
-	       split_cpu / div, ms(merge_p50), ms(merge_p99), ms(merge_max), merge_cpu / div, readmit_s, readmitted, other_pct,
-	       b->n.wrong_votes + b->n.vote_flips, b->n.protocol_errors, b->n.disconnects, status);
-	fflush(stdout);
+	bool timeout = !r->connect_ok || !r->storms_ok || !r->readmit_ok;
+	print_report(b, r, b->qnetd_gone ? "QNETD_DIED" : failed ? "FAIL" : timeout ? "TIMEOUT" : "ok");
 
 	loop_destroy(b->loop);
 	free(b->clients);

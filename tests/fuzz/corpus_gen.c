@@ -1,5 +1,5 @@
 /*
- * Writes fuzz seed corpora: for the codec target every spec vector and every
+ * Writes fuzz seed corpora: for the codec target every tests/data vector and every
  * captured message, one file each; with --sessions, for the session target
  * each captured connection's client-to-server stream as one input.
  */

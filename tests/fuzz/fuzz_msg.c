@@ -2,7 +2,7 @@
  * libFuzzer target for the message decoder and encoder: no crash, no leak, and
  * decode -> encode reaches a canonical form that is a fixed point. Inputs in
  * upstream's option order re-encode byte-identically; that is checked on the
- * spec vectors and real captures by the unit tests, since an arbitrary input
+ * byte vectors and real captures of tests/data by the unit tests, since an arbitrary input
  * may carry unknown or repeated options the canonical form drops.
  */
 #include <stddef.h>
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/*
-	 * Unknown options are dropped and duplicates collapse (protocol.md §2.3),
+	 * Unknown options are dropped and duplicates collapse (doc/protocol.md §2.3),
 	 * so the canonical encoding is never longer than the input; it is empty
 	 * only when nothing known was present.
 	 */

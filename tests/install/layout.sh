@@ -3,7 +3,7 @@
 #
 # Usage: tests/install/layout.sh <source dir> <build dir>
 #
-# The file list comes from packaging.md (Debian bookworm). A missing file (for example a program
+# The file list is that of Debian bookworm's packages. A missing file (for example a program
 # not built yet), an extra file or a wrong mode fails the test and is named in the output.
 set -u
 
@@ -39,7 +39,7 @@ while read -r path want got; do
     fi
 done < "$work/joined"
 
-# --- 2. each file is what packaging.md says it is -----------------------------------------------
+# --- 2. each file is what Debian ships at that path -----------------------------------------------
 is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
 for prog in usr/bin/corosync-qnetd usr/bin/corosync-qnetd-tool usr/sbin/corosync-qdevice usr/sbin/corosync-qdevice-tool; do
     [ -f "$d/$prog" ] || continue
@@ -47,7 +47,7 @@ for prog in usr/bin/corosync-qnetd usr/bin/corosync-qnetd-tool usr/sbin/corosync
 done
 for script in usr/bin/corosync-qnetd-certutil usr/sbin/corosync-qdevice-net-certutil; do
     [ -f "$d/$script" ] || continue
-    [ "$(head -1 "$d/$script")" = '#!/bin/bash' ] || fail "/$script does not start with #!/bin/bash (packaging.md 2, 3)"
+    [ "$(head -1 "$d/$script")" = '#!/bin/bash' ] || fail "/$script does not start with #!/bin/bash (as in Debian's packages)"
     bash -n "$d/$script" || fail "/$script has a bash syntax error"
 done
 for page in "$d"/usr/share/man/man8/*.8.gz; do
@@ -86,7 +86,7 @@ pc=$d/usr/share/pkgconfig/corosync-qdevice.pc
 if [ -f "$pc" ]; then
     if command -v pkg-config >/dev/null; then
         confdir=$(PKG_CONFIG_PATH=$d/usr/share/pkgconfig PKG_CONFIG_LIBDIR=/nonexistent pkg-config --variable=confdir corosync-qdevice 2>&1)
-        [ "$confdir" = /etc/corosync ] || fail "corosync-qdevice.pc: confdir is '$confdir', expected /etc/corosync (packaging.md 9)"
+        [ "$confdir" = /etc/corosync ] || fail "corosync-qdevice.pc: confdir is '$confdir', expected /etc/corosync (as in Debian's package)"
     fi
     grep -qx 'prefix=/usr' "$pc" || fail "corosync-qdevice.pc: prefix is not /usr"
 fi
@@ -96,4 +96,4 @@ if [ "$failures" -ne 0 ]; then
     sed 's/^/    /' "$work/actual" >&2
     exit 1
 fi
-echo "layout: $(wc -l < "$work/expected") entries installed exactly as packaging.md lays them out"
+echo "layout: $(wc -l < "$work/expected") entries installed exactly as tests/install/expected-layout.txt lists them"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test install.sysv_qnetd: the installed /etc/init.d/corosync-qnetd starts our daemon as coroqnetd, reports its status and stops it (packaging.md 6).
+# Test install.sysv_qnetd: the installed /etc/init.d/corosync-qnetd starts our daemon as coroqnetd, reports its status and stops it.
 #
 # Usage: tests/install/sysv.sh <source dir> <build dir>
 #

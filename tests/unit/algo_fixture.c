@@ -24,7 +24,7 @@ static int rec_send(void *ctx, struct qnetd_client *to, uint32_t seq, uint8_t vo
 	assert_true(f->npending < 4 * FX_MAXN);
 	f->pushes[f->npush++] = (struct fx_push){to->node_id, seq, vote, ring->node_id, ring->seq};
 	f->pending[f->npending++] = f->pushes[f->npush - 1];
-	/* What the daemon records for every queued VOTE_INFO (qnetd.md §7.1). */
+	/* What the daemon records for every queued VOTE_INFO (doc/algorithms.md §1.3). */
 	to->last_sent_vote = vote;
 	to->last_sent_ack_nack_vote = vote;
 	return 0;
@@ -133,7 +133,7 @@ void fx_set_list(struct qnetd_node_list *l, const uint32_t *ids, size_t n)
 	assert_int_equal(qnetd_node_list_set(l, nodes, to_nodes(ids, n, nodes)), 0);
 }
 
-/* Reply votes are recorded like the daemon does (qnetd.md §7.1); errors leave everything unstored. */
+/* Reply votes are recorded like the daemon does (doc/algorithms.md §1.3); errors leave everything unstored. */
 static int finish(struct qnetd_client *c, enum proto_reply_error err, uint8_t vote)
 {
 	if (err != PROTO_ERR_NO_ERROR)

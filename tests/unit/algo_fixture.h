@@ -84,7 +84,7 @@ void fx_disconnect(struct fx *f, uint32_t id, bool going_down);
 void fx_set_list(struct qnetd_node_list *l, const uint32_t *ids, size_t n);
 
 /*
- * The messages, handled like the daemon does (qnetd.md §8.4): the hook
+ * The messages, handled like the daemon does (doc/algorithms.md §1.2): the hook
  * runs, then on success the list is stored and the reply vote recorded.
  * Each returns the reply vote, or -error (nothing stored).
  */

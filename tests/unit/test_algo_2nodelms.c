@@ -1,4 +1,4 @@
-/* 2nodelms (qnetd.md §10.4): scenario S11, config size, heuristics and tie-breaker rules, the unremembered NACK. */
+/* 2nodelms (doc/algorithms.md §4): scenario S11, config size, heuristics and tie-breaker rules, the unremembered NACK. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* ffsplit (qnetd.md §10.3): worked scenarios S1–S7, the partition decision table, STABLE, hand-over and errors. */
+/* ffsplit (doc/algorithms.md §3): worked scenarios S1–S7, the partition decision table, STABLE, hand-over and errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,7 +47,7 @@ static void assert_partition(struct fx *f, const uint32_t *ids, size_t n)
 		assert_int_equal(q->nodes[i].node_id, ids[i]);
 }
 
-/* ---- worked scenarios (§10.6) ---- */
+/* ---- worked scenarios (doc/algorithms.md §9) ---- */
 
 static void test_s1_normal_start(void **state)
 {
@@ -327,7 +327,7 @@ static void test_s7_odd_cluster(void **state)
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_WAITING_FOR_CHANGE);
 }
 
-/* ---- decision table (§10.3.5) ---- */
+/* ---- decision table (doc/algorithms.md §3.5) ---- */
 
 #define L(...) {__VA_ARGS__, 0}
 
@@ -504,7 +504,7 @@ static void test_decision_table(void **state)
 		run_case(&ff_cases[i]);
 }
 
-/* The sender's new heuristics count only when it is the candidate itself (§10.3.5 quirk). */
+/* The sender's new heuristics count only when it is the candidate itself (doc/algorithms.md §3.5, notes). */
 static void test_sender_heuristics_only_as_candidate(void **state)
 {
 	struct fx *f = *state;
@@ -526,7 +526,7 @@ static void test_sender_heuristics_only_as_candidate(void **state)
 	assert_partition(f, IDS(1, 2));
 }
 
-/* ---- STABLE (§10.3.4) ---- */
+/* ---- STABLE (doc/algorithms.md §3.4) ---- */
 
 static void test_stable_config_differs(void **state)
 {
@@ -603,8 +603,8 @@ static void test_stable_membership_differs(void **state)
 }
 
 /*
- * The spec's STABLE, literally (pairwise scans), as the reference for the
- * algorithm's set-based version. Views as in §10.3.4.
+ * Upstream's STABLE, literally (pairwise scans), as the reference for the
+ * algorithm's set-based version. Views as in doc/algorithms.md §3.4.
  */
 struct ref_view {
 	const struct qnetd_client *sender;
@@ -734,7 +734,7 @@ static void tally(int got, bool expect_stable, size_t *stable, size_t *unstable)
 		(*unstable)++;
 }
 
-/* The set-based STABLE must agree with the spec's pairwise loops on arbitrary states. */
+/* The set-based STABLE must agree with upstream's pairwise loops on arbitrary states. */
 static void test_stable_matches_reference(void **state)
 {
 	(void)state;

@@ -1,4 +1,4 @@
-/* lms (qnetd.md §10.5): scenarios S8–S10, RINGS_MATCH, PARTITIONS, tie-breaker quirks and the polling timer. */
+/* lms (doc/algorithms.md §5): scenarios S8–S10, RINGS_MATCH, PARTITIONS, tie-breaker quirks and the polling timer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,7 +49,7 @@ static struct qnetd_client *put(struct fx *f, uint32_t id, struct proto_ring_id 
 	return c;
 }
 
-/* ---- worked scenarios (§10.6) ---- */
+/* ---- worked scenarios (doc/algorithms.md §9) ---- */
 
 /* S8 up to the point where C4's quorum list is answered; everyone else waits on its timer. */
 static void s8_split(struct fx *f, uint8_t c4_quorum_vote)

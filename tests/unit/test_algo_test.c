@@ -1,4 +1,4 @@
-/* The "test" algorithm (qnetd.md §10.2): fixed answers per hook, no pushes, no timers. */
+/* The "test" algorithm (doc/algorithms.md §2): fixed answers per hook, no pushes, no timers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Decoder rejection rules (protocol.md §2.3, table 3.1, §3.3) and the edge cases it must accept. */
+/* Decoder rejection rules (doc/protocol.md §2.3, table 4.1, §4.3) and the edge cases it must accept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

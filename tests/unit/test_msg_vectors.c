@@ -1,4 +1,4 @@
-/* The worked examples of protocol.md §10: each decodes to its documented fields and re-encodes to the same bytes. */
+/* tests/data/vectors/protocol-md.txt: each worked example decodes to its documented fields and re-encodes byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

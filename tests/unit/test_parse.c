@@ -1,4 +1,4 @@
-/* common/parse: the -S list splitter both daemons share (qnetd.md §3.1, qdevice.md §1.3) and the value parsers. */
+/* common/parse: the -S list splitter of both daemons (their man pages, ADVANCED SETTINGS) and the value parsers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1303,7 +1303,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_longest_line_live, setup, teardown),
 	};
 
-	/* The daemon ignores SIGPIPE (qdevice.md §1.7); so must its stand-in. */
+	/* The daemon ignores SIGPIPE (man/corosync-qdevice.8, SIGNALS); so must its stand-in. */
 	signal(SIGPIPE, SIG_IGN);
 	log_init("test_qdevice_heuristics", false, 1);
 	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);

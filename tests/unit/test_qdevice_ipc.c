@@ -1,4 +1,4 @@
-/* corosync-qdevice's local socket: the command set and replies of tools.md §2, then the real server over a unix socket in a temp dir. */
+/* corosync-qdevice's local socket: upstream's command set and replies, then the real server over a unix socket in a temp dir. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,7 +43,7 @@ struct fake_daemon {
 	int closed_calls;
 };
 
-/* The state of tools.md §3.3 (times in UTC). */
+/* The state behind tests/data/golden/qdevice-status*.txt (times in UTC). */
 static int fake_status(void *ctx, struct qdevice_status *s)
 {
 	struct fake_daemon *d = ctx;
@@ -164,7 +164,7 @@ static void test_raw_examples(void **state)
 	char *plain = golden_reply(GOLDEN "qdevice-status.txt");
 	char *verbose = golden_reply(GOLDEN "qdevice-status-verbose.txt");
 
-	/* tools.md §2's raw examples. */
+	/* Requests and replies observed from upstream's daemon. */
 	assert_reply("status\n", plain, false);
 	assert_reply("foo bar\n", "Error\nUnknown command 'foo'\n", false);
 	assert_reply("\n", "Error\nNo command specified\n", false);
@@ -241,7 +241,7 @@ static void test_tokenize(void **state)
 	ipc_request_tokens_free(&t);
 }
 
-/* Proxmox's GET /cluster/config/qdevice parse (tools.md §3.5) over what the daemon answers. */
+/* Proxmox's GET /cluster/config/qdevice parse (PVE::API2::ClusterConfig) over what the daemon answers. */
 static void test_proxmox_parse(void **state)
 {
 	(void)state;

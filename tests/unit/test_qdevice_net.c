@@ -1,4 +1,4 @@
-/* Unit tests of model net's client state machine: handshake, votes, heartbeats, local events, disconnect rules (qdevice.md §5). */
+/* Unit tests of model net's client state machine (doc/qdevice-state-machine.md): handshake, votes, heartbeats, local events, disconnect rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,7 +127,7 @@ static time_t f_now(void *ctx)
 	return f->now;
 }
 
-/* ---- Fixture: a two-node cluster, node 1, defaults of §5.1. ---- */
+/* ---- Fixture: a two-node cluster, node 1, defaults of doc/qdevice-state-machine.md §3.1. ---- */
 
 struct fixture {
 	struct fake f;
@@ -283,7 +283,7 @@ static void recv_vote(struct fixture *x, uint16_t type, uint32_t seq, uint8_t vo
 
 /* ---- Tests. ---- */
 
-/* §5.4: the observed first-connection sequence numbers 1..7 and the burst's content. */
+/* doc/protocol.md §5.2: the first-connection sequence numbers 1..7, and the burst's content. */
 static void test_handshake_tls_sequence(void **state)
 {
 	(void)state;
@@ -351,7 +351,7 @@ static void test_handshake_tls_sequence(void **state)
 	assert_int_equal(qdevice_net_link(&x.n), QDEVICE_NET_LINK_CONNECTED);
 }
 
-/* §5.4 step 2: the TLS decision table. */
+/* doc/protocol.md §7.2: the TLS decision table. */
 static void test_tls_decision_table(void **state)
 {
 	(void)state;
@@ -407,7 +407,7 @@ static void test_preinit_reply_checks(void **state)
 	assert_int_equal(x.n.disconnect_reason, QDEVICE_NET_REASON_UNEXPECTED_MSG);
 }
 
-/* §5.4 step 5: each INIT_REPLY check and the reason it gives. */
+/* doc/qdevice-state-machine.md §6: each INIT_REPLY check and the reason it gives. */
 static void test_init_reply_checks(void **state)
 {
 	(void)state;
@@ -483,7 +483,10 @@ static void test_init_reply_checks(void **state)
 	assert_false(x.f.sent[before + 1].has_heuristics);
 }
 
-/* §5.5, §5.9: votes with a valid ring id reach votequorum at once, stale ones are ignored. */
+/*
+ * doc/qdevice-state-machine.md §7: votes with a valid ring id reach votequorum at once, stale ones are
+ * ignored.
+ */
 static void test_votes_and_polls(void **state)
 {
 	(void)state;
@@ -580,7 +583,7 @@ static void test_vote_reply_requirements(void **state)
 	assert_int_equal(x.n.disconnect_reason, QDEVICE_NET_REASON_SERVER_SENT_ERROR);
 }
 
-/* §5.8: echo requests, replies and the missing-reply rule per algorithm. */
+/* doc/qdevice-state-machine.md §6, §12: echo requests, replies and the missing-reply rule per algorithm. */
 static void test_echo(void **state)
 {
 	(void)state;
@@ -635,7 +638,10 @@ static void test_echo(void **state)
 	assert_true(x.f.armed[QDEVICE_NET_TIMER_ECHO]);
 }
 
-/* §5.10 step 5: what each algorithm votes when the connection ends, and the reconnect rules. */
+/*
+ * doc/qdevice-state-machine.md §10: what each algorithm votes when the connection ends, and the reconnect
+ * rules.
+ */
 static void test_disconnect_per_algorithm(void **state)
 {
 	(void)state;
@@ -689,12 +695,13 @@ static void test_disconnect_per_algorithm(void **state)
 	assert_int_equal(x.n.disconnect_reason, QDEVICE_NET_REASON_CANT_CONNECT_TO_THE_SERVER);
 	assert_true(qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_NONE, &delayed));
 	assert_false(delayed);
-	/* Before any server decision, ffsplit's disconnect starts NACK polls (§5.9). */
+	/* Before any server decision, ffsplit's disconnect starts NACK polls
+	 * (doc/qdevice-state-machine.md §7.1). */
 	assert_int_equal(x.n.vote, PROTO_VOTE_NACK);
 	assert_true(x.f.armed[QDEVICE_NET_TIMER_CAST_VOTE]);
 }
 
-/* §5.4 / §8 quirk 1: the counter is never reset; PREINIT reuses the current value. */
+/* doc/protocol.md §5.2: the counter is never reset; PREINIT reuses the current value. */
 static void test_seq_never_resets(void **state)
 {
 	(void)state;
@@ -717,7 +724,7 @@ static void test_seq_never_resets(void **state)
 	assert_false(x.n.tls_active);
 }
 
-/* §5.6: a membership change while connected. */
+/* doc/qdevice-state-machine.md §7.3, §8: a membership change while connected. */
 static void test_membership_change_connected(void **state)
 {
 	(void)state;
@@ -762,7 +769,7 @@ static void test_membership_change_connected(void **state)
 	assert_int_equal(last_sent(&x)->node_states[1], PROTO_NODE_STATE_DEAD);
 }
 
-/* §5.6: while not connected, an ACK is withdrawn at each local event. */
+/* doc/qdevice-state-machine.md §8: while not connected, an ACK is withdrawn at each local event. */
 static void test_local_events_disconnected(void **state)
 {
 	(void)state;
@@ -786,7 +793,10 @@ static void test_local_events_disconnected(void **state)
 	assert_int_equal(x.f.votes_checks, 0);  /* only ffsplit checks votes */
 }
 
-/* §6.5: regular heuristics while connected, and ffsplit's votes check on changes. */
+/*
+ * doc/qdevice-state-machine.md §9.2, §12: regular heuristics while connected, and ffsplit's votes check
+ * on changes.
+ */
 static void test_regular_heuristics_and_votes_check(void **state)
 {
 	(void)state;

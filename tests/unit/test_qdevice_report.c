@@ -1,4 +1,4 @@
-/* corosync-qdevice-tool's status text against tools.md §3: the observed outputs byte for byte, and every conditional line. */
+/* corosync-qdevice-tool's status text against upstream's outputs (tests/data/golden) byte for byte, and every conditional line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +42,7 @@ static const struct qdevice_config_node one_node[] = {{1, 0}};
 static const uint32_t one_member[] = {1};
 static const struct qdevice_status_quorum_node one_quorum[] = {{1, PROTO_NODE_STATE_MEMBER}};
 
-/* The single-node test cluster of tools.md §3.3: ffsplit, TLS, heuristics off, connected. */
+/* The single-node test cluster of golden/qdevice-status*.txt: ffsplit, TLS, heuristics off, connected. */
 static void example_single(struct qdevice_status *s)
 {
 	qdevice_status_init(s);
@@ -94,7 +94,7 @@ static const uint32_t pve_members[] = {1, 2};
 static const struct qdevice_status_quorum_node pve_quorum[] = {{1, PROTO_NODE_STATE_MEMBER},
 							       {2, PROTO_NODE_STATE_MEMBER}};
 
-/* Node 2 of the 2-node Proxmox cluster of tools.md §3.4, heuristics on. */
+/* Node 2 of a 2-node Proxmox cluster (golden/qdevice-status-verbose-pve.txt), heuristics on. */
 static void example_pve(struct qdevice_status *s)
 {
 	example_single(s);
@@ -166,7 +166,7 @@ static void assert_no_line_starting(const char *text, const char *prefix)
 	}
 }
 
-/* ---- The spec's examples, byte for byte. ---- */
+/* ---- The golden files (tests/data/golden), byte for byte. ---- */
 
 static void test_golden_single(void **state)
 {
@@ -185,7 +185,10 @@ static void test_golden_pve(void **state)
 	assert_golden(&s, true, GOLDEN "qdevice-status-verbose-pve.txt");
 }
 
-/* qnetd down (§3.3's note): polling NACK, Connect failed, no TLS or time lines, never polled. */
+/*
+ * qnetd down (golden/qdevice-status-verbose-connect-failed.txt): polling NACK, Connect failed, no TLS
+ * or time lines, never polled.
+ */
 static void test_golden_connect_failed(void **state)
 {
 	(void)state;

@@ -1,4 +1,4 @@
-/* corosync-qnetd-tool's report text against the golden files from qnetd.md §11.7, byte for byte. */
+/* corosync-qnetd-tool's report text against the golden files of tests/data/golden, byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +26,7 @@ struct example {
 
 static const struct msg_node_info both_nodes[] = {{1, 0, 0}, {2, 0, 0}};
 
-/* The state of qnetd.md §11.7: node 1 got the ACK push, node 2's last reply was NO_CHANGE. */
+/* The state behind golden/qnetd-*.txt: node 1 got the ACK push, node 2's last reply was NO_CHANGE. */
 static void example_build(struct example *ex)
 {
 	static const char *peers[] = {"::ffff:192.168.122.11:48212", "::ffff:192.168.122.12:39570"};

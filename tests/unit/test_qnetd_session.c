@@ -203,7 +203,7 @@ static void test_preinit_reply(void **state)
 	assert_int_equal(r->seq_number, 1);
 	assert_int_equal(r->tls_supported, PROTO_TLS_SUPPORTED);
 	assert_int_equal(r->tls_client_cert_required, 1);
-	/* Byte-identical to protocol.md 10.2. */
+	/* Byte-identical to the preinit_reply vector of tests/data/vectors/protocol-md.txt. */
 	const uint8_t expected[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
 				    0x00, 0x01, 0x00, 0x02, 0x00, 0x01, 0x01, 0x00, 0x03, 0x00, 0x01, 0x01};
 	assert_int_equal(fx->fake.raw_len[0], sizeof(expected));
@@ -242,7 +242,7 @@ static void test_init_success_reply_bytes(void **state)
 	assert_true(fx->fake.dpd_restarts > 0);
 }
 
-/* qnetd.md §8.3: later checks overwrite earlier codes. */
+/* doc/protocol.md §6.4: later checks overwrite earlier codes. */
 static void test_init_precedence(void **state)
 {
 	struct fixture *fx = *state;
@@ -581,7 +581,7 @@ static void test_node_list_required_options(void **state)
 	assert_server_error(fx, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, false, 0);
 }
 
-/* S1 of qnetd.md §10.6 through the whole session: the ACK arrives as VOTE_INFO before the reply. */
+/* S1 (doc/algorithms.md §9.1) through the whole session: the ACK arrives as VOTE_INFO before the reply. */
 static void test_ffsplit_single_client_flow(void **state)
 {
 	struct fixture *fx = *state;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks our two certificate utilities against tools.md §4-§6 and against the upstream scripts, in private file views.
+# Checks our two certificate utilities against doc/tls.md §1 and against the upstream scripts, in private file views.
 # Usage: certutil-check.sh BUILD_DIR     Exit: 0 pass, 1 fail, 77 skip (not root, NSS tools or our scripts missing).
 #
 # Every "host" (arbiter, nodes, admin) is a directory under a private work
@@ -147,7 +147,7 @@ rsa_bits() {
          END { if (first == "00") cnt--; print cnt * 8 }'
 }
 
-# check_cert NAME DUMPFILE SUBJECT ISSUER SERIAL: facts of tools.md §4.5 for one certificate dump.
+# check_cert NAME DUMPFILE SUBJECT ISSUER SERIAL: facts of doc/tls.md §1.1 for one certificate dump.
 check_cert() {
     local name=$1 f=$2 subj=$3 iss=$4 serial=$5 nb na y1 y2 bits
     check "$name: subject $subj" grep -qF "Subject: \"$subj\"" "$f"
@@ -173,7 +173,7 @@ E=$work/err
 mkdir -p "$E"
 echo "not a certificate" >"$E/garbage"
 
-# compare_err ID TOOL ARGS...: same status, same stdout first line and stderr first line as upstream (or the spec).
+# compare_err ID TOOL ARGS...: same status, same stdout first line and stderr first line as upstream.
 compare_err() {
     local id=$1 tool=$2 ours up a b
     shift 2
@@ -189,7 +189,7 @@ compare_err() {
             test "$(cat "$E/o-$id.rc")" = "$(cat "$E/u-$id.rc")"
         a=$(norm "$E/o-$id.out" "$ours" | head -n 1)
         b=$(norm "$E/u-$id.out" "$up" | head -n 1)
-        # Upstream before 3.0.4 has no -S/-C and does not advertise them (tools.md §5.1).
+        # Upstream before 3.0.4 has no -S/-C and does not advertise them.
         case $b in
         *ssh_command*) ;;
         *) a=${a/ \[-S ssh_command\] \[-C scp_command\]/} ;;
@@ -200,7 +200,7 @@ compare_err() {
         check "$tool $*: stderr '$a' = upstream '$b'" test "$a" = "$b"
     fi
 }
-# expect ID STATUS STDERR_FIRST_LINE: the spec's outcome for our run of compare_err ID.
+# expect ID STATUS STDERR_FIRST_LINE: upstream's outcome, checked on our run of compare_err ID.
 expect() {
     local id=$1 rc=$2 msg=$3 got
     check "$id: status $rc (got $(cat "$E/o-$id.rc"))" test "$(cat "$E/o-$id.rc")" = "$rc"
@@ -292,7 +292,7 @@ run_step "$E/o-d-C" "$E/o-d-C" "$OURS_Q" -Q -C
 expect d-C 1 "Option -C requires an argument."
 
 # ---------------------------------------------------------------------------
-# 2. The pvecm qdevice setup order (tools.md §6.1), every mix of ours and upstream
+# 2. The pvecm qdevice setup order (doc/tls.md §1.3), every mix of ours and upstream
 # ---------------------------------------------------------------------------
 CN=testcluster
 
@@ -340,7 +340,7 @@ flow() {
     return 0
 }
 
-# check_flow COMBO: files, modes, certificates and trust after the setup (tools.md §4.2, §4.5, §5.2).
+# check_flow COMBO: files, modes, certificates and trust after the setup (doc/tls.md §1.1, §1.2).
 check_flow() {
     local n=$1 c=$work/flow/$1 q n1 n2 f h ca
     q=$c/arb/etc/qnetd/nssdb
@@ -440,7 +440,7 @@ for combo in $combos; do
 done
 
 # ---------------------------------------------------------------------------
-# 3. qnetd -G, ownership by reference, pre-existing directory (tools.md §4.2, packaging.md §7.2)
+# 3. qnetd -G, ownership by reference, pre-existing directory (doc/tls.md §1.1; Debian's postinst runs -i -G)
 # ---------------------------------------------------------------------------
 echo "== qnetd modes and ownership"
 # owner_case ID SETUP ARGS...: SETUP prepares the host tree (its etc/qnetd) before -i.

@@ -679,7 +679,7 @@ qdi_write_conf() {
 }
 
 # ---------------------------------------------------------------------------
-# Certificates: exactly the order of `pvecm qdevice setup` (spec/tools.md §6.1)
+# Certificates: exactly the order of `pvecm qdevice setup` (doc/tls.md §1.3)
 # ---------------------------------------------------------------------------
 # pvecm's /etc/pve (pmxcfs, visible on every member) is played by each
 # member's private $QDI_XFER directory: a file "copied to /etc/pve" is copied

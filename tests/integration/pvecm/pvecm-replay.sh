@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scenario "pvecm": replays `pvecm qdevice setup` then `pvecm qdevice remove` command by command on a 2-node cluster + arbiter.
 #
-# Setup must end with every node quorate with the Qdevice vote (tools.md §8)
+# Setup must end with every node quorate with the Qdevice vote (corosync-quorumtool)
 # and the arbiter listing the cluster; remove with no Qdevice anywhere,
 # expected votes back to 2, the node certificate stores deleted and the
 # arbiter untouched.  Programs come from QDI_COMBO / *_BIN (lib/qdi.sh);
@@ -37,7 +37,7 @@ qdi_expect_lines "$L/setup.cmap.n2" "quorum.device.model (str) = net" \
     "quorum.device.net.tls (str) = on" "quorum.device.votes (u32) = 1"
 qdi_count_lines "$L/setup.cmap.n2" 5 '^quorum\.device\.'
 
-# Files pvecm leaves behind (tools.md §5.2, §6.1).
+# Files pvecm leaves behind (doc/tls.md §1.2, §1.3).
 _file_on() { pvecm_x 5 "$1" test -e "$2"; }
 for f in cert9.db key4.db qdevice-net-node.crq "cluster-$QDI_CLUSTER.crt" qdevice-net-node.p12; do
     _file_on n1 "$NODEDB/$f" || qdi_fail "setup: n1 lacks $NODEDB/$f"

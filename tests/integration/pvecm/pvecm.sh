@@ -1,4 +1,4 @@
-# Bash library replaying Proxmox's `pvecm qdevice setup` / `pvecm qdevice remove` (spec tools.md §6) on a harness cluster.
+# Bash library replaying Proxmox's `pvecm qdevice setup` / `pvecm qdevice remove` (doc/tls.md §1.3) on a harness cluster.
 #
 # Sourced after ../lib/qdi.sh by pvecm-replay.sh (the ctest scenario) and by
 # ../demo-cluster.sh.  pvecm runs on n1 ("local"); every ssh to a member or to the
@@ -205,7 +205,7 @@ _pvecm_unit_start() {
 }
 
 # _pvecm_first_start_fails HOST: the daemon started before corosync knew the
-# device must exit 1 on its own, quickly (spec tools.md §6.1: fail fast and
+# device must exit 1 on its own, quickly (as upstream: fail fast and
 # rely on Restart=on-failure, never hang).
 _pvecm_first_start_fails() {
     _pvecm_exits_1_by_itself "$1" 15 "after a start without quorum.device keys in cmap"
@@ -225,7 +225,7 @@ _pvecm_exits_1_by_itself() {
         qdi_fail "corosync-qdevice on $h exited with status '$st' $when, expected 1"
 }
 
-# --- pvecm qdevice setup ADDR (tools.md §6.1) ----------------------------------
+# --- pvecm qdevice setup ADDR (doc/tls.md §1.3) --------------------------------
 pvecm_qdevice_setup() {
     local addr=$1 cn=$QDI_CLUSTER h pve t0 nmembers algo votes new
     local first_try=()
@@ -300,7 +300,7 @@ pvecm_qdevice_setup() {
     pvecm_say "=== setup done in $(qdi_since "$t0") s"
 }
 
-# --- pvecm qdevice remove (tools.md §6.2) ---------------------------------------
+# --- pvecm qdevice remove (doc/tls.md §1.3) -------------------------------------
 pvecm_qdevice_remove() {
     local h pve t0 new st
     pve=$(_pvecm_pve)
@@ -324,7 +324,7 @@ pvecm_qdevice_remove() {
         pvecm_say "step 3 on $h: systemctl stop corosync-qdevice"
         if [[ $PVECM_ORDER == early ]]; then
             # The reload already took quorum.device out of cmap: the daemon
-            # leaves by itself with status 1 (tools.md §6, as upstream does).
+            # leaves by itself with status 1, as upstream does.
             # A SIGTERM sent while it is leaving would race with that exit,
             # so wait for it (pvecm's own stop finds the unit inactive).
             _pvecm_exits_1_by_itself "$h" 10 "after quorum.device left cmap"
@@ -347,7 +347,7 @@ pvecm_qdevice_remove() {
 }
 
 # --- predicates and checks -------------------------------------------------------
-# Every node after setup: the state tools.md §8 describes for a healthy
+# Every node after setup: the state corosync-quorumtool shows for a healthy
 # 2-node cluster (Qdevice row with 1 vote, every member A,V,NMW).
 pvecm_p_with_device() {
     qdi_is "$1" quorate=1 members=1,2 expected=3 total=3 quorum=2 qdev=1 qdev_votes=1 qdev_cast=1 \

@@ -84,7 +84,7 @@ check_keys() {
 # page | upstream's getopt option string | source files that may hold the real one
 while IFS='|' read -r page spec sources; do
     [ -n "$page" ] || continue
-    check_letters "$page" "$spec" "specification"
+    check_letters "$page" "$spec" "upstream"
     for s in $sources; do
         [ -f "$src/$s" ] || continue
         real=$(getopt_string "$src/$s")

@@ -28,7 +28,7 @@ static int write_seed(const char *dir, const char *name, const uint8_t *bytes, s
 static int vectors(const char *data_dir, const char *out_dir, unsigned *count)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/vectors/protocol-md.txt", data_dir);
+	snprintf(path, sizeof(path), "%s/vectors/message-vectors.txt", data_dir);
 	char *text = testdata_read_file(path, NULL);
 	if (text == NULL) {
 		fprintf(stderr, "corpus_gen: cannot read %s\n", path);

@@ -1,4 +1,4 @@
-/* tests/data/vectors/protocol-md.txt: each worked example decodes to its documented fields and re-encodes byte for byte. */
+/* tests/data/vectors/message-vectors.txt: each worked example decodes to its documented fields and re-encodes byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include "msg.h"
 #include "testdata.h"
 
-#define VECTORS QD_TEST_DATA_DIR "/vectors/protocol-md.txt"
+#define VECTORS QD_TEST_DATA_DIR "/vectors/message-vectors.txt"
 
 /* A decoded vector together with its original bytes. */
 struct vector {

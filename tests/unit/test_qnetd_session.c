@@ -203,7 +203,7 @@ static void test_preinit_reply(void **state)
 	assert_int_equal(r->seq_number, 1);
 	assert_int_equal(r->tls_supported, PROTO_TLS_SUPPORTED);
 	assert_int_equal(r->tls_client_cert_required, 1);
-	/* Byte-identical to the preinit_reply vector of tests/data/vectors/protocol-md.txt. */
+	/* Byte-identical to the preinit_reply vector of tests/data/vectors/message-vectors.txt. */
 	const uint8_t expected[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
 				    0x00, 0x01, 0x00, 0x02, 0x00, 0x01, 0x01, 0x00, 0x03, 0x00, 0x01, 0x01};
 	assert_int_equal(fx->fake.raw_len[0], sizeof(expected));

@@ -63,22 +63,6 @@ static bool nodes_contain(struct ff_nodes l, uint32_t node_id)
 	return false;
 }
 
-/* Like qnetd_cluster_find_client, but the index: STABLE keys its per-client id sets by it. -1 if absent. */
-static ptrdiff_t client_index(const struct qnetd_cluster *cluster, uint32_t node_id)
-{
-	size_t lo = 0, hi = cluster->client_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cluster->clients[mid]->node_id < node_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < cluster->client_count && cluster->clients[lo]->node_id == node_id)
-		return (ptrdiff_t)lo;
-	return -1;
-}
-
 /*
  * STABLE compares node-id sets. Sorted, duplicate-free id arrays let it do
  * so in O(N^2 log N) for N nodes instead of the O(N^4) of upstream's
@@ -206,7 +190,7 @@ static int ff_stable(const struct ff_view *v)
 		const uint32_t *sx = mem + start[i];
 		bool lists_itself = id_set_has(sx, len[i], x->node_id);
 		for (size_t k = 0; k < len[i]; k++) {
-			ptrdiff_t found = client_index(cluster, sx[k]);
+			ptrdiff_t found = qnetd_cluster_client_index(cluster, sx[k]);
 			if (found < 0)
 				continue;
 			size_t j = (size_t)found;

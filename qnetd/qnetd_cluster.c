@@ -80,12 +80,18 @@ void qnetd_cluster_remove_client(struct qnetd_cluster *cluster, struct qnetd_cli
 	}
 }
 
-struct qnetd_client *qnetd_cluster_find_client(const struct qnetd_cluster *cluster, uint32_t node_id)
+ptrdiff_t qnetd_cluster_client_index(const struct qnetd_cluster *cluster, uint32_t node_id)
 {
 	size_t i = lower_bound(cluster, node_id);
 	if (i < cluster->client_count && cluster->clients[i]->node_id == node_id)
-		return cluster->clients[i];
-	return NULL;
+		return (ptrdiff_t)i;
+	return -1;
+}
+
+struct qnetd_client *qnetd_cluster_find_client(const struct qnetd_cluster *cluster, uint32_t node_id)
+{
+	ptrdiff_t i = qnetd_cluster_client_index(cluster, node_id);
+	return i >= 0 ? cluster->clients[i] : NULL;
 }
 
 void qnetd_client_init(struct qnetd_client *client, void *owner)

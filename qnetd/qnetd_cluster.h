@@ -81,6 +81,8 @@ int qnetd_cluster_add_client(struct qnetd_cluster *cluster, struct qnetd_client 
 void qnetd_cluster_remove_client(struct qnetd_cluster *cluster, struct qnetd_client *client);
 /* The client with this node id, or NULL (binary search over the sorted array). */
 struct qnetd_client *qnetd_cluster_find_client(const struct qnetd_cluster *cluster, uint32_t node_id);
+/* Its position in cluster->clients, or -1 (ffsplit keys per-client sets by it). */
+ptrdiff_t qnetd_cluster_client_index(const struct qnetd_cluster *cluster, uint32_t node_id);
 
 /* Initialises a client record with upstream's defaults (nothing set, heuristics undefined). */
 void qnetd_client_init(struct qnetd_client *client, void *owner);

@@ -21,11 +21,6 @@ destdir=$work/destdir
 . "$src/tests/install/stage.sh"
 qd_stage "$build" "$destdir" || exit 1
 
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 sysusers=$destdir/usr/lib/sysusers.d/corosync-qnetd.conf
 tmpfiles_qnetd=$destdir/usr/lib/tmpfiles.d/corosync-qnetd.conf

@@ -29,11 +29,6 @@ destdir=$work/root
 . "$src/tests/install/stage.sh"
 qd_stage "$build" "$destdir" || exit 1
 
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 unitdir=$destdir/lib/systemd/system
 

@@ -17,11 +17,6 @@ d=$work/root
 . "$src/tests/install/stage.sh"
 qd_stage "$build" "$d" || exit 1
 
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # --- 1. the file list with modes ---------------------------------------------------------------
 grep -v -e '^#' -e '^[[:space:]]*$' "$expected_file" | LC_ALL=C sort -k2 > "$work/expected"

@@ -19,3 +19,10 @@ qd_stage() {
     }
     return 0
 }
+
+# The checks that source this file count their failures here and exit non-zero when there were any.
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}

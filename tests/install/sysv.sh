@@ -37,11 +37,6 @@ d=$work/root
 . "$src/tests/install/stage.sh"
 qd_stage "$build" "$d" || exit 1
 
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 installed=$d/etc/init.d/corosync-qnetd
 [ -x "$installed" ] || { echo "FAIL: /etc/init.d/corosync-qnetd not installed" >&2; exit 1; }

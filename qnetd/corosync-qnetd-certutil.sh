@@ -19,13 +19,15 @@ dir_mode=0770
 file_mode=0660
 
 usage() {
-    echo "$0: [-i|-s] [-c certificate] [-G] [-n cluster_name]"
+    echo "$0: [-i|-s] [-c certificate] [-G] [-n cluster_name] | -E file | -I file"
     echo
     echo " -i                  Create the database: QNet CA, the server certificate, qnetd-cacert.crt"
     echo " -s                  Sign a node's certificate request (-c) for a cluster (-n)"
     echo " -c certificate      The request file, qdevice-net-node.crq from corosync-qdevice-net-certutil -r"
     echo " -G                  Make new directories 0750 and files 0640 (no group write)"
     echo " -n cluster_name     The cluster's name, as in totem.cluster_name of corosync.conf"
+    echo " -E file             Export the whole database (CA, keys, certificates, modes, group) to file"
+    echo " -I file             Import a database exported with -E (an existing one is kept aside)"
 }
 
 die() {
@@ -186,14 +188,69 @@ sign_cluster_cert() {
     echo "Certificate stored in $out"
 }
 
+# ---- Export and import of the whole database (not in upstream's script). ----
+# The archive is a gzip'ed tar of the database directory, named nssdb inside, with modes, owner and
+# group as they are: a new arbiter restored from it serves every cluster without a new set-up, since
+# the server certificate's name is the fixed "Qnetd Server". Debian packages' purge writes the same
+# kind of archive to /var/backups.
+
+export_db() {
+    local file=$1
+    db_exists || die 1 "There is no certificate database in $DB_DIR to export"
+    [ -e "$file" ] && die 1 "$file already exists; give a file name that does not"
+    (umask 077 && tar -C "$CONFIG_DIR" -czf "$file" "$(basename "$DB_DIR")") ||
+        { rm -f "$file"; die 1 "Can't write the archive $file (see tar's message above)"; }
+    echo "Certificate database $DB_DIR exported to $file"
+    echo "Keep it safe: it holds the private key of the CA that every cluster using this arbiter trusts"
+}
+
+import_db() {
+    local file=$1 name stage stamp
+    name=$(basename "$DB_DIR")
+    [ -f "$file" ] || die 1 "$file does not exist"
+    # Only an archive of one database directory is accepted: nothing outside it, a cert and key db in it.
+    local list
+    list=$(tar -tzf "$file" 2>/dev/null) || die 1 "$file is not an archive made by $0 -E (tar can't read it)"
+    if printf '%s\n' "$list" | grep -qvE "^$name(/[^/]+)?/?\$"; then
+        die 1 "$file holds files outside a $name directory; it was not made by $0 -E"
+    fi
+    if ! printf '%s\n' "$list" | grep -qE "^$name/(cert9|cert8)\.db\$" ||
+        ! printf '%s\n' "$list" | grep -qE "^$name/(key4|key3)\.db\$"; then
+        die 1 "$file holds no certificate and key database; it was not made by $0 -E"
+    fi
+    stage=$(mktemp -d "$CONFIG_DIR/.import.XXXXXX") || die 1 "Can't create a temporary directory in $CONFIG_DIR"
+    if ! tar -C "$stage" -xzpf "$file" --same-owner 2>/dev/null && ! tar -C "$stage" -xzpf "$file"; then
+        rm -rf "$stage"
+        die 1 "Can't unpack $file (see tar's message above)"
+    fi
+    if [ -e "$DB_DIR" ]; then
+        stamp=$(date +%Y%m%d-%H%M%S)
+        mv "$DB_DIR" "$DB_DIR.replaced-$stamp" || { rm -rf "$stage"; die 1 "Can't move the current $DB_DIR aside"; }
+        echo "The database that was in $DB_DIR is kept in $DB_DIR.replaced-$stamp"
+    fi
+    mv "$stage/$name" "$DB_DIR" || { rm -rf "$stage"; die 1 "Can't move the imported database to $DB_DIR"; }
+    rmdir "$stage"
+    echo "Certificate database imported from $file into $DB_DIR"
+    echo "Restart corosync-qnetd to use it; on the nodes only the host in quorum.device.net.host may need to change"
+}
+
 OPERATION=""
 CERTIFICATE_FILE=""
 CLUSTER_NAME=""
+ARCHIVE=""
 
-while getopts ":Ghisc:n:" opt; do
+while getopts ":Ghisc:n:E:I:" opt; do
     case $opt in
     i) OPERATION=init ;;
     s) OPERATION=sign ;;
+    E)
+        OPERATION=export
+        ARCHIVE=$OPTARG
+        ;;
+    I)
+        OPERATION=import
+        ARCHIVE=$OPTARG
+        ;;
     c) CERTIFICATE_FILE=$OPTARG ;;
     n) CLUSTER_NAME=$OPTARG ;;
     G)
@@ -212,6 +269,8 @@ done
 case $OPERATION in
 init) init_db ;;
 sign) sign_cluster_cert ;;
+export) export_db "$ARCHIVE" ;;
+import) import_db "$ARCHIVE" ;;
 *)
     usage
     exit 0

@@ -30,11 +30,20 @@ set(QD_PREFIX "${_qd_prefix}")
 # /etc/corosync/qdevice/net/nssdb), so it does not follow the prefix.
 set(QD_CONFDIR "/etc/corosync")
 
+# The daemons this build has (an arbiter-only build has no corosync-qdevice).
+set(_qd_daemons "")
+if(QD_BUILD_QNETD)
+  list(APPEND _qd_daemons corosync-qnetd)
+endif()
+if(QD_BUILD_QDEVICE)
+  list(APPEND _qd_daemons corosync-qdevice)
+endif()
+
 # One work directory per DESTDIR and prefix, so parallel installs (the install tests) never share files.
 string(MD5 _qd_key "$ENV{DESTDIR}|${_qd_prefix}")
 set(_qd_gen "${QD_WORK_DIR}/${_qd_key}")
 file(MAKE_DIRECTORY "${_qd_gen}")
-foreach(_qd_unit corosync-qnetd corosync-qdevice)
+foreach(_qd_unit ${_qd_daemons})
   configure_file("${QD_SOURCE_DIR}/systemd/${_qd_unit}.service.in" "${_qd_gen}/${_qd_unit}.service" @ONLY)
 endforeach()
 configure_file("${QD_SOURCE_DIR}/cmake/corosync-qdevice.pc.in" "${_qd_gen}/corosync-qdevice.pc" @ONLY)
@@ -42,41 +51,50 @@ configure_file("${QD_SOURCE_DIR}/cmake/corosync-qdevice.pc.in" "${_qd_gen}/coros
 set(_qd_rw_r_r OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 set(_qd_rwx_rx_rx OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 
-file(INSTALL DESTINATION "${_qd_unitdir}" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
-  FILES "${_qd_gen}/corosync-qnetd.service" "${_qd_gen}/corosync-qdevice.service")
+foreach(_qd_unit ${_qd_daemons})
+  if(QD_WITH_SYSTEMD)
+    file(INSTALL DESTINATION "${_qd_unitdir}" TYPE FILE PERMISSIONS ${_qd_rw_r_r} FILES "${_qd_gen}/${_qd_unit}.service")
+  endif()
+endforeach()
 
 # /etc/default/<name>: shell-sourceable options files, as Debian ships them.
-foreach(_qd_name corosync-qnetd corosync-qdevice)
-  file(INSTALL DESTINATION "${QD_INITCONFIGDIR}" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
-    FILES "${QD_SOURCE_DIR}/systemd/${_qd_name}.default" RENAME "${_qd_name}")
-endforeach()
+if(QD_INSTALL_DEFAULTS)
+  foreach(_qd_name ${_qd_daemons})
+    file(INSTALL DESTINATION "${QD_INITCONFIGDIR}" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
+      FILES "${QD_SOURCE_DIR}/systemd/${_qd_name}.default" RENAME "${_qd_name}")
+  endforeach()
+endif()
 
 # /etc/corosync/qnetd ships empty, 0755, as in Debian; corosync-qnetd-certutil fills nssdb/.
 # /etc/corosync/qdevice is not shipped, as on Debian: corosync-qdevice-net-certutil -i creates it.
-file(MAKE_DIRECTORY "${_qd_gen}/empty/qnetd")
-file(INSTALL DESTINATION "${QD_CONFDIR}" TYPE DIRECTORY DIR_PERMISSIONS ${_qd_rwx_rx_rx}
-  FILES "${_qd_gen}/empty/qnetd")
+if(QD_BUILD_QNETD)
+  file(MAKE_DIRECTORY "${_qd_gen}/empty/qnetd")
+  file(INSTALL DESTINATION "${QD_CONFDIR}" TYPE DIRECTORY DIR_PERMISSIONS ${_qd_rwx_rx_rx}
+    FILES "${_qd_gen}/empty/qnetd")
+endif()
 
 # Debian's SysV init scripts, conffiles in /etc/init.d.
 if(QD_INSTALL_SYSV)
-  foreach(_qd_name corosync-qnetd corosync-qdevice)
+  foreach(_qd_name ${_qd_daemons})
     configure_file("${QD_SOURCE_DIR}/systemd/${_qd_name}.init" "${_qd_gen}/init.d/${_qd_name}" @ONLY)
     file(INSTALL DESTINATION "${_qd_sysconfdir}/init.d" TYPE FILE PERMISSIONS ${_qd_rwx_rx_rx}
       FILES "${_qd_gen}/init.d/${_qd_name}")
   endforeach()
 endif()
 
-if(QD_INSTALL_SYSUSERS)
+if(QD_INSTALL_SYSUSERS AND QD_BUILD_QNETD)
   file(INSTALL DESTINATION "${_qd_prefix}/lib/sysusers.d" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
     FILES "${QD_SOURCE_DIR}/systemd/corosync-qnetd.sysusers" RENAME "corosync-qnetd.conf")
 endif()
 if(QD_INSTALL_TMPFILES)
-  foreach(_qd_name corosync-qnetd corosync-qdevice)
+  foreach(_qd_name ${_qd_daemons})
     file(INSTALL DESTINATION "${_qd_prefix}/lib/tmpfiles.d" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
       FILES "${QD_SOURCE_DIR}/systemd/${_qd_name}.tmpfiles" RENAME "${_qd_name}.conf")
   endforeach()
 endif()
 
 # pkg-config file management tools use to find the corosync configuration directory.
-file(INSTALL DESTINATION "${_qd_prefix}/${QD_DATAROOTDIR}/pkgconfig" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
-  FILES "${_qd_gen}/corosync-qdevice.pc")
+if(QD_BUILD_QDEVICE)
+  file(INSTALL DESTINATION "${_qd_prefix}/${QD_DATAROOTDIR}/pkgconfig" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
+    FILES "${_qd_gen}/corosync-qdevice.pc")
+endif()

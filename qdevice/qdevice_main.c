@@ -9,13 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
 #include "qdevice_config.h"
 #include "qdevice_daemon.h"
 #include "daemonize.h"
 #include "lockfile.h"
 #include "log.h"
+#include "service_notify.h"
 #include "loop.h"
 #include "qdevice_settings.h"
 #include "tls.h"
@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 	if (daemon_start(d) == 0) {
 		/* A signal or a lost corosync connection may already have ended the start-up loop. */
 		if (daemon_exit_reason(d) == QDEVICE_NET_REASON_NONE && !d->config_error) {
-			sd_notify(0, "READY=1");
+			service_notify_ready();
 			log_notice("QDevice ready to provide service");
 			d->connecting_allowed = true;
 			qdevice_daemon_net_connect(d);

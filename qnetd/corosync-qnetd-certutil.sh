@@ -19,7 +19,7 @@ dir_mode=0770
 file_mode=0660
 
 usage() {
-    echo "$0: [-i|-s] [-c certificate] [-G] [-n cluster_name] | -E file | -I file"
+    echo "$0: [-i|-s] [-c certificate] [-G] [-n cluster_name]"
     echo
     echo " -i                  Create the database: QNet CA, the server certificate, qnetd-cacert.crt"
     echo " -s                  Sign a node's certificate request (-c) for a cluster (-n)"

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
 #include "qnetd_ipc.h"
 #include "daemonize.h"
 #include "lockfile.h"
 #include "log.h"
+#include "service_notify.h"
 #include "loop.h"
 #include "qnetd_net.h"
 #include "tls.h"
@@ -66,8 +66,8 @@ static void status_refresh(struct loop *loop, void *data)
 	size_t clients = st->server->conn_count, clusters = st->server->clusters.count;
 
 	if (!st->sent || clients != st->clients || clusters != st->clusters) {
-		sd_notifyf(0, "STATUS=Serving %zu client%s in %zu cluster%s", clients, clients == 1 ? "" : "s", clusters,
-			   clusters == 1 ? "" : "s");
+		service_notify_status("Serving %zu client%s in %zu cluster%s", clients, clients == 1 ? "" : "s", clusters,
+				      clusters == 1 ? "" : "s");
 		st->clients = clients;
 		st->clusters = clusters;
 		st->sent = true;
@@ -155,12 +155,12 @@ int main(int argc, char **argv)
 	}
 
 	log_info("QNetd ready to provide service");
-	sd_notify(0, "READY=1");
+	service_notify_ready();
 	struct status_notifier status = {.server = &net.server};
 	loop_timer_init(&status.timer, status_refresh, &status);
 	status_refresh(loop, &status);
 	rc = loop_run(loop) == 0 ? 0 : 1;
-	sd_notify(0, "STOPPING=1");
+	service_notify_stopping();
 
 out:
 	if (ipc_up)

@@ -694,5 +694,47 @@ if [ "$have_upstream" = 1 ]; then
     quick_case ours-qdevice-up-qnetd up ours opts
 fi
 
+# ---------------------------------------------------------------------------
+# -E / -I: the whole database to an archive and back, on another "machine".
+# ---------------------------------------------------------------------------
+EXP=$work/export
+host_new "$EXP/old" qnetd
+host_new "$EXP/new" qnetd
+chgrp daemon "$EXP/old/etc/qnetd"
+run_step "$EXP/old" "$EXP/init" "$OURS_N" -i -G
+check "-E: -i on the old arbiter" test "$(cat "$EXP/init.rc")" = 0
+run_step "$EXP/old" "$EXP/sign" "$OURS_N" -s -c /dev/null -n expcluster
+run_step "$EXP/old" "$EXP/export" "$OURS_N" -E /tmp/arbiter.tar.gz
+check "-E: status 0 ($(head -n 1 "$EXP/export.err"))" test "$(cat "$EXP/export.rc")" = 0
+archive=$EXP/old/tmp/arbiter.tar.gz
+check "-E: the archive is readable by root only" test "$(mode_of "$archive")" = 600
+run_step "$EXP/old" "$EXP/export-again" "$OURS_N" -E /tmp/arbiter.tar.gz
+check "-E: an existing archive is not overwritten (status 1)" test "$(cat "$EXP/export-again.rc")" = 1
+# The new machine already has a database of its own (the package made one): it is kept aside.
+run_step "$EXP/new" "$EXP/init-new" "$OURS_N" -i
+cp "$archive" "$EXP/new/tmp/arbiter.tar.gz"
+run_step "$EXP/new" "$EXP/import" "$OURS_N" -I /tmp/arbiter.tar.gz
+check "-I: status 0 ($(head -n 1 "$EXP/import.err"))" test "$(cat "$EXP/import.rc")" = 0
+check "-I: same files, modes, owner and group as exported" test "$(listing "$EXP/old/etc/qnetd/nssdb")" = "$(listing "$EXP/new/etc/qnetd/nssdb")"
+check "-I: the same CA" test "$(cert_dump "$EXP/old/etc/qnetd/nssdb" "QNet CA")" = "$(cert_dump "$EXP/new/etc/qnetd/nssdb" "QNet CA")"
+check "-I: the database that was there is kept aside" bash -c "ls -d '$EXP/new/etc/qnetd/'nssdb.replaced-* >/dev/null 2>&1"
+check "-I: says where it kept it" grep -q "is kept in /etc/corosync/qnetd/nssdb.replaced-" "$EXP/import.out"
+# The imported CA still signs: serial numbers go on from the old arbiter's.
+run_step "$EXP/new" "$EXP/serial" cat /etc/corosync/qnetd/nssdb/serial.txt
+check "-I: the serial counter came along" test "$(cat "$EXP/serial.out")" = "$(cat "$EXP/old/etc/qnetd/nssdb/serial.txt")"
+# Archives that are not ours are refused and change nothing.
+mkdir -p "$EXP/bad/nssdb" "$EXP/bad/etc"
+echo x >"$EXP/bad/etc/passwd"
+tar -C "$EXP/bad" -czf "$EXP/new/tmp/outside.tar.gz" nssdb etc
+run_step "$EXP/new" "$EXP/import-outside" "$OURS_N" -I /tmp/outside.tar.gz
+check "-I: an archive with files outside nssdb/ is refused" test "$(cat "$EXP/import-outside.rc")" = 1
+tar -C "$EXP/bad" -czf "$EXP/new/tmp/empty.tar.gz" nssdb
+run_step "$EXP/new" "$EXP/import-empty" "$OURS_N" -I /tmp/empty.tar.gz
+check "-I: an archive without a database is refused" test "$(cat "$EXP/import-empty.rc")" = 1
+echo garbage >"$EXP/new/tmp/garbage.tar.gz"
+run_step "$EXP/new" "$EXP/import-garbage" "$OURS_N" -I /tmp/garbage.tar.gz
+check "-I: a file that is no archive is refused" test "$(cat "$EXP/import-garbage.rc")" = 1
+check "-I: refused archives left the database alone" test "$(listing "$EXP/old/etc/qnetd/nssdb")" = "$(listing "$EXP/new/etc/qnetd/nssdb")"
+
 echo "certutil integration: $checks checks passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -15,11 +15,13 @@ build_pkgs="build-essential cmake pkg-config
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev libnss3-tools tcpdump
     iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db
     systemd"
+# Packages: building, checking, and the chroot and container tests.
+pkg_pkgs="debhelper dpkg-dev lintian mmdebstrap systemd-container"
 # Reference peers and the cluster stack the integration tests and the demo run.
 peer_pkgs="corosync corosync-qnetd corosync-qdevice"
 
 missing=""
-for p in $build_pkgs $test_pkgs $peer_pkgs; do
+for p in $build_pkgs $test_pkgs $pkg_pkgs $peer_pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing="$missing $p"
     fi

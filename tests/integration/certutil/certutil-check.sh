@@ -48,7 +48,7 @@ cleanup() {
     if [ "${QD_KEEP:-0}" = 1 ]; then
         echo "work directory kept: $work"
     else
-        rm -rf "$work"
+        rm -rf --one-file-system "$work"
     fi
 }
 trap cleanup EXIT

@@ -248,7 +248,7 @@ _qdi_on_exit() {
         [[ $QDI_STATUS == fail ]] && _qdi_dump_state
         qdi_cleanup_run "$QDI_RUN"
         if [[ $QDI_STATUS == pass && $QDI_KEEP != 1 ]]; then
-            rm -rf "$QDI_RUN"
+            rm -rf --one-file-system "$QDI_RUN"
         else
             qdi_log "run directory kept: $QDI_RUN"
         fi
@@ -374,7 +374,7 @@ qdi_gc() {
         for d in "$QDI_RUN_ROOT"/*/; do
             d=${d%/}
             [[ -e $d/done ]] || continue
-            rm -rf "$d" && echo "gc: removed $d"
+            rm -rf --one-file-system "$d" && echo "gc: removed $d"
         done
     fi
     return 0

@@ -30,7 +30,7 @@ bash "$demo" start "$build" >"$out" 2>"$err"
 rc=$?
 if ((rc == 77)); then
     sed 's/^demo: /SKIP: /' "$err"
-    rm -rf "$root"
+    rm -rf --one-file-system "$root"
     exit 77
 fi
 ((rc == 0)) || fail "demo start exited $rc"
@@ -81,5 +81,5 @@ bash "$demo" status >/dev/null 2>&1 && fail "demo status succeeded after stop"
 
 echo "PASS: demo started (Qdevice row on both nodes, cluster listed by qnetd), stopped, nothing left" \
     "(${#nslist[@]} namespaces, ${#procs[@]} processes)"
-rm -rf "$root"
+rm -rf --one-file-system "$root"
 exit 0

@@ -49,6 +49,7 @@ struct qdevice_daemon {
 	bool vq_registered;
 	bool vq_tracking;
 	int vq_fd;
+	uint32_t vq_expected_votes;     /* at registration; model net takes it at its init */
 	bool got_node_list;
 
 	struct qdevice_config_env env;

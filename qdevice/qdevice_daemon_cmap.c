@@ -94,7 +94,7 @@ static void apply_changes(struct qdevice_daemon *d, unsigned events)
 	}
 	if (events & QDEVICE_TRACK_NODE_LIST)
 		apply_node_list(d);
-	if ((events & QDEVICE_TRACK_HEURISTICS) && !d->net.disconnect_scheduled)
+	if ((events & QDEVICE_TRACK_HEURISTICS) && !qdevice_net_closing(&d->net))
 		apply_heuristics(d);
 }
 

@@ -48,7 +48,7 @@ static void on_result(struct qdevice_heuristics *h, uint32_t seq, enum qdevice_h
 	(void)seq;
 	(void)result;
 	/* The start-up wait for the first heuristics result (doc/qdevice-state-machine.md §4) ends here. */
-	if (d->waiting_initial_heuristics && d->net.initial_heuristics_done)
+	if (d->waiting_initial_heuristics && qdevice_net_initial_heuristics_done(&d->net))
 		loop_stop(d->loop);
 }
 
@@ -82,7 +82,7 @@ int qdevice_daemon_heuristics_set_list(struct qdevice_daemon *d)
 		return -1;
 	/* A run in progress restarts with the new list (doc/qdevice-state-machine.md §3.2). */
 	if (r == 1 && qdevice_heuristics_waiting(d->heuristics)) {
-		uint32_t timeout = d->net.sync_in_progress ? d->cfg.heuristics.sync_timeout : d->cfg.heuristics.timeout;
+		uint32_t timeout = qdevice_net_syncing(&d->net) ? d->cfg.heuristics.sync_timeout : d->cfg.heuristics.timeout;
 		if (qdevice_heuristics_exec(d->heuristics, timeout, NULL) != 0)
 			return -1;
 	}

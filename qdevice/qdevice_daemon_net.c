@@ -30,11 +30,11 @@ static void daemon_before_wait(struct loop *loop, void *data)
 	struct qdevice_daemon *d = data;
 	(void)loop;
 	qdevice_net_transport_kick(&d->transport);
-	if (!d->net.disconnect_scheduled || !d->connecting_allowed)
+	if (!qdevice_net_closing(&d->net) || !d->connecting_allowed)
 		return;
 
 	bool delayed;
-	enum qdevice_net_reason reason = d->net.disconnect_reason;
+	enum qdevice_net_reason reason = qdevice_net_disconnect_reason(&d->net);
 	qdevice_net_transport_close(&d->transport);
 	bool restart = qdevice_net_disconnected(&d->net, QDEVICE_NET_REASON_NONE, &delayed);
 	if (!restart) {
@@ -111,6 +111,7 @@ int qdevice_daemon_net_init(struct qdevice_daemon *d)
 		.initial_msg_send_size = (uint32_t)d->settings.net_initial_msg_send_size,
 		.min_msg_send_size = (uint32_t)d->settings.net_min_msg_send_size,
 		.max_msg_receive_size = (uint32_t)d->settings.net_max_msg_receive_size,
+		.expected_votes = d->vq_expected_votes,
 	};
 	struct qdevice_net_io io = {
 		.ctx = d,
@@ -123,9 +124,7 @@ int qdevice_daemon_net_init(struct qdevice_daemon *d)
 		.check_votes = qdevice_daemon_votequorum_check_node_votes,
 		.wall_now = io_wall_now,
 	};
-	uint32_t expected = d->net.expected_votes;
 	qdevice_net_init(&d->net, &params, &io);
-	d->net.expected_votes = expected;
 	qdevice_net_transport_init(&d->transport, d->loop, &d->net);
 	d->transport.host = d->cfg.net.host;
 	d->transport.port = d->cfg.net.port;

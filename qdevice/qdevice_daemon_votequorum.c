@@ -130,7 +130,7 @@ int qdevice_daemon_votequorum_start(struct qdevice_daemon *d)
 		log_crit("Can't get votequorum information. Error %s", cs_strerror(e));
 		return -1;
 	}
-	d->net.expected_votes = info.node_expected_votes;
+	d->vq_expected_votes = info.node_expected_votes;
 	if (votequorum_fd_get(d->vq, &d->vq_fd) != CS_OK) {
 		log_crit("Can't get votequorum file descriptor");
 		return -1;

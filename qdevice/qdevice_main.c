@@ -88,7 +88,7 @@ static int daemon_read_config(struct qdevice_daemon *d)
 /* The start-up wait (doc/qdevice-state-machine.md §4): run the loop until the first membership heuristics result, bounded. */
 static int wait_initial_heuristics(struct qdevice_daemon *d)
 {
-	if (!d->net.initial_heuristics_done) {
+	if (!qdevice_net_initial_heuristics_done(&d->net)) {
 		d->waiting_initial_heuristics = true;
 		loop_timer_start(d->loop, &d->startup_timer, 2ull * d->cfg.heuristics.sync_timeout);
 		loop_run(d->loop);

@@ -16,6 +16,7 @@ void qdevice_net_init(struct qdevice_net *n, const struct qdevice_net_params *p,
 	n->seq = 1;
 	n->max_send_size = p->initial_msg_send_size;
 	n->max_receive_size = p->initial_msg_receive_size;
+	n->expected_votes = p->expected_votes;
 	/* No polls until the first server decision or the first disconnect
 	 * (doc/qdevice-state-machine.md §7.1). */
 	n->vote = PROTO_VOTE_ASK_LATER;
@@ -320,6 +321,12 @@ void qdevice_net_starttls_done(struct qdevice_net *n, bool client_cert_sent)
 	n->tls_active = true;
 	n->client_cert_sent = client_cert_sent;
 	net_send_init(n);
+}
+
+void qdevice_net_client_cert_sent(struct qdevice_net *n)
+{
+	if (n->tls_active)
+		n->client_cert_sent = true;
 }
 
 static void net_send_init(struct qdevice_net *n)

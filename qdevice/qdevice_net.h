@@ -106,6 +106,7 @@ struct qdevice_net_params {
 	uint32_t initial_msg_send_size;
 	uint32_t min_msg_send_size;
 	uint32_t max_msg_receive_size;
+	uint32_t expected_votes;                /* votequorum's, read when the device registered */
 };
 
 struct qdevice_net_quorum_node {
@@ -176,6 +177,41 @@ void qdevice_net_tcp_connected(struct qdevice_net *n);
 void qdevice_net_connect_failed(struct qdevice_net *n);
 /* The STARTTLS message has been completely written and the socket now speaks TLS: sends INIT. */
 void qdevice_net_starttls_done(struct qdevice_net *n, bool client_cert_sent);
+/* The TLS handshake sent our client certificate (the server asked for it). */
+void qdevice_net_client_cert_sent(struct qdevice_net *n);
+
+/* What the transport may ask of the state machine. */
+static inline bool qdevice_net_closing(const struct qdevice_net *n)
+{
+	return n->disconnect_scheduled;
+}
+/* STARTTLS is queued: once it is on the wire, the socket switches to TLS. */
+static inline bool qdevice_net_starttls_pending(const struct qdevice_net *n)
+{
+	return n->state == QDEVICE_NET_WAITING_STARTTLS_BEING_SENT;
+}
+static inline enum qdevice_net_reason qdevice_net_disconnect_reason(const struct qdevice_net *n)
+{
+	return n->disconnect_reason;
+}
+/* The first membership heuristics result has come (the end of the start-up wait). */
+static inline bool qdevice_net_initial_heuristics_done(const struct qdevice_net *n)
+{
+	return n->initial_heuristics_done;
+}
+/* votequorum reported a node list and no quorum notification yet: a membership sync runs. */
+static inline bool qdevice_net_syncing(const struct qdevice_net *n)
+{
+	return n->sync_in_progress;
+}
+static inline uint32_t qdevice_net_max_send_size(const struct qdevice_net *n)
+{
+	return n->max_send_size;
+}
+static inline uint32_t qdevice_net_max_receive_size(const struct qdevice_net *n)
+{
+	return n->max_receive_size;
+}
 /* A whole message arrived and decoded. */
 void qdevice_net_msg_received(struct qdevice_net *n, const struct msg *m);
 /* Schedules a disconnect (the first reason wins, as upstream keeps the first). */

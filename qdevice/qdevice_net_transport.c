@@ -30,7 +30,7 @@ void qdevice_net_transport_init(struct qdevice_net_transport *t, struct loop *lo
 	t->loop = loop;
 	t->net = net;
 	t->fd = -1;
-	frame_reader_init(&t->frame, net->max_receive_size);
+	frame_reader_init(&t->frame, qdevice_net_max_receive_size(net));
 	sendq_init(&t->out, 0);         /* bounded at each connect, once max_send_buffers is set */
 }
 
@@ -216,7 +216,7 @@ int qdevice_net_transport_send(struct qdevice_net_transport *t, const struct msg
 		log_err("Send queue to qnetd is full (%zu messages)", sendq_count(&t->out));
 		return -1;
 	}
-	size_t cap = t->net->max_send_size;
+	size_t cap = qdevice_net_max_send_size(t->net);
 	uint8_t *buf = malloc(cap);
 	if (buf == NULL)
 		return -1;
@@ -266,7 +266,7 @@ static int flush(struct qdevice_net_transport *t)
 		}
 		sendq_consume(&t->out, (size_t)n);
 		/* STARTTLS is on the wire (nothing is queued behind it): from now on the socket speaks TLS. */
-		if (sendq_empty(&t->out) && t->net->state == QDEVICE_NET_WAITING_STARTTLS_BEING_SENT && t->tls == NULL) {
+		if (sendq_empty(&t->out) && qdevice_net_starttls_pending(t->net) && t->tls == NULL) {
 			if (start_tls(t) != 0) {
 				fail(t, QDEVICE_NET_REASON_CANT_START_TLS);
 				return -1;
@@ -303,7 +303,7 @@ static void header_judged(struct qdevice_net_transport *t, const struct frame *h
 		fail(t, QDEVICE_NET_REASON_UNSUPPORTED_MSG);
 	} else if (h->verdict == FRAME_TOO_LONG) {
 		log_err("Received message %s is too long (%u bytes, limit %u). Skipping it and disconnecting",
-			proto_msg_type_str(h->type), h->length, t->net->max_receive_size);
+			proto_msg_type_str(h->type), h->length, qdevice_net_max_receive_size(t->net));
 	}
 }
 
@@ -312,7 +312,7 @@ static void frame_input(struct qdevice_net_transport *t, const uint8_t *data, si
 {
 	size_t off = 0;
 
-	while (off < len && !t->net->disconnect_scheduled) {
+	while (off < len && !qdevice_net_closing(t->net)) {
 		struct frame f, h;
 		bool had_header = frame_reader_header_done(&t->frame, &h);
 		off += frame_reader_feed(&t->frame, data + off, len - off, &f);
@@ -341,9 +341,9 @@ static void read_available(struct qdevice_net_transport *t)
 {
 	uint8_t chunk[4096];
 
-	for (int rounds = 0; rounds < 256 && t->fd >= 0 && !t->net->disconnect_scheduled; rounds++) {
+	for (int rounds = 0; rounds < 256 && t->fd >= 0 && !qdevice_net_closing(t->net); rounds++) {
 		/* The server's limit, learnt from INIT_REPLY, applies from the next header on. */
-		frame_reader_set_max(&t->frame, t->net->max_receive_size);
+		frame_reader_set_max(&t->frame, qdevice_net_max_receive_size(t->net));
 		/* Never past the current message: plaintext must not swallow the TLS handshake after STARTTLS. */
 		size_t want = frame_reader_want(&t->frame);
 		if (want > sizeof(chunk))
@@ -429,16 +429,16 @@ static void fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 		}
 	}
 	/* Replies queued by the messages just read go out in the same wake-up. */
-	if (t->fd >= 0 && !t->connecting && !t->net->disconnect_scheduled && !sendq_empty(&t->out))
+	if (t->fd >= 0 && !t->connecting && !qdevice_net_closing(t->net) && !sendq_empty(&t->out))
 		flush(t);
-	if (t->client_cert_sent && t->net->tls_active)
-		t->net->client_cert_sent = true;
+	if (t->client_cert_sent)
+		qdevice_net_client_cert_sent(t->net);
 	update_events(t);
 }
 
 void qdevice_net_transport_kick(struct qdevice_net_transport *t)
 {
-	if (t->fd >= 0 && !t->connecting && !t->net->disconnect_scheduled && !sendq_empty(&t->out))
+	if (t->fd >= 0 && !t->connecting && !qdevice_net_closing(t->net) && !sendq_empty(&t->out))
 		flush(t);
 	update_events(t);
 }

@@ -174,6 +174,17 @@ void qnetd_conn_destroy(struct qnetd_conn *conn)
 	frame_reader_destroy(&conn->frame);
 }
 
+void qnetd_conn_log_close(const struct qnetd_conn *conn)
+{
+	const char *why = conn->disconnect_reason != NULL ? conn->disconnect_reason : "closed";
+	/* A member of a cluster leaving is worth the administrator's attention; a probe is not. */
+	if (conn->phase == QNETD_CONN_JOINED)
+		log_info("Client %s (cluster '%.*s', node %u) disconnected: %s", conn->peer, (int)conn->cluster_name_len,
+			 (const char *)conn->cluster_name, conn->client.node_id, why);
+	else
+		log_debug("Client %s: closing connection (%s)", conn->peer, why);
+}
+
 void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
 {
 	struct qnetd_client *client = &conn->client;

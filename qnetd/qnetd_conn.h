@@ -92,6 +92,22 @@ size_t qnetd_conn_want(const struct qnetd_conn *conn);
 size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *data, size_t len);
 /* The client's algorithm timer fired (lms): runs the algorithm's hook; an error goes back as SERVER_ERROR. */
 void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn);
+/* What the transport may ask of a connection; it changes one only through the functions here. */
+static inline bool qnetd_conn_closing(const struct qnetd_conn *conn)
+{
+	return conn->disconnect_scheduled;
+}
+static inline const char *qnetd_conn_peer(const struct qnetd_conn *conn)
+{
+	return conn->peer;
+}
+/* How long the client may stay silent before it counts as dead (0: never). */
+static inline uint64_t qnetd_conn_dpd_interval_ms(const struct qnetd_conn *conn)
+{
+	return conn->dpd_interval_ms;
+}
+/* The one line a closing connection logs: a member leaving at info level, anything else at debug. */
+void qnetd_conn_log_close(const struct qnetd_conn *conn);
 /* Asks the transport to close the connection after the current event. */
 void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason);
 /*

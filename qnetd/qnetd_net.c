@@ -81,7 +81,7 @@ static int op_start_tls(void *ctx, struct qnetd_conn *session)
 	struct qnetd_net *net = ctx;
 	struct net_conn *c = net_conn_of(session);
 
-	c->tls = qnetd_tls_conn_new(net->tls, c->fd, session->peer);
+	c->tls = qnetd_tls_conn_new(net->tls, c->fd, qnetd_conn_peer(session));
 	return c->tls != NULL ? 0 : -1;
 }
 
@@ -106,8 +106,8 @@ static void op_dpd_restart(void *ctx, struct qnetd_conn *session)
 	uint64_t now = loop_now_ms();
 	c->dpd_last_ms = now;
 	/* Re-arm only when not armed or the interval shrank below the armed deadline. */
-	if (!loop_timer_armed(&c->dpd_timer) || c->dpd_timer.deadline_ms > now + session->dpd_interval_ms)
-		loop_timer_start(net->loop, &c->dpd_timer, session->dpd_interval_ms);
+	if (!loop_timer_armed(&c->dpd_timer) || c->dpd_timer.deadline_ms > now + qnetd_conn_dpd_interval_ms(session))
+		loop_timer_start(net->loop, &c->dpd_timer, qnetd_conn_dpd_interval_ms(session));
 }
 
 static void op_algo_timer_start(void *ctx, struct qnetd_conn *session, uint32_t interval_ms)
@@ -162,14 +162,7 @@ static void conn_free(struct qnetd_net *net, struct net_conn *c)
 
 static void conn_close(struct qnetd_net *net, struct net_conn *c)
 {
-	const char *why = c->session.disconnect_reason != NULL ? c->session.disconnect_reason : "closed";
-	/* A member of a cluster leaving is worth the administrator's attention; a probe is not. */
-	if (c->session.phase == QNETD_CONN_JOINED)
-		log_info("Client %s (cluster '%.*s', node %u) disconnected: %s", c->session.peer,
-			 (int)c->session.cluster_name_len, (const char *)c->session.cluster_name,
-			 c->session.client.node_id, why);
-	else
-		log_debug("Client %s: closing connection (%s)", c->session.peer, why);
+	qnetd_conn_log_close(&c->session);
 	qnetd_conn_disconnect(&net->server, &c->session);
 	conn_free(net, c);
 }
@@ -183,7 +176,7 @@ static void schedule_close(struct net_conn *c, const char *reason)
 /* EPOLLOUT while output is queued or the TLS layer waits to write. */
 static void update_interest(struct qnetd_net *net, struct net_conn *c)
 {
-	bool need_write = (!sendq_empty(&c->out) && !c->session.disconnect_scheduled) || c->tls_read_wants_write;
+	bool need_write = (!sendq_empty(&c->out) && !qnetd_conn_closing(&c->session)) || c->tls_read_wants_write;
 	if (need_write != c->want_write && c->fd >= 0) {
 		c->want_write = need_write;
 		loop_fd_modify(net->loop, c->fd, EPOLLIN | (need_write ? EPOLLOUT : 0));
@@ -193,7 +186,7 @@ static void update_interest(struct qnetd_net *net, struct net_conn *c)
 /* Writes as much queued output as the socket takes; plaintext bursts go out in one writev. */
 static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 {
-	while (!sendq_empty(&c->out) && !c->session.disconnect_scheduled) {
+	while (!sendq_empty(&c->out) && !qnetd_conn_closing(&c->session)) {
 		ssize_t n;
 		if (c->tls == NULL) {
 			struct iovec iov[64];
@@ -213,7 +206,7 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 			if (n == QNETD_TLS_WANT_WRITE || n == QNETD_TLS_WANT_READ)
 				break;
 			if (n <= 0) {
-				log_debug("Client %s: TLS write failed (%s)", c->session.peer,
+				log_debug("Client %s: TLS write failed (%s)", qnetd_conn_peer(&c->session),
 					  n == 0 ? "connection closed" : qnetd_tls_conn_error(c->tls));
 				schedule_close(c, "TLS write error");
 				return;
@@ -236,7 +229,7 @@ static void flush_and_close(struct loop *loop, void *data)
 			c->in_dirty = false;
 			if (!c->in_closing) {
 				conn_flush(net, c);
-				if (c->session.disconnect_scheduled)
+				if (qnetd_conn_closing(&c->session))
 					mark_closing(c);
 			}
 		}
@@ -260,7 +253,7 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 {
 	uint8_t buf[4096];
 
-	for (int rounds = 0; rounds < 64 && !c->session.disconnect_scheduled; rounds++) {
+	for (int rounds = 0; rounds < 64 && !qnetd_conn_closing(&c->session); rounds++) {
 		ssize_t n;
 		if (c->tls == NULL) {
 			size_t want = qnetd_conn_want(&c->session);
@@ -292,13 +285,13 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 				return;
 			}
 			if (n < 0) {
-				log_info("Client %s: TLS read failed (%s)", c->session.peer, qnetd_tls_conn_error(c->tls));
+				log_info("Client %s: TLS read failed (%s)", qnetd_conn_peer(&c->session), qnetd_tls_conn_error(c->tls));
 				schedule_close(c, "TLS error");
 				return;
 			}
 		}
 		qnetd_conn_input(&net->server, &c->session, buf, (size_t)n);
-		if (c->session.disconnect_scheduled) {
+		if (qnetd_conn_closing(&c->session)) {
 			mark_closing(c);
 			return;
 		}
@@ -315,7 +308,7 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 	 * Out of rounds with records still inside the TLS layer, which the socket will not signal: read
 	 * them after the other connections of this pass have had their turn.
 	 */
-	if (c->tls != NULL && !c->session.disconnect_scheduled && !c->in_rereads && qnetd_tls_conn_pending(c->tls)) {
+	if (c->tls != NULL && !qnetd_conn_closing(&c->session) && !c->in_rereads && qnetd_tls_conn_pending(c->tls)) {
 		c->in_rereads = true;
 		c->reread_next = net->rereads;
 		net->rereads = c;
@@ -334,9 +327,9 @@ static void rereads_due(struct loop *loop, void *data)
 		struct net_conn *c = list;
 		list = c->reread_next;
 		c->in_rereads = false;
-		if (!c->in_closing && !c->session.disconnect_scheduled) {
+		if (!c->in_closing && !qnetd_conn_closing(&c->session)) {
 			conn_read(net, c);
-			if (c->session.disconnect_scheduled)
+			if (qnetd_conn_closing(&c->session))
 				mark_closing(c);
 		}
 	}
@@ -360,7 +353,7 @@ static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
 		conn_flush(net, c);
 	else if (!c->in_closing && !c->in_dirty)
 		update_interest(net, c); /* a dirty connection is flushed before the loop waits, which decides */
-	if (c->session.disconnect_scheduled)
+	if (qnetd_conn_closing(&c->session))
 		mark_closing(c);
 }
 
@@ -368,9 +361,9 @@ static void dpd_expired(struct loop *loop, void *data)
 {
 	struct net_conn *c = data;
 	/* Closed at the end of this pass already: its timers have nothing left to say. */
-	if (c->in_closing || c->session.disconnect_scheduled)
+	if (c->in_closing || qnetd_conn_closing(&c->session))
 		return;
-	uint64_t due = c->dpd_last_ms + c->session.dpd_interval_ms, now = loop_now_ms();
+	uint64_t due = c->dpd_last_ms + qnetd_conn_dpd_interval_ms(&c->session), now = loop_now_ms();
 	if (due > now) {
 		/* A message came after the timer was armed: wait for the rest of its interval. */
 		loop_timer_start(loop, &c->dpd_timer, due - now);
@@ -382,14 +375,14 @@ static void dpd_expired(struct loop *loop, void *data)
 	 */
 	if (c->fd >= 0) {
 		conn_read(c->net, c);
-		if (loop_timer_armed(&c->dpd_timer) || c->session.disconnect_scheduled) {
-			if (c->session.disconnect_scheduled)
+		if (loop_timer_armed(&c->dpd_timer) || qnetd_conn_closing(&c->session)) {
+			if (qnetd_conn_closing(&c->session))
 				mark_closing(c);
 			return;
 		}
 	}
-	log_warn("Client %s doesn't sent any message during %llu ms. Disconnecting", c->session.peer,
-		 (unsigned long long)c->session.dpd_interval_ms);
+	log_warn("Client %s doesn't sent any message during %llu ms. Disconnecting", qnetd_conn_peer(&c->session),
+		 (unsigned long long)qnetd_conn_dpd_interval_ms(&c->session));
 	schedule_close(c, "dead peer detected");
 }
 
@@ -397,10 +390,10 @@ static void algo_timer_expired(struct loop *loop, void *data)
 {
 	(void)loop;
 	struct net_conn *c = data;
-	if (c->in_closing || c->session.disconnect_scheduled)
+	if (c->in_closing || qnetd_conn_closing(&c->session))
 		return;
 	qnetd_conn_algo_timer(&c->net->server, &c->session);
-	if (c->session.disconnect_scheduled)
+	if (qnetd_conn_closing(&c->session))
 		mark_closing(c);
 }
 
@@ -459,7 +452,7 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 	net->conns = c;
 	c->dpd_last_ms = loop_now_ms();
 	if (net->settings->dpd_enabled)
-		loop_timer_start(net->loop, &c->dpd_timer, c->session.dpd_interval_ms);
+		loop_timer_start(net->loop, &c->dpd_timer, qnetd_conn_dpd_interval_ms(&c->session));
 	log_debug("New client connected from %s", peer);
 }
 

@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.net.heartbeat_interval = 8000;
 	cfg.net.cast_vote_timer_interval = 5000;
 
-	struct qdevice_net_params p = {&cfg, 32768, 32768, 32768, 16777216};
+	struct qdevice_net_params p = {&cfg, 32768, 32768, 32768, 16777216, 3};
 	struct qdevice_net_io io = {&fio, f_send, f_timer_start, f_timer_stop, f_timer_armed, f_poll, f_heur, f_votes, f_now};
 	qdevice_net_init(&n, &p, &io);
 	uint32_t last_seq = n.seq;

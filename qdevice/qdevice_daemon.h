@@ -28,29 +28,40 @@ struct qdevice_daemon_timer {
 	enum qdevice_net_timer which;
 };
 
+/* The cmap connection (qdevice_daemon_cmap.c). */
+struct qdevice_daemon_cmap {
+	cmap_handle_t handle;
+	bool up;
+	int fd;
+	bool watched;                   /* left out of the loop while a corosync sync runs */
+	bool closed;                    /* the connection was lost: the loop ends */
+	cmap_track_handle_t tracks[QDEVICE_DAEMON_TRACKS];
+	struct qdevice_cmap_mirror mirror;      /* the keys qdevice reads, kept current from tracks */
+	bool copied;
+	struct qdevice_track_state track;
+	bool debug;                     /* logging.debug / logging.logger_subsys.QDEVICE.debug */
+};
+
+/* The votequorum connection and the device registered there (qdevice_daemon_votequorum.c). */
+struct qdevice_daemon_votequorum {
+	votequorum_handle_t handle;
+	bool up;
+	bool registered;
+	bool tracking;
+	int fd;
+	bool closed;                    /* the connection was lost: the loop ends */
+	uint32_t expected_votes;        /* at registration; model net takes it at its init */
+	bool got_node_list;
+};
+
 struct qdevice_daemon {
 	struct qdevice_settings settings;
 	struct loop *loop;
 	int lock_fd;
 	bool log_up;
 
-	cmap_handle_t cmap;
-	bool cmap_up;
-	int cmap_fd;
-	bool cmap_fd_watched;           /* left out of the loop while a corosync sync runs */
-	cmap_track_handle_t tracks[QDEVICE_DAEMON_TRACKS];
-	struct qdevice_cmap_mirror cmap_mirror;    /* the keys qdevice reads, kept current from tracks */
-	bool cmap_copied;
-	struct qdevice_track_state track;
-	bool cmap_debug;                /* logging.debug / logging.logger_subsys.QDEVICE.debug */
-
-	votequorum_handle_t vq;
-	bool vq_up;
-	bool vq_registered;
-	bool vq_tracking;
-	int vq_fd;
-	uint32_t vq_expected_votes;     /* at registration; model net takes it at its init */
-	bool got_node_list;
+	struct qdevice_daemon_cmap cmap;
+	struct qdevice_daemon_votequorum vq;
 
 	struct qdevice_config_env env;
 	struct qdevice_config cfg;
@@ -75,8 +86,6 @@ struct qdevice_daemon {
 	bool ipc_up;
 
 	/* Why the loop ended (doc/qdevice-state-machine.md §11): checked in upstream's priority by qdevice_main.c. */
-	bool votequorum_closed;
-	bool cmap_closed;
 	bool heuristics_closed;
 	bool ipc_closed;
 	bool config_error;              /* an invalid heuristics value from a reload */

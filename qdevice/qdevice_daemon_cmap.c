@@ -33,7 +33,7 @@ int qdevice_daemon_debug_level(const struct qdevice_daemon *d)
 {
 	if (d->settings.debug_level > 0)
 		return d->settings.debug_level;
-	return d->cmap_debug ? 1 : 0;
+	return d->cmap.debug ? 1 : 0;
 }
 
 static void apply_node_list(struct qdevice_daemon *d)
@@ -41,7 +41,7 @@ static void apply_node_list(struct qdevice_daemon *d)
 	struct qdevice_node_list nl;
 	char err[512];
 
-	if (qdevice_config_read_node_list(&d->cmap_mirror.view, &d->env, &nl, err, sizeof(err)) != 0) {
+	if (qdevice_config_read_node_list(&d->cmap.mirror.view, &d->env, &nl, err, sizeof(err)) != 0) {
 		log_err("Can't get configuration node list: %s", err);
 		qdevice_net_schedule_disconnect(&d->net, QDEVICE_NET_REASON_CANT_ALLOCATE_MSG_BUFFER);
 		return;
@@ -61,7 +61,7 @@ static void apply_heuristics(struct qdevice_daemon *d)
 	struct qdevice_heuristics_config h;
 	char err[512];
 
-	if (qdevice_config_read_heuristics(&d->cmap_mirror.view, &d->env, d->cfg.timeout, d->cfg.sync_timeout, &h, err,
+	if (qdevice_config_read_heuristics(&d->cmap.mirror.view, &d->env, d->cfg.timeout, d->cfg.sync_timeout, &h, err,
 					   sizeof(err)) != 0) {
 		/*
 		 * Upstream exits here without unregistering; we leave through the clean path so corosync
@@ -86,9 +86,9 @@ static void apply_heuristics(struct qdevice_daemon *d)
 static void apply_changes(struct qdevice_daemon *d, unsigned events)
 {
 	if (events & QDEVICE_TRACK_LOGGING) {
-		bool dbg = qdevice_config_read_debug(&d->cmap_mirror.view, &d->env);
-		if (dbg != d->cmap_debug) {
-			d->cmap_debug = dbg;
+		bool dbg = qdevice_config_read_debug(&d->cmap.mirror.view, &d->env);
+		if (dbg != d->cmap.debug) {
+			d->cmap.debug = dbg;
 			log_set_debug_level(qdevice_daemon_debug_level(d));
 		}
 	}
@@ -107,10 +107,10 @@ static bool mirror_update(struct qdevice_daemon *d, int32_t event, const char *k
 	if (event == CMAP_TRACK_DELETE ||
 	    !qdevice_cmap_entry_from_value(key, v->type, v->data, v->len, &e)) {
 		/* A type the model lacks reads as absent, as in the start-up copy. */
-		qdevice_cmap_mirror_delete(&d->cmap_mirror, key);
+		qdevice_cmap_mirror_delete(&d->cmap.mirror, key);
 		return true;
 	}
-	return qdevice_cmap_mirror_set(&d->cmap_mirror, &e) == 0;
+	return qdevice_cmap_mirror_set(&d->cmap.mirror, &e) == 0;
 }
 
 static void cmap_track_notify(cmap_handle_t h, cmap_track_handle_t track, int32_t event, const char *key,
@@ -129,7 +129,7 @@ static void cmap_track_notify(cmap_handle_t h, cmap_track_handle_t track, int32_
 	}
 	if (event != CMAP_TRACK_DELETE && new_value.type == CMAP_VALUETYPE_UINT8 && new_value.len == 1)
 		new_u8 = new_value.data;
-	unsigned events = qdevice_config_track_notify(&d->track, key, new_u8);
+	unsigned events = qdevice_config_track_notify(&d->cmap.track, key, new_u8);
 	if (events != 0)
 		apply_changes(d, events);
 }
@@ -140,12 +140,12 @@ static void cmap_fd_event(struct loop *loop, int fd, uint32_t events, void *data
 	(void)fd;
 	cs_error_t e = CS_OK;
 	if (events & EPOLLIN)
-		e = cmap_dispatch(d->cmap, CS_DISPATCH_ALL);
+		e = cmap_dispatch(d->cmap.handle, CS_DISPATCH_ALL);
 	if (qdevice_daemon_corosync_fd_lost(events, e)) {
 		log_err("Lost connection to cmap (%s)", cs_strerror(e));
-		loop_fd_remove(loop, d->cmap_fd);
-		d->cmap_fd_watched = false;
-		d->cmap_closed = true;
+		loop_fd_remove(loop, d->cmap.fd);
+		d->cmap.watched = false;
+		d->cmap.closed = true;
 		loop_stop(d->loop);
 		return;
 	}
@@ -164,8 +164,8 @@ static cs_error_t cmap_initialize_retry(const struct qdevice_daemon *d, cmap_han
 static int cmap_tracks_add(struct qdevice_daemon *d)
 {
 	for (int i = 0; i < QDEVICE_DAEMON_TRACKS; i++) {
-		cs_error_t e = cmap_track_add(d->cmap, daemon_tracks[i].key, daemon_tracks[i].flags, cmap_track_notify, d,
-					      &d->tracks[i]);
+		cs_error_t e = cmap_track_add(d->cmap.handle, daemon_tracks[i].key, daemon_tracks[i].flags, cmap_track_notify, d,
+					      &d->cmap.tracks[i]);
 		if (e != CS_OK) {
 			log_err("Can't initialize cmap tracking for %s. Error %s", daemon_tracks[i].key, cs_strerror(e));
 			return -1;
@@ -176,16 +176,16 @@ static int cmap_tracks_add(struct qdevice_daemon *d)
 
 int qdevice_daemon_cmap_connect(struct qdevice_daemon *d)
 {
-	cs_error_t e = cmap_initialize_retry(d, &d->cmap);
+	cs_error_t e = cmap_initialize_retry(d, &d->cmap.handle);
 	if (e != CS_OK) {
 		/* Upstream's wording on stderr (before logging reaches stderr), and once to syslog. */
 		fprintf(stderr, "corosync-qdevice: Failed to initialize the cmap API. Error %s\n", cs_strerror(e));
 		log_crit("Failed to initialize the cmap API. Error %s", cs_strerror(e));
 		return -1;
 	}
-	d->cmap_up = true;
-	cmap_context_set(d->cmap, d);
-	cmap_fd_get(d->cmap, &d->cmap_fd);
+	d->cmap.up = true;
+	cmap_context_set(d->cmap.handle, d);
+	cmap_fd_get(d->cmap.handle, &d->cmap.fd);
 	return 0;
 }
 
@@ -197,39 +197,39 @@ int qdevice_daemon_cmap_copy(struct qdevice_daemon *d)
 	 */
 	if (cmap_tracks_add(d) != 0)
 		return -1;
-	cs_error_t e = qdevice_cmap_snapshot_take(d->cmap, &d->cmap_mirror);
+	cs_error_t e = qdevice_cmap_snapshot_take(d->cmap.handle, &d->cmap.mirror);
 	if (e != CS_OK) {
 		log_err("Can't read cmap. Error %s", cs_strerror(e));
 		return -1;
 	}
-	d->cmap_copied = true;
-	qdevice_config_track_init(&d->track, &d->cmap_mirror.view);
-	d->cmap_debug = qdevice_config_read_debug(&d->cmap_mirror.view, &d->env);
+	d->cmap.copied = true;
+	qdevice_config_track_init(&d->cmap.track, &d->cmap.mirror.view);
+	d->cmap.debug = qdevice_config_read_debug(&d->cmap.mirror.view, &d->env);
 	return 0;
 }
 
 int qdevice_daemon_cmap_watch(struct qdevice_daemon *d)
 {
-	if (loop_fd_add(d->loop, d->cmap_fd, EPOLLIN, cmap_fd_event, d) != 0)
+	if (loop_fd_add(d->loop, d->cmap.fd, EPOLLIN, cmap_fd_event, d) != 0)
 		return -1;
-	d->cmap_fd_watched = true;
+	d->cmap.watched = true;
 	return 0;
 }
 
 void qdevice_daemon_cmap_pause(struct qdevice_daemon *d)
 {
-	if (!d->cmap_fd_watched)
+	if (!d->cmap.watched)
 		return;
-	loop_fd_remove(d->loop, d->cmap_fd);
-	d->cmap_fd_watched = false;
+	loop_fd_remove(d->loop, d->cmap.fd);
+	d->cmap.watched = false;
 }
 
 void qdevice_daemon_cmap_resume(struct qdevice_daemon *d)
 {
-	if (d->cmap_fd_watched || d->cmap_fd < 0 || d->cmap_closed || d->loop == NULL)
+	if (d->cmap.watched || d->cmap.fd < 0 || d->cmap.closed || d->loop == NULL)
 		return;
-	if (loop_fd_add(d->loop, d->cmap_fd, EPOLLIN, cmap_fd_event, d) == 0)
-		d->cmap_fd_watched = true;
+	if (loop_fd_add(d->loop, d->cmap.fd, EPOLLIN, cmap_fd_event, d) == 0)
+		d->cmap.watched = true;
 }
 
 void qdevice_daemon_cmap_stop(struct qdevice_daemon *d)
@@ -238,10 +238,10 @@ void qdevice_daemon_cmap_stop(struct qdevice_daemon *d)
 	 * No cmap_track_delete: it is a request that a sync in progress would hold up, and corosync
 	 * drops a connection's tracks when the connection closes.
 	 */
-	if (d->cmap_up)
-		cmap_finalize(d->cmap);
-	d->cmap_up = false;
-	if (d->cmap_copied)
-		qdevice_cmap_mirror_destroy(&d->cmap_mirror);
-	d->cmap_copied = false;
+	if (d->cmap.up)
+		cmap_finalize(d->cmap.handle);
+	d->cmap.up = false;
+	if (d->cmap.copied)
+		qdevice_cmap_mirror_destroy(&d->cmap.mirror);
+	d->cmap.copied = false;
 }

@@ -111,7 +111,7 @@ int qdevice_daemon_net_init(struct qdevice_daemon *d)
 		.initial_msg_send_size = (uint32_t)d->settings.net_initial_msg_send_size,
 		.min_msg_send_size = (uint32_t)d->settings.net_min_msg_send_size,
 		.max_msg_receive_size = (uint32_t)d->settings.net_max_msg_receive_size,
-		.expected_votes = d->vq_expected_votes,
+		.expected_votes = d->vq.expected_votes,
 	};
 	struct qdevice_net_io io = {
 		.ctx = d,

@@ -31,7 +31,7 @@ static void vq_nodelist_notify(votequorum_handle_t h, uint64_t context, votequor
 
 	log_debug("Votequorum nodelist notify callback: ring id (%x.%llx), %u nodes", r.node_id,
 		  (unsigned long long)r.seq, count);
-	d->got_node_list = true;
+	d->vq.got_node_list = true;
 	/* A sync begins: cmap events wait for its end, as upstream's do (doc/corosync-calls.md). */
 	qdevice_daemon_cmap_pause(d);
 	qdevice_net_votequorum_node_list(&d->net, &r, ids, count);
@@ -79,11 +79,11 @@ static void vq_fd_event(struct loop *loop, int fd, uint32_t events, void *data)
 	(void)fd;
 	cs_error_t e = CS_OK;
 	if (events & EPOLLIN)
-		e = votequorum_dispatch(d->vq, CS_DISPATCH_ALL);
+		e = votequorum_dispatch(d->vq.handle, CS_DISPATCH_ALL);
 	if (qdevice_daemon_corosync_fd_lost(events, e)) {
 		log_err("Lost connection to votequorum (%s)", cs_strerror(e));
-		loop_fd_remove(loop, d->vq_fd);
-		d->votequorum_closed = true;
+		loop_fd_remove(loop, d->vq.fd);
+		d->vq.closed = true;
 		loop_stop(d->loop);
 		return;
 	}
@@ -111,47 +111,47 @@ int qdevice_daemon_votequorum_start(struct qdevice_daemon *d)
 	cs_error_t e;
 
 	log_debug("Initializing votequorum");
-	e = votequorum_initialize_retry(d, &d->vq, &cb);
+	e = votequorum_initialize_retry(d, &d->vq.handle, &cb);
 	if (e != CS_OK) {
 		log_crit("Failed to initialize the votequorum API. Error %s", cs_strerror(e));
 		return -1;
 	}
-	d->vq_up = true;
+	d->vq.up = true;
 	/* Before registering: a notification may arrive with the first dispatch after it. */
-	votequorum_context_set(d->vq, d);
-	e = votequorum_qdevice_register(d->vq, d->settings.votequorum_device_name);
+	votequorum_context_set(d->vq.handle, d);
+	e = votequorum_qdevice_register(d->vq.handle, d->settings.votequorum_device_name);
 	if (e != CS_OK) {
 		log_crit("Can't register votequorum device. Error %s", cs_strerror(e));
 		return -1;
 	}
-	d->vq_registered = true;
-	e = votequorum_getinfo(d->vq, VOTEQUORUM_QDEVICE_NODEID, &info);
+	d->vq.registered = true;
+	e = votequorum_getinfo(d->vq.handle, VOTEQUORUM_QDEVICE_NODEID, &info);
 	if (e != CS_OK) {
 		log_crit("Can't get votequorum information. Error %s", cs_strerror(e));
 		return -1;
 	}
-	d->vq_expected_votes = info.node_expected_votes;
-	if (votequorum_fd_get(d->vq, &d->vq_fd) != CS_OK) {
+	d->vq.expected_votes = info.node_expected_votes;
+	if (votequorum_fd_get(d->vq.handle, &d->vq.fd) != CS_OK) {
 		log_crit("Can't get votequorum file descriptor");
 		return -1;
 	}
-	e = votequorum_trackstart(d->vq, 0, CS_TRACK_CHANGES);
+	e = votequorum_trackstart(d->vq.handle, 0, CS_TRACK_CHANGES);
 	if (e != CS_OK) {
 		log_crit("Can't start tracking votequorum changes. Error %s", cs_strerror(e));
 		return -1;
 	}
-	d->vq_tracking = true;
+	d->vq.tracking = true;
 	return 0;
 }
 
 int qdevice_daemon_votequorum_watch(struct qdevice_daemon *d)
 {
-	return loop_fd_add(d->loop, d->vq_fd, EPOLLIN, vq_fd_event, d);
+	return loop_fd_add(d->loop, d->vq.fd, EPOLLIN, vq_fd_event, d);
 }
 
 int qdevice_daemon_votequorum_master_wins(struct qdevice_daemon *d)
 {
-	cs_error_t e = votequorum_qdevice_master_wins(d->vq, d->settings.votequorum_device_name,
+	cs_error_t e = votequorum_qdevice_master_wins(d->vq.handle, d->settings.votequorum_device_name,
 						      d->cfg.master_wins ? 1 : 0);
 	if (e != CS_OK) {
 		log_crit("Can't set master wins. Error %s", cs_strerror(e));
@@ -163,16 +163,16 @@ int qdevice_daemon_votequorum_master_wins(struct qdevice_daemon *d)
 /* corosync answers trackstart with a node list; wait for it a bounded number of rounds. */
 int qdevice_daemon_votequorum_wait_node_list(struct qdevice_daemon *d)
 {
-	for (int round = 0; round <= d->settings.max_cs_try_again && !d->got_node_list; round++) {
-		cs_error_t e = votequorum_dispatch(d->vq, CS_DISPATCH_ALL);
+	for (int round = 0; round <= d->settings.max_cs_try_again && !d->vq.got_node_list; round++) {
+		cs_error_t e = votequorum_dispatch(d->vq.handle, CS_DISPATCH_ALL);
 		if (e != CS_OK && e != CS_ERR_TRY_AGAIN) {
 			log_err("Can't dispatch votequorum messages. Error %s", cs_strerror(e));
 			return -1;
 		}
-		if (!d->got_node_list)
+		if (!d->vq.got_node_list)
 			sleep(1);
 	}
-	if (!d->got_node_list) {
+	if (!d->vq.got_node_list) {
 		log_err("Can't get initial votequorum membership information.");
 		return -1;
 	}
@@ -183,7 +183,7 @@ int qdevice_daemon_votequorum_poll(void *ctx, bool cast_vote, const struct proto
 {
 	struct qdevice_daemon *d = ctx;
 	votequorum_ring_id_t r = {.nodeid = ring_id->node_id, .seq = ring_id->seq};
-	cs_error_t e = votequorum_qdevice_poll(d->vq, d->settings.votequorum_device_name, cast_vote ? 1 : 0, r);
+	cs_error_t e = votequorum_qdevice_poll(d->vq.handle, d->settings.votequorum_device_name, cast_vote ? 1 : 0, r);
 	if (e == CS_OK || e == CS_ERR_TRY_AGAIN)
 		return 0;
 	if (e == CS_ERR_MESSAGE_ERROR)
@@ -196,7 +196,7 @@ static int vq_getinfo_votes(void *ctx, uint32_t node_id, uint32_t *node_votes, u
 {
 	struct qdevice_daemon *d = ctx;
 	struct votequorum_info info;
-	cs_error_t e = votequorum_getinfo(d->vq, node_id, &info);
+	cs_error_t e = votequorum_getinfo(d->vq.handle, node_id, &info);
 	if (e == CS_ERR_NOT_EXIST)
 		return 1;
 	if (e != CS_OK) {
@@ -220,17 +220,17 @@ int qdevice_daemon_votequorum_check_node_votes(void *ctx)
 
 void qdevice_daemon_votequorum_stop(struct qdevice_daemon *d)
 {
-	if (!d->vq_up)
+	if (!d->vq.up)
 		return;
-	if (d->vq_tracking && votequorum_trackstop(d->vq) != CS_OK)
+	if (d->vq.tracking && votequorum_trackstop(d->vq.handle) != CS_OK)
 		log_warn("Can't stop tracking votequorum changes");
-	d->vq_tracking = false;
-	if (d->vq_registered) {
-		cs_error_t e = votequorum_qdevice_unregister(d->vq, d->settings.votequorum_device_name);
+	d->vq.tracking = false;
+	if (d->vq.registered) {
+		cs_error_t e = votequorum_qdevice_unregister(d->vq.handle, d->settings.votequorum_device_name);
 		if (e != CS_OK)
 			log_warn("Unable to unregister votequorum device. Error %s", cs_strerror(e));
-		d->vq_registered = false;
+		d->vq.registered = false;
 	}
-	votequorum_finalize(d->vq);
-	d->vq_up = false;
+	votequorum_finalize(d->vq.handle);
+	d->vq.up = false;
 }

@@ -30,7 +30,7 @@ static void config_log(void *ctx, int priority, const char *message)
 
 static enum qdevice_net_reason daemon_exit_reason(const struct qdevice_daemon *d)
 {
-	if (d->votequorum_closed || d->cmap_closed)
+	if (d->vq.closed || d->cmap.closed)
 		return QDEVICE_NET_REASON_COROSYNC_CONNECTION_CLOSED;
 	if (d->heuristics_closed)
 		return QDEVICE_NET_REASON_HEURISTICS_WORKER_CLOSED;
@@ -72,7 +72,7 @@ static int daemon_read_config(struct qdevice_daemon *d)
 {
 	char err[512];
 
-	if (qdevice_config_read(&d->cmap_mirror.view, &d->env, &d->cfg, err, sizeof(err)) != 0) {
+	if (qdevice_config_read(&d->cmap.mirror.view, &d->env, &d->cfg, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -228,8 +228,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc = 1;
 
-	d->cmap_fd = -1;
-	d->vq_fd = -1;
+	d->cmap.fd = -1;
+	d->vq.fd = -1;
 	d->lock_fd = -1;
 	d->transport.fd = -1;           /* nothing to close if start-up fails before the model exists */
 	qdevice_settings_init(&d->settings);

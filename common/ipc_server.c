@@ -136,8 +136,10 @@ static void listen_event(struct loop *loop, int fd, uint32_t events, void *data)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			listen_guard_failed(&srv->guard, errno, (unsigned long)srv->conn_count);
 			return;
 		}
+		listen_guard_accepted(&srv->guard);
 		if (srv->max_clients != 0 && srv->conn_count >= (unsigned long long)srv->max_clients) {
 			log_err("Maximum IPC clients reached. Not accepting connection");
 			close(cfd);
@@ -208,7 +210,7 @@ int ipc_server_init(struct ipc_server *srv, struct loop *loop, const struct ipc_
 		unlink(path);
 		goto fail;
 	}
-	if (loop_fd_add(loop, fd, EPOLLIN, listen_event, srv) != 0) {
+	if (listen_guard_add(&srv->guard, loop, fd, EPOLLIN, listen_event, srv, "local socket connections", 1000) != 0) {
 		log_crit("Can't watch the local socket");
 		unlink(path);
 		goto fail;
@@ -234,7 +236,7 @@ static bool listener_close(struct ipc_server *srv)
 {
 	if (srv->listen_fd < 0)
 		return false;
-	loop_fd_remove(srv->loop, srv->listen_fd);
+	listen_guard_remove(&srv->guard);
 	close(srv->listen_fd);
 	srv->listen_fd = -1;
 	if (unlink(srv->path) != 0 && errno != ENOENT)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "listen_guard.h"
 #include "loop.h"
 #include "strbuf.h"
 
@@ -52,6 +53,7 @@ struct ipc_server {
 	struct loop *loop;
 	char *path;
 	int listen_fd;                  /* -1 once closed */
+	struct listen_guard guard;      /* pauses accepting while descriptors run out */
 	long long max_clients;
 	long long max_receive_size;
 	long long max_send_size;

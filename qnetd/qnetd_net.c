@@ -470,10 +470,12 @@ static void listen_event(struct loop *loop, int fd, uint32_t events, void *data)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    !listen_guard_failed(&net->listen_guard, errno, (unsigned long)net->server.conn_count))
 				log_errno(LOG_ERR, "Cannot accept connection");
 			break;
 		}
+		listen_guard_accepted(&net->listen_guard);
 		accept_one(net, cfd, &ss);
 	}
 }
@@ -554,7 +556,7 @@ int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_
 		log_errno(LOG_CRIT, "Cannot create the listening socket");
 		return -1;
 	}
-	if (loop_fd_add(loop, net->listen_fd, EPOLLIN, listen_event, net) != 0) {
+	if (listen_guard_add(&net->listen_guard, loop, net->listen_fd, EPOLLIN, listen_event, net, "connections", 1000) != 0) {
 		log_crit("Cannot watch the listening socket");
 		return -1;
 	}
@@ -572,7 +574,7 @@ void qnetd_net_shutdown(struct qnetd_net *net)
 		conn_free(net, c);
 	}
 	if (net->listen_fd >= 0) {
-		loop_fd_remove(net->loop, net->listen_fd);
+		listen_guard_remove(&net->listen_guard);
 		close(net->listen_fd);
 		net->listen_fd = -1;
 	}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "listen_guard.h"
 #include "loop.h"
 #include "qnetd_conn.h"
 #include "qnetd_settings.h"
@@ -17,6 +18,7 @@ struct qnetd_net {
 	const struct qnetd_settings *settings;
 	struct qnetd_server server;
 	int listen_fd;
+	struct listen_guard listen_guard;   /* pauses accepting while descriptors run out */
 	struct qnetd_tls_server *tls;             /* NULL with TLS off */
 	struct net_conn *conns;             /* every connection */
 	struct net_conn *dirty;             /* connections with queued output, flushed before the loop waits */

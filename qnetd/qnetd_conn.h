@@ -97,6 +97,11 @@ static inline bool qnetd_conn_closing(const struct qnetd_conn *conn)
 {
 	return conn->disconnect_scheduled;
 }
+/* INIT accepted: the client has authenticated as far as the server asks (TLS and certificate when required). */
+static inline bool qnetd_conn_joined(const struct qnetd_conn *conn)
+{
+	return conn->phase == QNETD_CONN_JOINED;
+}
 static inline const char *qnetd_conn_peer(const struct qnetd_conn *conn)
 {
 	return conn->peer;

@@ -9,12 +9,15 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -33,6 +36,9 @@ struct net_conn {
 	struct loop_timer dpd_timer;
 	uint64_t dpd_last_ms;               /* when the client last showed it is alive */
 	struct loop_timer algo_timer;
+	struct loop_timer init_timer;       /* the deadline for TLS and INIT (-S init_timeout) */
+	struct qnetd_addr_key addr;         /* counted in net->per_address */
+	bool addr_counted;
 	struct net_conn *prev, *next;       /* net->conns */
 	struct net_conn *dirty_next;
 	bool in_dirty;
@@ -143,6 +149,9 @@ static void conn_free(struct qnetd_net *net, struct net_conn *c)
 	}
 	loop_timer_stop(net->loop, &c->dpd_timer);
 	loop_timer_stop(net->loop, &c->algo_timer);
+	loop_timer_stop(net->loop, &c->init_timer);
+	if (c->addr_counted)
+		qnetd_addr_count_remove(&net->per_address, &c->addr);
 	if (c->fd >= 0)
 		loop_fd_remove(net->loop, c->fd);
 	qnetd_tls_conn_free(c->tls);
@@ -386,6 +395,41 @@ static void dpd_expired(struct loop *loop, void *data)
 	schedule_close(c, "dead peer detected");
 }
 
+/* One line about a refused client, unless this kind of refusal has been logged too often lately. */
+static void log_refusal(struct ratelimit *rl, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void log_refusal(struct ratelimit *rl, int priority, const char *fmt, ...)
+{
+	unsigned long held_back;
+	if (!ratelimit_allow(rl, loop_now_ms(), RATELIMIT_BURST, RATELIMIT_WINDOW_MS, &held_back))
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (held_back > 0)
+		log_msg(priority, "%s (%lu similar messages suppressed)", line, held_back);
+	else
+		log_msg(priority, "%s", line);
+}
+
+/*
+ * Stock clients send INIT within a second of connecting; one that has not, by the deadline, only
+ * holds a descriptor (and maybe a half-done TLS handshake). PREINIT and other messages before INIT
+ * do not move the deadline.
+ */
+static void init_timer_expired(struct loop *loop, void *data)
+{
+	(void)loop;
+	struct net_conn *c = data;
+	if (c->in_closing || qnetd_conn_closing(&c->session) || qnetd_conn_joined(&c->session))
+		return;
+	log_refusal(&c->net->refused_init_timeout, LOG_WARNING,
+		    "Client %s did not finish TLS and INIT within %u ms. Disconnecting", qnetd_conn_peer(&c->session),
+		    c->net->settings->init_timeout);
+	schedule_close(c, "initialization deadline passed");
+}
+
 static void algo_timer_expired(struct loop *loop, void *data)
 {
 	(void)loop;
@@ -420,28 +464,56 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 	format_peer(ss, peer, sizeof(peer));
 
 	if (net->settings->max_clients != 0 && (long long)net->server.conn_count >= net->settings->max_clients) {
-		log_err("Maximum clients reached. Not accepting connection from %s", peer);
+		log_refusal(&net->refused_max_clients, LOG_ERR, "Maximum clients reached. Not accepting connection from %s",
+			    peer);
 		close(fd);
 		return;
+	}
+	struct qnetd_addr_key addr = {0};
+	bool addr_counted = false;
+	if (net->settings->max_clients_per_address != 0 && qnetd_addr_key_from_sockaddr(ss, &addr) == 0) {
+		unsigned long n = qnetd_addr_count_add(&net->per_address, &addr);
+		if (n == 0) {
+			log_err("Out of memory for the connection from %s", peer);
+			close(fd);
+			return;
+		}
+		addr_counted = true;
+		if ((long long)n > net->settings->max_clients_per_address) {
+			qnetd_addr_count_remove(&net->per_address, &addr);
+			log_refusal(&net->refused_per_address, LOG_ERR,
+				    "Too many connections from %s (limit %lld, -S max_clients_per_address). "
+				    "Not accepting connection",
+				    peer, net->settings->max_clients_per_address);
+			close(fd);
+			return;
+		}
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct net_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		log_err("Out of memory for the connection from %s", peer);
+		if (addr_counted)
+			qnetd_addr_count_remove(&net->per_address, &addr);
 		close(fd);
 		return;
 	}
 	c->net = net;
 	c->fd = fd;
+	c->addr = addr;
+	c->addr_counted = addr_counted;
 	sendq_init(&c->out, (size_t)net->settings->max_client_send_buffers);
 	qnetd_conn_init(&net->server, &c->session, peer);
 	loop_timer_init(&c->dpd_timer, dpd_expired, c);
 	loop_timer_init(&c->algo_timer, algo_timer_expired, c);
+	loop_timer_init(&c->init_timer, init_timer_expired, c);
 	if (loop_fd_add(net->loop, fd, EPOLLIN, conn_event, c) != 0) {
 		log_err("Cannot watch the connection from %s", peer);
 		qnetd_conn_disconnect(&net->server, &c->session);
 		qnetd_conn_destroy(&c->session);
+		if (addr_counted)
+			qnetd_addr_count_remove(&net->per_address, &addr);
 		close(fd);
 		free(c);
 		return;
@@ -453,6 +525,8 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 	c->dpd_last_ms = loop_now_ms();
 	if (net->settings->dpd_enabled)
 		loop_timer_start(net->loop, &c->dpd_timer, qnetd_conn_dpd_interval_ms(&c->session));
+	if (net->settings->init_timeout != 0)
+		loop_timer_start(net->loop, &c->init_timer, net->settings->init_timeout);
 	log_debug("New client connected from %s", peer);
 }
 
@@ -542,6 +616,10 @@ int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_
 	net->settings = settings;
 	net->listen_fd = -1;
 	loop_timer_init(&net->reread_timer, rereads_due, net);
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	qnetd_addr_count_init(&net->per_address, seed);
 	qnetd_server_init(&net->server, settings, &session_ops, net);
 	loop_set_before_wait(loop, flush_and_close, net);
 
@@ -582,4 +660,5 @@ void qnetd_net_shutdown(struct qnetd_net *net)
 	qnetd_tls_server_destroy(net->tls);
 	net->tls = NULL;
 	qnetd_server_destroy(&net->server);
+	qnetd_addr_count_destroy(&net->per_address);
 }

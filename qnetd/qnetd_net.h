@@ -7,6 +7,8 @@
 
 #include "listen_guard.h"
 #include "loop.h"
+#include "ratelimit.h"
+#include "qnetd_addr_count.h"
 #include "qnetd_conn.h"
 #include "qnetd_settings.h"
 
@@ -25,6 +27,11 @@ struct qnetd_net {
 	struct net_conn *closing;           /* connections to close before the loop waits */
 	struct net_conn *rereads;           /* connections whose TLS layer holds input beyond one turn */
 	struct loop_timer reread_timer;     /* reads them after the current pass */
+	struct qnetd_addr_count per_address; /* open connections per client address */
+	/* Refusals a hostile client can repeat at will: logged at most RATELIMIT_BURST times a window. */
+	struct ratelimit refused_max_clients;
+	struct ratelimit refused_per_address;
+	struct ratelimit refused_init_timeout;
 };
 
 /* Loads the server certificate (TLS on/req) and opens the listening socket. Returns 0 or -1 (logged). */

@@ -52,6 +52,8 @@ void qnetd_settings_init(struct qnetd_settings *s)
 	s->ipc_max_receive_size = 4096;
 	s->ipc_max_send_size = 10 * 1024 * 1024;
 	s->keep_active_partition_tie_breaker = false;
+	s->init_timeout = QNETD_DEFAULT_INIT_TIMEOUT_MS;
+	s->max_clients_per_address = QNETD_DEFAULT_MAX_CLIENTS_PER_ADDRESS;
 }
 
 void qnetd_settings_destroy(struct qnetd_settings *s)
@@ -94,6 +96,8 @@ static const struct parse_setting settings_table[] = {
 	{"ipc_max_receive_size", PARSE_SETTING_LL, FIELD(ipc_max_receive_size), 1024, LLONG_MAX},
 	{"ipc_max_send_size", PARSE_SETTING_LL, FIELD(ipc_max_send_size), 1024, LLONG_MAX},
 	{"keep_active_partition_tie_breaker", PARSE_SETTING_BOOL, FIELD(keep_active_partition_tie_breaker), 0, 0},
+	{"init_timeout", PARSE_SETTING_U32, FIELD(init_timeout), 0, UINT32_MAX},
+	{"max_clients_per_address", PARSE_SETTING_LL, FIELD(max_clients_per_address), 0, LLONG_MAX},
 };
 
 #define SETTINGS_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))

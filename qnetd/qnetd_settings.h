@@ -15,6 +15,8 @@
 /* Heartbeat assumed before INIT, and the timer limit (doc/protocol.md §8); neither is configurable. */
 #define QNETD_PRE_INIT_HEARTBEAT_MS 120000u
 #define QNETD_TIMER_MAX_MS 18000000u
+#define QNETD_DEFAULT_INIT_TIMEOUT_MS 60000u
+#define QNETD_DEFAULT_MAX_CLIENTS_PER_ADDRESS 256
 
 enum qnetd_address_family { QNETD_AF_UNSPEC, QNETD_AF_INET, QNETD_AF_INET6 };
 
@@ -50,6 +52,9 @@ struct qnetd_settings {
 	long long ipc_max_receive_size;
 	long long ipc_max_send_size;
 	bool keep_active_partition_tie_breaker;
+	/* Ours, not upstream's (doc/hardening.md): bounds on what a client that never authenticates costs. */
+	uint32_t init_timeout;              /* ms from accept to INIT accepted; 0 = none */
+	long long max_clients_per_address;  /* 0 = unlimited */
 };
 
 enum qnetd_args_result {

@@ -121,6 +121,7 @@ struct config {
 	uint32_t reconnect_ms;
 	double restart_wait_s;
 	bool nodelay;
+	bool spread_sources;        /* one loopback source address per simulated node */
 	const char *suffix;
 	const char *label;
 	bool verbose;
@@ -888,6 +889,28 @@ static void client_event(struct loop *loop, int fd, uint32_t events, void *data)
 	service(c, (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0 || c->state == CS_HANDSHAKE || c->reread);
 }
 
+/*
+ * Against an IPv4 loopback address each simulated node connects from an address of its own,
+ * 127.<cluster+1 high byte>.<cluster+1 low byte>.<node id>, as nodes of real clusters do: qnetd
+ * limits connections per address (-S max_clients_per_address), and one source address would also
+ * run out of ephemeral ports beyond ~28,000 clients. --same-source turns it off.
+ */
+static void bind_node_address(const struct bench *b, const struct client *c, int fd)
+{
+	if (!b->cfg.spread_sources || b->addr.ss_family != AF_INET)
+		return;
+	const struct sockaddr_in *dst = (const struct sockaddr_in *)&b->addr;
+	if ((ntohl(dst->sin_addr.s_addr) >> 24) != 127 || c->cluster + 1 > 0xffff || c->node_id > 0xff)
+		return;
+	int one = 1;
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	struct sockaddr_in src = {.sin_family = AF_INET};
+	src.sin_addr.s_addr = htonl((127u << 24) | ((c->cluster + 1) << 8) | c->node_id);
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0)
+		fprintf(stderr, "qnetd_load: bind to a node address: %s (connecting from the default address)\n",
+			strerror(errno));
+}
+
 static void client_connect(struct client *c)
 {
 	struct bench *b = c->b;
@@ -904,6 +927,7 @@ static void client_connect(struct client *c)
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
+	bind_node_address(b, c, fd);
 	c->fd = fd;
 	c->tls = NULL;
 	c->want_write = true;
@@ -1111,6 +1135,8 @@ static void usage(FILE *f)
 		"      --settle-ms MS       quiet time after each phase before sampling (300)\n"
 		"      --reconnect-ms MS    delay before reconnecting a dropped client (1000)\n"
 		"      --no-nodelay         leave Nagle on for the client sockets\n"
+		"      --same-source        connect every node from the default source address (by default,\n"
+		"                           against 127.x.y.z each node uses 127.<cluster>.<node> of its own)\n"
 		"      --label TEXT         name printed in the RESULT line\n"
 		"      --restart-wait S     after the storms print RESTART-READY, then wait up to S seconds\n"
 		"                           for every client to lose its connection (someone restarts\n"
@@ -1179,7 +1205,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 {
 	enum {
 		O_TLS = 256, O_NSSDB, O_NICK, O_SUFFIX, O_RESUME, O_RATE, O_PENDING, O_HB, O_STORMS, O_PID,
-		O_TIMEOUT, O_CTIMEOUT, O_HOLD, O_SETTLE, O_RECONNECT, O_NAGLE, O_LABEL, O_RESTART, O_TLSVER, O_ENGINE, O_BURST,
+		O_TIMEOUT, O_CTIMEOUT, O_HOLD, O_SETTLE, O_RECONNECT, O_NAGLE, O_SAME_SOURCE, O_LABEL, O_RESTART, O_TLSVER, O_ENGINE, O_BURST,
 	};
 	static const struct option opts[] = {
 		{"host", required_argument, NULL, 'H'},
@@ -1205,6 +1231,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		{"settle-ms", required_argument, NULL, O_SETTLE},
 		{"reconnect-ms", required_argument, NULL, O_RECONNECT},
 		{"no-nodelay", no_argument, NULL, O_NAGLE},
+		{"same-source", no_argument, NULL, O_SAME_SOURCE},
 		{"label", required_argument, NULL, O_LABEL},
 		{"restart-wait", required_argument, NULL, O_RESTART},
 		{"verbose", no_argument, NULL, 'v'},
@@ -1215,7 +1242,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		.host = "127.0.0.1", .port = "5403", .clusters = 500, .nodes = 2, .tls = true,
 		.nickname = "Cluster Cert", .max_pending = 128, .heartbeat_ms = 8000, .storms = 1,
 		.timeout_s = 60, .connect_timeout_s = 600, .hold_s = -1, .settle_ms = 300,
-		.reconnect_ms = 1000, .nodelay = true, .suffix = ".bench.test", .label = "qnetd",
+		.reconnect_ms = 1000, .nodelay = true, .spread_sources = true, .suffix = ".bench.test", .label = "qnetd",
 		.tls_engine = "openssl", .echo_burst = 1,
 	};
 	int ch;
@@ -1253,6 +1280,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		case O_SETTLE: cfg->settle_ms = (uint32_t)parse_num("--settle-ms", optarg, 0, 1e7); break;
 		case O_RECONNECT: cfg->reconnect_ms = (uint32_t)parse_num("--reconnect-ms", optarg, 1, 1e7); break;
 		case O_NAGLE: cfg->nodelay = false; break;
+		case O_SAME_SOURCE: cfg->spread_sources = false; break;
 		case O_LABEL: cfg->label = optarg; break;
 		case O_RESTART: cfg->restart_wait_s = parse_num("--restart-wait", optarg, 0, 1e6); break;
 		case 'v': cfg->verbose = true; break;

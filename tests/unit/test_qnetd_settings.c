@@ -52,6 +52,8 @@ static void test_defaults(void **state)
 	assert_int_equal(s.ipc_max_receive_size, 4096);
 	assert_int_equal(s.ipc_max_send_size, 10485760);
 	assert_false(s.keep_active_partition_tie_breaker);
+	assert_int_equal(s.init_timeout, 60000);
+	assert_int_equal(s.max_clients_per_address, 256);
 	qnetd_settings_destroy(&s);
 }
 
@@ -117,6 +119,10 @@ static void test_refusals(void **state)
 		{"-S", "ipc_max_send_size=1023", "ipc_max_send_size"},
 		{"-S", "keep_active_partition_tie_breaker=2", "keep_active_partition_tie_breaker"},
 		{"-S", "local_socket_file=", "local_socket_file"},
+		{"-S", "init_timeout=-1", "init_timeout"},
+		{"-S", "init_timeout=4294967296", "init_timeout"},
+		{"-S", "max_clients_per_address=-1", "max_clients_per_address"},
+		{"-S", "max_clients_per_address=many", "max_clients_per_address"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct qnetd_settings s;
@@ -178,7 +184,8 @@ static void test_every_key_stored(void **state)
 						   "dpd_interval_coefficient=2.5,lock_file=/l,local_socket_file=/s,"
 						   "local_socket_umask=+17,local_socket_gid=7,local_socket_backlog=12,"
 						   "ipc_max_clients=13,ipc_max_receive_size=4097,ipc_max_send_size=4098,"
-						   "keep_active_partition_tie_breaker=on")),
+						   "keep_active_partition_tie_breaker=on,init_timeout=0,"
+						   "max_clients_per_address=3")),
 			 QNETD_ARGS_RUN);
 	assert_int_equal(s.listen_backlog, 11);
 	assert_true(s.listen_backlog_set);
@@ -203,6 +210,8 @@ static void test_every_key_stored(void **state)
 	assert_int_equal(s.ipc_max_receive_size, 4097);
 	assert_int_equal(s.ipc_max_send_size, 4098);
 	assert_true(s.keep_active_partition_tie_breaker);
+	assert_int_equal(s.init_timeout, 0);
+	assert_int_equal(s.max_clients_per_address, 3);
 	qnetd_settings_destroy(&s);
 
 	/* Only listen_backlog marks itself as set. */

@@ -1,6 +1,11 @@
 /* Logging through libqb: syslog always, stderr in the foreground, upstream's debug switches. */
 #include "log.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "ratelimit.h"
+
 static bool log_to_stderr;
 static int log_debug_level;
 
@@ -52,4 +57,20 @@ void log_set_stderr(bool to_stderr)
 void log_close(void)
 {
 	qb_log_fini();
+}
+
+void log_ratelimited(struct ratelimit *rl, uint64_t now_ms, int priority, const char *fmt, ...)
+{
+	unsigned long held_back;
+	if (!ratelimit_allow(rl, now_ms, RATELIMIT_BURST, RATELIMIT_WINDOW_MS, &held_back))
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (held_back > 0)
+		qb_log(priority, "%s (%lu similar messages suppressed)", line, held_back);
+	else
+		qb_log(priority, "%s", line);
 }

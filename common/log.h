@@ -3,6 +3,7 @@
 #define QD_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #include <qb/qblog.h>
@@ -25,6 +26,15 @@ void log_set_debug_level(int debug_level);
 #define log_notice(...) qb_log(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...) qb_log(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) qb_log(LOG_DEBUG, __VA_ARGS__)
+struct ratelimit;
+/*
+ * A line about input a peer can repeat at will (a refusal): logged unless rl has let
+ * RATELIMIT_BURST lines through in the current window; the first line let through after some were
+ * held back ends with "(N similar messages suppressed)" (common/ratelimit.h).
+ */
+void log_ratelimited(struct ratelimit *rl, uint64_t now_ms, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* errno-based failure: "<text> (<errno>): <strerror>". */
 #define log_errno(priority, text) qb_perror((priority), "%s", (text))
 

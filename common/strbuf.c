@@ -1,6 +1,8 @@
 /* A growable text buffer with a hard size limit, for reports and replies. */
 #include "strbuf.h"
 
+#include "escape.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,4 +69,18 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	sb->len += (size_t)n;
+}
+
+void strbuf_append_escaped(struct strbuf *sb, const uint8_t *bytes, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		size_t run = 0;
+		while (i + run < len && !escape_needed(bytes[i + run]))
+			run++;
+		strbuf_append(sb, (const char *)bytes + i, run);
+		i += run;
+		if (i < len)
+			strbuf_printf(sb, "\\x%02x", bytes[i++]);
+	}
 }

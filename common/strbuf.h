@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf {
 	char *data;     /* NUL-terminated */
@@ -16,6 +17,8 @@ struct strbuf {
 void strbuf_init(struct strbuf *sb, size_t limit);
 void strbuf_free(struct strbuf *sb);
 void strbuf_append(struct strbuf *sb, const char *s, size_t len);
+/* Appends peer-supplied bytes with control characters and backslashes as \xNN (common/escape.h). */
+void strbuf_append_escaped(struct strbuf *sb, const uint8_t *bytes, size_t len);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

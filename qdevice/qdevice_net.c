@@ -407,6 +407,10 @@ static void net_preinit_reply(struct qdevice_net *n, const struct msg *m)
 		return;
 	}
 	use_tls = server != PROTO_TLS_UNSUPPORTED && client != PROTO_TLS_UNSUPPORTED;
+	/* tls: on trusts the server's word that it has no TLS, so anyone in the path can say so. */
+	if (!use_tls && client == PROTO_TLS_SUPPORTED)
+		log_warn("qnetd does not offer TLS: connecting without TLS, so the server is not authenticated "
+			 "(quorum.device.net.tls: required refuses such a server)");
 	if (!use_tls) {
 		net_send_init(n);
 		return;

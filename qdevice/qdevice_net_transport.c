@@ -159,18 +159,58 @@ static SECStatus client_auth_hook(void *arg, PRFileDesc *fd, CERTDistNames *ca_n
 	return SECSuccess;
 }
 
+/*
+ * An expired server certificate is accepted, as upstream does, because arbiters set up years ago
+ * still serve theirs. But NSS checks the validity dates first and reports only the expiry, so the
+ * chain and the name have not been checked at all when this hook runs: accepting on the error code
+ * alone (upstream's hook) lets any self-signed, out-of-date certificate through, even with
+ * `tls: required` (doc/hardening.md §4.1). So the certificate must verify as a server certificate,
+ * up to a CA in the database, as of a moment inside its own validity window, and carry the expected
+ * name.
+ */
+static bool expired_cert_acceptable(PRFileDesc *fd, const char *expected_name)
+{
+	CERTCertificate *cert = SSL_PeerCertificate(fd);
+	if (cert == NULL)
+		return false;
+	bool ok = false;
+	PRTime not_before, not_after;
+	if (CERT_GetCertTimes(cert, &not_before, &not_after) == SECSuccess && not_before <= not_after &&
+	    CERT_VerifyCertName(cert, expected_name) == SECSuccess) {
+		/* Inside the window: its middle, else its first second, else its last (a CA that
+		 * expired before the certificate, or was created after it). */
+		PRTime when[3] = {not_before + (not_after - not_before) / 2, not_before + PR_USEC_PER_SEC,
+				  not_after - PR_USEC_PER_SEC};
+		for (int i = 0; i < 3 && !ok; i++) {
+			if (when[i] < not_before || when[i] > not_after)
+				continue;
+			ok = CERT_VerifyCertificate(CERT_GetDefaultCertDB(), cert, PR_TRUE, certificateUsageSSLServer,
+						    when[i], SSL_RevealPinArg(fd), NULL, NULL) == SECSuccess;
+		}
+	}
+	CERT_DestroyCertificate(cert);
+	return ok;
+}
+
 static SECStatus bad_cert_hook(void *arg, PRFileDesc *fd)
 {
-	(void)arg;
-	(void)fd;
-	switch (PR_GetError()) {
+	struct qdevice_net_transport *t = arg;
+	int err = PR_GetError();
+	switch (err) {
 	case SEC_ERROR_EXPIRED_CERTIFICATE:
 	case SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE:
 	case SEC_ERROR_CRL_EXPIRED:
 	case SEC_ERROR_KRL_EXPIRED:
 	case SSL_ERROR_EXPIRED_CERT_ALERT:
-		log_warn("Server certificate is expired.");
-		return SECSuccess;
+		if (expired_cert_acceptable(fd, t->qnetd_cn)) {
+			log_warn("Server certificate is expired.");
+			return SECSuccess;
+		}
+		log_err("Server certificate is expired and does not verify for '%s' within its validity period: "
+			"refusing it (a certificate from another CA, or for another name)",
+			t->qnetd_cn);
+		PR_SetError(err, 0);
+		return SECFailure;
 	default:
 		log_err("Server certificate verification failure (%d): %s", tls_error_code(), tls_error_str());
 		return SECFailure;

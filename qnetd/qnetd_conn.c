@@ -2,10 +2,12 @@
 #include "qnetd_conn.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 #include "msg.h"
 #include "tlv.h"
@@ -40,6 +42,29 @@ void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason)
 	}
 }
 
+/* A line about input this client sent and the server refused, rate-limited per kind of client. */
+static void log_refused(struct qnetd_server *srv, const struct qnetd_conn *conn, struct ratelimit *rl, int priority,
+			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void log_refused(struct qnetd_server *srv, const struct qnetd_conn *conn, struct ratelimit *rl, int priority,
+			const char *fmt, ...)
+{
+	if (rl == NULL)
+		rl = conn->phase == QNETD_CONN_JOINED ? &srv->refused_members : &srv->refused_strangers;
+	char line[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_ratelimited(rl, srv->ops->now_ms != NULL ? srv->ops->now_ms(srv->ctx) : 0, priority, "Client %s: %s",
+			conn->peer, line);
+}
+
+/* The cluster name as it may appear in a log line (common/escape.h). */
+static const char *log_name(const struct qnetd_conn *conn, char buf[ESCAPE_LOG_NAME_MAX])
+{
+	return escape_bytes(conn->cluster_name, conn->cluster_name_len, buf, ESCAPE_LOG_NAME_MAX);
+}
+
 /* Encodes and queues a message; a reply that cannot be built or queued costs the connection. */
 static int send_msg(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
@@ -50,13 +75,13 @@ static int send_msg(struct qnetd_server *srv, struct qnetd_conn *conn, const str
 		cap = (size_t)srv->settings->max_client_send_size;
 	long n = msg_encode(m, buf, cap);
 	if (n < 0) {
-		log_err("Client %s: cannot build %s: larger than max_client_send_size", conn->peer,
-			proto_msg_type_str(m->type));
+		log_refused(srv, conn, NULL, LOG_ERR, "cannot build %s: larger than max_client_send_size",
+			    proto_msg_type_str(m->type));
 		qnetd_conn_schedule_disconnect(conn, "reply too large");
 		return -1;
 	}
 	if (srv->ops->send(srv->ctx, conn, buf, (size_t)n) != 0) {
-		log_err("Client %s: send queue full, disconnecting", conn->peer);
+		log_refused(srv, conn, NULL, LOG_ERR, "send queue full, disconnecting");
 		qnetd_conn_schedule_disconnect(conn, "send queue full");
 		return -1;
 	}
@@ -82,7 +107,7 @@ static void send_server_error(struct qnetd_server *srv, struct qnetd_conn *conn,
 		copy_seq(&reply, request);
 	reply.reply_error_code = code;
 	msg_set_present(&reply, PROTO_OPT_REPLY_ERROR_CODE);
-	log_err("Client %s: %s; sending back error %u (%s)", conn->peer, reason, code, proto_reply_error_str(code));
+	log_refused(srv, conn, NULL, LOG_ERR, "%s; sending back error %u (%s)", reason, code, proto_reply_error_str(code));
 	send_msg(srv, conn, &reply);
 }
 
@@ -178,9 +203,10 @@ void qnetd_conn_log_close(const struct qnetd_conn *conn)
 {
 	const char *why = conn->disconnect_reason != NULL ? conn->disconnect_reason : "closed";
 	/* A member of a cluster leaving is worth the administrator's attention; a probe is not. */
+	char name[ESCAPE_LOG_NAME_MAX];
 	if (conn->phase == QNETD_CONN_JOINED)
-		log_info("Client %s (cluster '%.*s', node %u) disconnected: %s", conn->peer, (int)conn->cluster_name_len,
-			 (const char *)conn->cluster_name, conn->client.node_id, why);
+		log_info("Client %s (cluster '%s', node %u) disconnected: %s", conn->peer, log_name(conn, name),
+			 conn->client.node_id, why);
 	else
 		log_debug("Client %s: closing connection (%s)", conn->peer, why);
 }
@@ -216,8 +242,9 @@ static bool tls_gate(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 	}
 	if (s->client_cert_required && conn->tls_started && !conn->cert_verified) {
 		if (srv->ops->verify_client_cert(srv->ctx, conn, conn->cluster_name, conn->cluster_name_len) != 0) {
-			log_err("Client %s: certificate is missing or not valid for cluster name '%.*s'",
-				conn->peer, (int)conn->cluster_name_len, (const char *)conn->cluster_name);
+			char name[ESCAPE_LOG_NAME_MAX];
+			log_refused(srv, conn, &srv->refused_certs, LOG_ERR,
+				    "certificate is missing or not valid for cluster name '%s'", log_name(conn, name));
 			qnetd_conn_schedule_disconnect(conn, "client certificate check failed");
 			return false;
 		}
@@ -276,12 +303,12 @@ static void handle_starttls(struct qnetd_server *srv, struct qnetd_conn *conn, c
 	}
 	/* A TLS hello follows at once, so an error reply could not be read: close instead. */
 	if (srv->settings->tls == PROTO_TLS_UNSUPPORTED) {
-		log_err("Client %s: starttls while TLS is disabled", conn->peer);
+		log_refused(srv, conn, NULL, LOG_ERR, "starttls while TLS is disabled");
 		qnetd_conn_schedule_disconnect(conn, "starttls with TLS disabled");
 		return;
 	}
 	if (conn->tls_started) {
-		log_err("Client %s: second starttls", conn->peer);
+		log_refused(srv, conn, NULL, LOG_ERR, "second starttls");
 		qnetd_conn_schedule_disconnect(conn, "repeated starttls");
 		return;
 	}
@@ -334,7 +361,7 @@ static void send_init_reply(struct qnetd_server *srv, struct qnetd_conn *conn, c
 	msg_set_present(&reply, PROTO_OPT_SERVER_MAXIMUM_REPLY_SIZE);
 	msg_set_present(&reply, PROTO_OPT_SUPPORTED_DECISION_ALGORITHMS);
 	if (code != PROTO_ERR_NO_ERROR)
-		log_err("Client %s: init refused: %s (%u)", conn->peer, proto_reply_error_str(code), code);
+		log_refused(srv, conn, NULL, LOG_ERR, "init refused: %s (%u)", proto_reply_error_str(code), code);
 	send_msg(srv, conn, &reply);
 }
 
@@ -434,8 +461,9 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 	}
 	if (code == 0) {
 		conn->phase = QNETD_CONN_JOINED;
-		log_info("Client %s joined cluster '%.*s' as node %u (algorithm %s, heartbeat %u ms, %s)",
-			 conn->peer, (int)conn->cluster_name_len, (const char *)conn->cluster_name,
+		char name[ESCAPE_LOG_NAME_MAX];
+		log_info("Client %s joined cluster '%s' as node %u (algorithm %s, heartbeat %u ms, %s)",
+			 conn->peer, log_name(conn, name),
 			 client->node_id, proto_algorithm_str(client->algorithm), client->heartbeat_interval,
 			 !conn->tls_started ? "no TLS" : conn->cert_verified ? "TLS, client certificate verified"
 									    : "TLS without client certificate");
@@ -488,7 +516,7 @@ static void handle_set_option(struct qnetd_server *srv, struct qnetd_conn *conn,
 static void handle_echo_request(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *raw, size_t len)
 {
 	if ((long long)len > srv->settings->max_client_send_size) {
-		log_err("Client %s: echo reply would exceed max_client_send_size", conn->peer);
+		log_refused(srv, conn, NULL, LOG_ERR, "echo reply would exceed max_client_send_size");
 		qnetd_conn_schedule_disconnect(conn, "reply too large");
 		return;
 	}
@@ -500,7 +528,7 @@ static void handle_echo_request(struct qnetd_server *srv, struct qnetd_conn *con
 	memcpy(copy, raw, len);
 	tlv_set_u16(copy, PROTO_MSG_ECHO_REPLY);
 	if (srv->ops->send(srv->ctx, conn, copy, len) != 0) {
-		log_err("Client %s: send queue full, disconnecting", conn->peer);
+		log_refused(srv, conn, NULL, LOG_ERR, "send queue full, disconnecting");
 		qnetd_conn_schedule_disconnect(conn, "send queue full");
 	}
 	free(copy);

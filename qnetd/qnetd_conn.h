@@ -11,6 +11,7 @@
 #include "frame.h"
 #include "qnetd_cluster_map.h"
 #include "qnetd_settings.h"
+#include "ratelimit.h"
 
 struct qnetd_conn;
 
@@ -31,6 +32,8 @@ struct qnetd_session_ops {
 	/* The client's algorithm timer (LMS). */
 	void (*algo_timer_start)(void *ctx, struct qnetd_conn *conn, uint32_t interval_ms);
 	void (*algo_timer_stop)(void *ctx, struct qnetd_conn *conn);
+	/* Milliseconds on a monotonic clock, for rate-limiting log lines about refused input. */
+	uint64_t (*now_ms)(void *ctx);
 };
 
 /* Server-wide state shared by all sessions. */
@@ -42,6 +45,14 @@ struct qnetd_server {
 	void *ctx;
 	struct qnetd_algo_io algo_io;       /* bridges the algorithms to ops */
 	bool going_down;
+	/*
+	 * Lines about refused input, rate-limited (doc/hardening.md §2.3): strangers (not joined) and
+	 * members apart, so a flood from strangers cannot hide a member's trouble, and certificate
+	 * failures apart, since they are the usual honest misconfiguration.
+	 */
+	struct ratelimit refused_strangers;
+	struct ratelimit refused_members;
+	struct ratelimit refused_certs;
 };
 
 /*

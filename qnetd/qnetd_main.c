@@ -154,6 +154,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* The default, kept for drop-in compatibility, admits unauthenticated clients (doc/hardening.md §1.3). */
+	if (settings.tls == PROTO_TLS_SUPPORTED)
+		log_notice("TLS is optional (-s on): clients may join without TLS and without a certificate; "
+			   "-s req refuses them");
 	log_info("QNetd ready to provide service");
 	service_notify_ready();
 	struct status_notifier status = {.server = &net.server};

@@ -9,7 +9,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +127,12 @@ static void op_algo_timer_stop(void *ctx, struct qnetd_conn *session)
 	loop_timer_stop(net->loop, &net_conn_of(session)->algo_timer);
 }
 
+static uint64_t op_now_ms(void *ctx)
+{
+	(void)ctx;
+	return loop_now_ms();
+}
+
 static const struct qnetd_session_ops session_ops = {
 	.send = op_send,
 	.start_tls = op_start_tls,
@@ -135,6 +140,7 @@ static const struct qnetd_session_ops session_ops = {
 	.dpd_restart = op_dpd_restart,
 	.algo_timer_start = op_algo_timer_start,
 	.algo_timer_stop = op_algo_timer_stop,
+	.now_ms = op_now_ms,
 };
 
 /* Frees the connection after the disconnect procedure; pending output is dropped. */
@@ -395,24 +401,6 @@ static void dpd_expired(struct loop *loop, void *data)
 	schedule_close(c, "dead peer detected");
 }
 
-/* One line about a refused client, unless this kind of refusal has been logged too often lately. */
-static void log_refusal(struct ratelimit *rl, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void log_refusal(struct ratelimit *rl, int priority, const char *fmt, ...)
-{
-	unsigned long held_back;
-	if (!ratelimit_allow(rl, loop_now_ms(), RATELIMIT_BURST, RATELIMIT_WINDOW_MS, &held_back))
-		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (held_back > 0)
-		log_msg(priority, "%s (%lu similar messages suppressed)", line, held_back);
-	else
-		log_msg(priority, "%s", line);
-}
-
 /*
  * Stock clients send INIT within a second of connecting; one that has not, by the deadline, only
  * holds a descriptor (and maybe a half-done TLS handshake). PREINIT and other messages before INIT
@@ -424,7 +412,7 @@ static void init_timer_expired(struct loop *loop, void *data)
 	struct net_conn *c = data;
 	if (c->in_closing || qnetd_conn_closing(&c->session) || qnetd_conn_joined(&c->session))
 		return;
-	log_refusal(&c->net->refused_init_timeout, LOG_WARNING,
+	log_ratelimited(&c->net->refused_init_timeout, loop_now_ms(), LOG_WARNING,
 		    "Client %s did not finish TLS and INIT within %u ms. Disconnecting", qnetd_conn_peer(&c->session),
 		    c->net->settings->init_timeout);
 	schedule_close(c, "initialization deadline passed");
@@ -464,7 +452,7 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 	format_peer(ss, peer, sizeof(peer));
 
 	if (net->settings->max_clients != 0 && (long long)net->server.conn_count >= net->settings->max_clients) {
-		log_refusal(&net->refused_max_clients, LOG_ERR, "Maximum clients reached. Not accepting connection from %s",
+		log_ratelimited(&net->refused_max_clients, loop_now_ms(), LOG_ERR, "Maximum clients reached. Not accepting connection from %s",
 			    peer);
 		close(fd);
 		return;
@@ -481,7 +469,7 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 		addr_counted = true;
 		if ((long long)n > net->settings->max_clients_per_address) {
 			qnetd_addr_count_remove(&net->per_address, &addr);
-			log_refusal(&net->refused_per_address, LOG_ERR,
+			log_ratelimited(&net->refused_per_address, loop_now_ms(), LOG_ERR,
 				    "Too many connections from %s (limit %lld, -S max_clients_per_address). "
 				    "Not accepting connection",
 				    peer, net->settings->max_clients_per_address);

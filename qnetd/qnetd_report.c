@@ -98,7 +98,7 @@ static void client_lines(struct strbuf *out, const struct qnetd_client *client, 
 static void cluster_lines(struct strbuf *out, const struct qnetd_cluster *cluster, bool verbose)
 {
 	strbuf_append(out, "Cluster \"", 9);
-	strbuf_append(out, (const char *)cluster->name, cluster->name_len);
+	strbuf_append_escaped(out, cluster->name, cluster->name_len);
 	strbuf_append(out, "\":\n", 3);
 	if (cluster->client_count == 0)
 		return;

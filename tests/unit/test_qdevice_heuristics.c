@@ -20,6 +20,7 @@
 #include "qdevice_heuristics.h"
 #include "qdevice_heuristics_worker.h"
 #include "log.h"
+#include "log_capture.h"
 #include "loop.h"
 
 /* Every wait in this file ends after this long at the latest. */
@@ -332,45 +333,6 @@ static void test_notifier_chain(void **state)
 	assert_false(qdevice_heuristics_notifiers_active(&chain, R));
 }
 
-/* ---- Log capture ---- */
-
-#define MAX_LOGS 512
-static char *captured[MAX_LOGS];
-static int captured_prio[MAX_LOGS];
-static size_t captured_n;
-
-static void capture_fn(int32_t t, struct qb_log_callsite *cs, struct timespec *ts, const char *msg)
-{
-	(void)t;
-	(void)ts;
-	if (captured_n < MAX_LOGS) {
-		captured_prio[captured_n] = cs->priority;
-		captured[captured_n++] = strdup(msg);
-	}
-}
-
-static void captured_clear(void)
-{
-	for (size_t i = 0; i < captured_n; i++)
-		free(captured[i]);
-	captured_n = 0;
-}
-
-/* Priority of the first captured message containing text, or -1. */
-static int captured_find(const char *text)
-{
-	for (size_t i = 0; i < captured_n; i++)
-		if (captured[i] != NULL && strstr(captured[i], text) != NULL)
-			return captured_prio[i];
-	return -1;
-}
-
-static void captured_dump(void)
-{
-	for (size_t i = 0; i < captured_n; i++)
-		print_message("log[%zu] %d %s\n", i, captured_prio[i], captured[i]);
-}
-
 /* ---- Live runs: a loop, a worker, the daemon side ---- */
 
 struct ctx;
@@ -471,7 +433,7 @@ static bool have_closed(struct ctx *c)
 
 static bool have_log(struct ctx *c)
 {
-	return captured_find(c->want_log) >= 0;
+	return log_capture_find(c->want_log) >= 0;
 }
 
 static const struct qdevice_heuristics_callbacks test_cbs = {on_result, on_closed, NULL};
@@ -492,7 +454,7 @@ static int setup(void **state)
 	snprintf(c->dir, sizeof(c->dir), "/tmp/qdh-test.XXXXXX");
 	assert_non_null(mkdtemp(c->dir));
 	snprintf(c->pidfile, sizeof(c->pidfile), "%s/pid", c->dir);
-	captured_clear();
+	log_capture_clear();
 	g_ctx = c;
 	*state = c;
 	return 0;
@@ -512,7 +474,7 @@ static int teardown(void **state)
 {
 	struct ctx *c = *state;
 	if (getenv("QD_TEST_DUMP_LOG") != NULL)
-		captured_dump();
+		log_capture_dump();
 	if (c->h != NULL) {
 		qdevice_heuristics_close(c->h, true, WAIT_MS, NULL);
 		qdevice_heuristics_destroy(c->h);
@@ -527,7 +489,7 @@ static int teardown(void **state)
 	rmdir(c->dir);
 	loop_destroy(c->loop);
 	qdevice_settings_destroy(&c->settings);
-	captured_clear();
+	log_capture_clear();
 	g_ctx = NULL;
 	free(c);
 	return 0;
@@ -599,7 +561,7 @@ static void test_fail_false(void **state)
 	assert_int_equal(c->res[0], QDEVICE_HEURISTICS_RESULT_FAIL);
 	c->want_log = "worker: process b finished with status 1";
 	assert_true(wait_for(c, have_log));
-	assert_int_equal(captured_find(c->want_log), LOG_WARNING);
+	assert_int_equal(log_capture_find(c->want_log), LOG_WARNING);
 }
 
 static void test_fail_nonexistent(void **state)
@@ -698,7 +660,7 @@ static void test_timeout_kills(void **state)
 	assert_int_equal(run_one(c, cmd, 1000), QDEVICE_HEURISTICS_RESULT_FAIL);
 	c->want_log = "worker: Not all heuristics execs finished on time";
 	assert_true(wait_for(c, have_log));
-	assert_int_equal(captured_find(c->want_log), LOG_WARNING);
+	assert_int_equal(log_capture_find(c->want_log), LOG_WARNING);
 	/* The sleeper lands on the kill list and is gone after the next passes. */
 	assert_true(wait_for(c, have_pidfile));
 	g_watch_pid = read_pidfile(c);
@@ -875,7 +837,7 @@ static bool names_reaped(struct ctx *c)
 			continue;
 		snprintf(ok, sizeof(ok), "worker: process %s successfully finished", g_reaped_names[i]);
 		snprintf(killed, sizeof(killed), "worker: process %s killed by signal", g_reaped_names[i]);
-		if (captured_find(ok) < 0 && captured_find(killed) < 0)
+		if (log_capture_find(ok) < 0 && log_capture_find(killed) < 0)
 			return false;
 	}
 	return true;
@@ -946,7 +908,7 @@ static void test_unknown_line_worker_exits(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), QDEVICE_HEURISTICS_WORKER_EXIT_ERROR);
 	/* The worker said why, and the daemon side showed it. */
-	assert_true(captured_find("worker: Unknown command received from the daemon: \"bogus-command 1 2\"") >= 0);
+	assert_true(log_capture_find("worker: Unknown command received from the daemon: \"bogus-command 1 2\"") >= 0);
 	/* After close, nothing can be sent. */
 	assert_int_equal(qdevice_heuristics_exec(c->h, 1000, NULL), -1);
 
@@ -1053,8 +1015,8 @@ static void test_log_prefixed(void **state)
 	c->want_log = "worker: process t successfully finished";
 	assert_true(wait_for(c, have_log));
 	/* Re-logged at the worker's priority. */
-	assert_int_equal(captured_find("worker: process t executed"), LOG_DEBUG);
-	assert_int_equal(captured_find("worker: process t successfully finished"), LOG_DEBUG);
+	assert_int_equal(log_capture_find("worker: process t executed"), LOG_DEBUG);
+	assert_int_equal(log_capture_find("worker: process t successfully finished"), LOG_DEBUG);
 }
 
 /* ---- The daemon side against a worker played by the test ---- */
@@ -1144,12 +1106,12 @@ static void test_fake_log_lines(void **state)
 	assert_int_equal(write_str(c->fake_log_write, "4 warned here\n6 informed\n3 err"), 0);
 	c->want_log = "worker: informed";
 	assert_true(wait_for(c, have_log));
-	assert_int_equal(captured_find("worker: warned here"), LOG_WARNING);
-	assert_int_equal(captured_find("worker: informed"), LOG_INFO);
+	assert_int_equal(log_capture_find("worker: warned here"), LOG_WARNING);
+	assert_int_equal(log_capture_find("worker: informed"), LOG_INFO);
 	assert_int_equal(write_str(c->fake_log_write, "or text\n"), 0);
 	c->want_log = "worker: error text";
 	assert_true(wait_for(c, have_log));
-	assert_int_equal(captured_find(c->want_log), LOG_ERR);
+	assert_int_equal(log_capture_find(c->want_log), LOG_ERR);
 	/* A line without a priority is fatal. */
 	assert_int_equal(write_str(c->fake_log_write, "no priority\n"), 0);
 	assert_true(wait_for(c, have_closed));
@@ -1305,14 +1267,8 @@ int main(void)
 
 	/* The daemon ignores SIGPIPE (man/corosync-qdevice.8, SIGNALS); so must its stand-in. */
 	signal(SIGPIPE, SIG_IGN);
-	log_init("test_qdevice_heuristics", false, 1);
-	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
-	int32_t t = qb_log_custom_open(capture_fn, NULL, NULL, NULL);
-	qb_log_ctl(t, QB_LOG_CONF_ENABLED, QB_TRUE);
-	qb_log_filter_ctl(t, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_DEBUG);
-	qb_log_format_set(t, "%b");
+	log_capture_start("test_qdevice_heuristics");
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	captured_clear();
-	log_close();
+	log_capture_stop();
 	return rc;
 }

@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <cmocka.h>
 
+#include "log_capture.h"
 #include "qdevice_net.h"
 
 /* ---- A recording fake of the outside world. ---- */
@@ -366,7 +368,12 @@ static void test_tls_decision_table(void **state)
 		fixture_init(&x, PROTO_ALGO_FFSPLIT, rows[i].client);
 		qdevice_net_connect_begin(&x.n);
 		qdevice_net_tcp_connected(&x.n);
+		log_capture_clear();
 		recv_preinit_reply(&x, 1, rows[i].server);
+		/* Only tls: on against a server without TLS falls back to plaintext, and says so. */
+		bool fallback = rows[i].client == PROTO_TLS_SUPPORTED && rows[i].server == PROTO_TLS_UNSUPPORTED;
+		assert_int_equal(log_capture_find("qnetd does not offer TLS: connecting without TLS"),
+				 fallback ? LOG_WARNING : -1);
 		if (rows[i].expect < 0) {
 			assert_true(x.n.disconnect_scheduled);
 			assert_int_equal(x.n.disconnect_reason, QDEVICE_NET_REASON_INCOMPATIBLE_TLS);
@@ -886,5 +893,8 @@ int main(void)
 		cmocka_unit_test(test_config_change_connected),
 		cmocka_unit_test(test_reason_sets),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	log_capture_start("test_qdevice_net");
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	log_capture_stop();
+	return rc;
 }

@@ -126,6 +126,23 @@ static void test_list_verbose_first_node(void **state)
 	example_free(&ex);
 }
 
+/* A cluster name with control bytes is escaped in the list; the -c filter still takes the raw bytes. */
+static void test_list_escapes_cluster_name(void **state)
+{
+	(void)state;
+	struct example ex;
+	struct strbuf out;
+	example_build(&ex);
+	static const uint8_t evil[] = {'e', 'v', 'i', 'l', '"', ':', '\n', 'C', 'l', 'u', 's', 't', 'e', 'r', 0x1b};
+	struct qnetd_cluster *cluster = qnetd_cluster_map_create(&ex.srv.clusters, evil, sizeof(evil));
+	assert_non_null(cluster);
+	strbuf_init(&out, 1 << 20);
+	qnetd_report_list(&out, &ex.srv, false, (const char *)evil, sizeof(evil));
+	assert_string_equal(out.data, "Cluster \"evil\":\\x0aCluster\\x1b\":\n");
+	strbuf_free(&out);
+	example_free(&ex);
+}
+
 static void test_list_filter_and_details(void **state)
 {
 	(void)state;
@@ -217,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_list_verbose_first_node),
 		cmocka_unit_test(test_list_filter_and_details),
+		cmocka_unit_test(test_list_escapes_cluster_name),
 		cmocka_unit_test(test_ipc_commands),
 		cmocka_unit_test(test_tokenizer),
 	};

@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <cmocka.h>
 
+#include "log_capture.h"
 #include "msg.h"
 #include "qnetd_conn.h"
 #include "qnetd_settings.h"
@@ -26,6 +28,7 @@ struct fake {
 	int cert_ok;
 	const char *cert_name;      /* when set, the certificate is valid for this name only */
 	int dpd_restarts;
+	uint64_t now_ms;            /* the clock the session's log rate limit reads */
 };
 
 static int fake_send(void *ctx, struct qnetd_conn *conn, const uint8_t *buf, size_t len)
@@ -79,6 +82,11 @@ static void fake_timer_stop(void *ctx, struct qnetd_conn *conn)
 	(void)conn;
 }
 
+static uint64_t fake_now(void *ctx)
+{
+	return ((struct fake *)ctx)->now_ms;
+}
+
 static const struct qnetd_session_ops fake_ops = {
 	.send = fake_send,
 	.start_tls = fake_start_tls,
@@ -86,6 +94,7 @@ static const struct qnetd_session_ops fake_ops = {
 	.dpd_restart = fake_dpd,
 	.algo_timer_start = fake_timer_start,
 	.algo_timer_stop = fake_timer_stop,
+	.now_ms = fake_now,
 };
 
 struct fixture {
@@ -645,6 +654,73 @@ static void test_dpd_interval_limits(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/*
+ * A stranger repeating refused input gets RATELIMIT_BURST lines per window, the next window's
+ * first line counts the rest, and members have their own budget: the flood does not hide them.
+ */
+static void test_refusal_logs_rate_limited(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+
+	log_capture_clear();
+	for (int i = 0; i < 30; i++) {
+		msg_init(&m, PROTO_MSG_ECHO_REQUEST);
+		m.seq_number = (uint32_t)i + 1;
+		msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+		feed(fx, &m);
+		assert_int_equal(last_sent(fx)->type, PROTO_MSG_SERVER_ERROR);
+		clear_sent(&fx->fake);
+		fx->fake.now_ms += 10;
+	}
+	assert_int_equal(log_capture_count("Client 192.0.2.1:1234: "), RATELIMIT_BURST);
+	assert_int_equal(log_capture_count("similar messages suppressed"), 0);
+
+	fx->fake.now_ms += RATELIMIT_WINDOW_MS;
+	send_preinit(fx, "c");
+	struct msg init;
+	build_init(&init, 1, 8000);
+	feed(fx, &init);
+	assert_int_equal(fx->conn.phase, QNETD_CONN_JOINED);
+	/* The window had turned, but the join itself refuses nothing: no line yet. */
+	assert_int_equal(log_capture_count("similar messages suppressed"), 0);
+
+	/* Another 30 strangers' refusals in a new window, then a member's: it is logged. */
+	struct qnetd_conn stranger;
+	qnetd_conn_init(&fx->srv, &stranger, "198.51.100.7:999");
+	for (int i = 0; i < 30; i++) {
+		uint8_t buf[64];
+		msg_init(&m, PROTO_MSG_ECHO_REQUEST);
+		m.seq_number = 1;
+		msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+		long n = msg_encode(&m, buf, sizeof(buf));
+		assert_true(n > 0);
+		qnetd_conn_input(&fx->srv, &stranger, buf, (size_t)n);
+		clear_sent(&fx->fake);
+	}
+	assert_int_equal(log_capture_count("Client 198.51.100.7:999: "), RATELIMIT_BURST);
+	assert_int_equal(log_capture_find("(20 similar messages suppressed)"), LOG_ERR);
+	send_preinit(fx, "c");
+	assert_int_equal(log_capture_find("Client 192.0.2.1:1234: preinit after init"), LOG_ERR);
+	qnetd_conn_disconnect(&fx->srv, &stranger);
+	qnetd_conn_destroy(&stranger);
+}
+
+/* Cluster names in log lines are escaped: a newline in a name cannot forge a line. */
+static void test_log_lines_escape_cluster_name(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg init;
+
+	log_capture_clear();
+	send_preinit(fx, "x\nQNetd ready\x1b[2J");
+	build_init(&init, 1, 8000);
+	feed(fx, &init);
+	assert_int_equal(fx->conn.phase, QNETD_CONN_JOINED);
+	assert_int_equal(log_capture_find("joined cluster 'x\\x0aQNetd ready\\x1b[2J' as node 1"), LOG_INFO);
+	assert_int_equal(log_capture_find("x\nQNetd"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +744,11 @@ int main(void)
 		T(test_ffsplit_single_client_flow),
 		T(test_send_queue_full_disconnects),
 		T(test_dpd_interval_limits),
+		T(test_refusal_logs_rate_limited),
+		T(test_log_lines_escape_cluster_name),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	log_capture_start("test_qnetd_session");
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	log_capture_stop();
+	return rc;
 }

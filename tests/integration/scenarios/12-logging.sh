@@ -50,6 +50,7 @@ ip_arb=$(qdi_ip arb)
 # The lines a daemon's log must show: on stderr as "Mon DD HH:MM:SS <prio> <text>", in syslog as
 # "<facility*8+prio>Mon DD HH:MM:SS <ident>[<pid>]: <text>" (facility daemon = 3).
 qnetd_lines=(
+    "notice TLS is optional \(-s on\): clients may join without TLS and without a certificate; -s req refuses them"
     "info QNetd ready to provide service"
     "info Client [^ ]*198\.18\.7\.1:[0-9]+ joined cluster 'qdi' as node 1 \(algorithm Fifty-Fifty split, heartbeat [0-9]+ ms, TLS, client certificate verified\)"
     "info Client [^ ]*198\.18\.7\.2:[0-9]+ joined cluster 'qdi' as node 2 \(algorithm Fifty-Fifty split, heartbeat [0-9]+ ms, TLS, client certificate verified\)"

@@ -284,6 +284,15 @@ struct qnetd_tls_server *qnetd_tls_server_create(const char *db_dir, const char 
 		return NULL;
 	}
 	SSL_CTX *ctx = server->ctx;
+	/*
+	 * TLS 1.2 at least, whatever the system's OpenSSL configuration allows: every NSS that ships
+	 * with a corosync-qdevice 3.x speaks 1.2 and 1.3 (doc/hardening.md §5.3).
+	 */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		log_openssl_errors("Cannot set the lowest TLS version");
+		qnetd_tls_server_destroy(server);
+		return NULL;
+	}
 	if (load_certificate(ctx, db_dir, nickname) != 0) {
 		qnetd_tls_server_destroy(server);
 		return NULL;

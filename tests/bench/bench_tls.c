@@ -274,12 +274,19 @@ int bench_tls_set_max_version(const char *version)
 	if (engine == ENGINE_NSS)
 		return nss_set_max_version(version);
 	int v;
-	if (strcmp(version, "1.2") == 0)
+	if (strcmp(version, "1.1") == 0) {
+		/* Only to probe that a server refuses it: OpenSSL 3 needs security level 0 to offer it. */
+		SSL_CTX_set_security_level(ssl_ctx, 0);
+		if (SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_1_VERSION) != 1)
+			return -1;
+		v = TLS1_1_VERSION;
+	} else if (strcmp(version, "1.2") == 0) {
 		v = TLS1_2_VERSION;
-	else if (strcmp(version, "1.3") == 0)
+	} else if (strcmp(version, "1.3") == 0) {
 		v = TLS1_3_VERSION;
-	else
+	} else {
 		return -1;
+	}
 	return SSL_CTX_set_max_proto_version(ssl_ctx, v) == 1 ? 0 : -1;
 }
 

@@ -23,7 +23,10 @@ struct bench_tls_conn;
  * Returns 0, or -1 with a message on stderr.
  */
 int bench_tls_init(const char *engine, const char *db_dir, const char *nickname, bool resume);
-/* Limits the highest TLS version offered: "1.2" or "1.3" (the default). Returns 0 or -1. */
+/*
+ * Limits the highest TLS version offered: "1.2" or "1.3" (the default); "1.1" (OpenSSL engine
+ * only, and only to see a server refuse it) also lowers the lowest. Returns 0 or -1.
+ */
 int bench_tls_set_max_version(const char *version);
 void bench_tls_shutdown(void);
 

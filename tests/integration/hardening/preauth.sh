@@ -35,6 +35,20 @@ ok() { echo "ok   $*"; }
 "$here/../../bench/setup-nssdb.sh" "$work/nss" "$build/qnetd/corosync-qnetd-certutil" >"$work/setup.log" 2>&1 ||
     { cat "$work/setup.log"; echo "FAIL: NSS set-up"; exit 1; }
 
+# OpenSSL's configuration may forbid old TLS versions on its own (Debian's does): give both qnetd
+# and the probe one that allows everything, so that only qnetd's own minimum can refuse TLS 1.1.
+cat >"$work/openssl-permissive.cnf" <<'CNF'
+openssl_conf = init
+[init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = defaults
+[defaults]
+MinProtocol = TLSv1
+CipherString = DEFAULT@SECLEVEL=0
+CNF
+export OPENSSL_CONF=$work/openssl-permissive.cnf
+
 # Short limits so the test is quick; the defaults (60 s, 256) are checked by the unit tests.
 port=$((20000 + RANDOM % 20000))
 sock=$work/qnetd.sock
@@ -60,6 +74,16 @@ elif [ "$rc" = 0 ]; then
 else
     fail "rebind probe could not run (exit $rc)"
 fi
+
+# 1b. TLS older than 1.2 is refused by qnetd itself.
+"$probe" tls-version "$port" "$work/nss/client" "Cluster Cert" 1.1 >"$work/tlsver.out" 2>&1
+rc=$?
+line=$(cat "$work/tlsver.out")
+case $rc in
+0) ok "$line" ;;
+2) fail "$line (no minimum TLS version)" ;;
+*) fail "tls-version probe could not run: $line" ;;
+esac
 
 # 2. Clients that never finish authenticating are closed by the deadline, whatever they send.
 for mode in silent preinit tls-stall; do

@@ -312,6 +312,38 @@ static int probe_rebind(uint16_t port, const char *db, const char *nick, const c
 }
 
 /*
+ * Finding 7 (TLS minimum): PREINIT, STARTTLS and a handshake offering TLS 1.1 at most. Refused when
+ * the handshake fails.
+ */
+static int probe_tls_version(uint16_t port, const char *db, const char *nick, const char *version)
+{
+	if (bench_tls_init("openssl", db, nick, false) != 0 || bench_tls_set_max_version(version) != 0) {
+		printf("tls-version: cannot set up a TLS %s client\n", version);
+		return PROBE_ERROR;
+	}
+	struct peer p = {.fd = connect_loopback(port)};
+	struct msg m;
+	if (p.fd < 0 || send_preinit(&p, "c1.bench.test") != 0 || expect_msg(&p, PROTO_MSG_PREINIT_REPLY, &m, 5000) != 1) {
+		printf("tls-version: no PREINIT_REPLY\n");
+		return PROBE_ERROR;
+	}
+	msg_destroy(&m);
+	if (send_simple(&p, PROTO_MSG_STARTTLS) != 0) {
+		printf("tls-version: cannot send STARTTLS\n");
+		return PROBE_ERROR;
+	}
+	int rc = start_tls(&p);
+	peer_close(&p);
+	bench_tls_shutdown();
+	if (rc != 0) {
+		printf("tls-version: TLS %s handshake refused (%s)\n", version, bench_tls_error());
+		return PROBE_REFUSED;
+	}
+	printf("tls-version: TLS %s handshake accepted\n", version);
+	return PROBE_ALLOWED;
+}
+
+/*
  * Finding 2: a client that connects and never finishes authenticating. mode "silent" sends
  * nothing; "preinit" sends a PREINIT every second (each restarted upstream's dead-peer timer);
  * "tls-stall" sends PREINIT and STARTTLS and then a fragment of a TLS hello. Refused when qnetd
@@ -410,6 +442,7 @@ static void usage(void)
 	fprintf(stderr, "usage: qnetd_probe rebind PORT NSSDB NICKNAME CLUSTER_A CLUSTER_B HOLD_S\n"
 			"       qnetd_probe silent|preinit|tls-stall PORT LIMIT_S\n"
 			"       qnetd_probe flood PORT N HOLD_S\n"
+			"       qnetd_probe tls-version PORT NSSDB NICKNAME VERSION\n"
 			"exit: 0 refused by qnetd, 2 allowed by qnetd, 1 probe error\n");
 }
 
@@ -421,6 +454,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && (strcmp(argv[1], "silent") == 0 || strcmp(argv[1], "preinit") == 0 ||
 			  strcmp(argv[1], "tls-stall") == 0))
 		return probe_unauthenticated((uint16_t)atoi(argv[2]), argv[1], atoi(argv[3]));
+	if (argc == 6 && strcmp(argv[1], "tls-version") == 0)
+		return probe_tls_version((uint16_t)atoi(argv[2]), argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "flood") == 0)
 		return probe_flood((uint16_t)atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	usage();

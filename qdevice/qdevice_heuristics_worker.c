@@ -199,6 +199,7 @@ struct worker_proc {
 	pid_t pid;              /* 0 when never started */
 	struct qdevice_heuristics_proc st;
 	unsigned kill_passes;   /* kill list only: signals sent so far */
+	bool leader_reaped;     /* kill list only: the command exited, others of its group may not have */
 };
 
 struct worker {
@@ -349,6 +350,7 @@ static int run_abandon(struct worker *w)
 				w->kill_cap = cap;
 			}
 			p->kill_passes = 0;
+			p->leader_reaped = false;
 			w->kill[w->kill_count++] = *p;
 		} else {
 			free(p->name);
@@ -361,10 +363,26 @@ static int run_abandon(struct worker *w)
 	return rc;
 }
 
-/* The command process: /dev/null for stdio, default signal handling, then the program. */
+/*
+ * Variables through which a process speaks for the daemon to its service manager: a command must
+ * not be able to tell systemd the daemon is ready, stopping or another PID (doc/hardening.md §6.2).
+ */
+static const char *const daemon_only_env[] = {
+	"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC",
+	"JOURNAL_STREAM", "INVOCATION_ID", "MAINPID", "MANAGERPID", "SYSTEMD_EXEC_PID",
+};
+
+/*
+ * The command process: a process group of its own (so a timed-out command is killed with whatever
+ * it started), /dev/null for stdio, default signal handling, the daemon's environment without what
+ * belongs to the daemon alone, then the program.
+ */
 static void child_exec(const struct worker *w, char **argv)
 {
 	sigset_t none;
+	setpgid(0, 0);
+	for (size_t i = 0; i < sizeof(daemon_only_env) / sizeof(daemon_only_env[0]); i++)
+		unsetenv(daemon_only_env[i]);
 	int null_fd = open("/dev/null", O_RDWR);
 
 	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
@@ -411,6 +429,8 @@ static void start_one(struct worker *w, size_t i)
 	}
 	if (pid == 0)
 		child_exec(w, argv);
+	/* Also here, so the group exists before anything can signal it (the child may not have run yet). */
+	setpgid(pid, pid);
 	p->pid = pid;
 	p->st.state = QDEVICE_HEURISTICS_PROC_RUNNING;
 	worker_log(w, LOG_DEBUG, "process %s executed", p->name);
@@ -538,13 +558,17 @@ static void reap(struct worker *w)
 			}
 			log_exit(w, p->name, status, true);
 		}
+		/* The entry stays while others of its process group live; kill_pass sees them go. */
 		for (size_t i = 0; i < w->kill_count && !found; i++) {
-			if (w->kill[i].pid != pid)
+			if (w->kill[i].pid != pid || w->kill[i].leader_reaped)
 				continue;
 			found = true;
 			log_exit(w, w->kill[i].name, status, false);
-			free(w->kill[i].name);
-			w->kill[i] = w->kill[--w->kill_count];
+			w->kill[i].leader_reaped = true;
+			if (kill(-pid, 0) != 0 && errno == ESRCH) {
+				free(w->kill[i].name);
+				w->kill[i] = w->kill[--w->kill_count];
+			}
 		}
 	}
 }
@@ -580,14 +604,22 @@ static void run_check(struct worker *w, uint64_t now)
 	send_result(w, seq, r);
 }
 
-/* One pass over the kill list: SIGTERM to processes not signalled yet, SIGKILL to the others. */
+/*
+ * One pass over the kill list: SIGTERM to the process groups not signalled yet, SIGKILL to the
+ * others. An entry goes when its group is empty: the command and everything it started. (The
+ * group's id stays reserved while any member lives, even after the command itself was reaped.)
+ */
 static void kill_pass(struct worker *w)
 {
 	for (size_t i = 0; i < w->kill_count;) {
 		struct worker_proc *p = &w->kill[i];
 		int sig = p->kill_passes == 0 ? SIGTERM : SIGKILL;
-		if (kill(p->pid, sig) != 0) {
-			if (errno == ESRCH) {
+		int rc = kill(-p->pid, sig);
+		/* A command that left its group before it was signalled: the process itself, as before. */
+		if (rc != 0 && errno == ESRCH && !p->leader_reaped)
+			rc = kill(p->pid, sig);
+		if (rc != 0) {
+			if (errno == ESRCH || p->leader_reaped) {
 				free(p->name);
 				w->kill[i] = w->kill[--w->kill_count];
 				continue;

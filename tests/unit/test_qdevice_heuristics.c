@@ -668,6 +668,43 @@ static void test_timeout_kills(void **state)
 	assert_false(c->closed);
 }
 
+/*
+ * A timed-out command is killed with what it started: here the shell waits for a background sleep,
+ * the SIGTERM ends the shell, and the sleep must not outlive it.
+ */
+static void test_timeout_kills_process_group(void **state)
+{
+	struct ctx *c = *state;
+	char cmd[256];
+
+	start(c);
+	snprintf(cmd, sizeof(cmd), "/bin/sh -c \"/bin/sleep 30 & echo $! > %s; wait\"", c->pidfile);
+	assert_int_equal(run_one(c, cmd, 1000), QDEVICE_HEURISTICS_RESULT_FAIL);
+	assert_true(wait_for(c, have_pidfile));
+	g_watch_pid = read_pidfile(c);
+	assert_true(wait_for(c, watched_dead));
+	assert_false(c->closed);
+}
+
+/* A command cannot speak to systemd for the daemon: NOTIFY_SOCKET and the like are not passed on. */
+static void test_command_environment(void **state)
+{
+	struct ctx *c = *state;
+
+	setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1);
+	setenv("WATCHDOG_USEC", "1000000", 1);
+	setenv("QD_TEST_KEPT", "kept", 1);
+	start(c);
+	assert_int_equal(run_one(c, "/bin/sh -c \"test -z \\\"$NOTIFY_SOCKET$WATCHDOG_USEC\\\"\"", WAIT_MS),
+			 QDEVICE_HEURISTICS_RESULT_PASS);
+	/* The rest of the environment (proxies, paths an administrator set) is still there. */
+	assert_int_equal(run_one(c, "/bin/sh -c \"test \\\"$QD_TEST_KEPT\\\" = kept\"", WAIT_MS),
+			 QDEVICE_HEURISTICS_RESULT_PASS);
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("QD_TEST_KEPT");
+}
+
 static void test_argv_quoting(void **state)
 {
 	struct ctx *c = *state;
@@ -1255,6 +1292,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_line_worker_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof_kills_children, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_kills_process_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command_environment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifiers_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_prefixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fake_results_and_lists, setup, teardown),

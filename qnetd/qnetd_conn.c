@@ -36,10 +36,12 @@ uint64_t qnetd_conn_dpd_interval(double coefficient, uint32_t heartbeat_ms)
 
 void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason)
 {
-	if (!conn->disconnect_scheduled) {
-		conn->disconnect_scheduled = true;
-		conn->disconnect_reason = reason;
-	}
+	if (conn->disconnect_scheduled)
+		return;
+	conn->disconnect_scheduled = true;
+	conn->disconnect_reason = reason;
+	if (conn->srv != NULL && conn->srv->ops != NULL && conn->srv->ops->disconnect_scheduled != NULL)
+		conn->srv->ops->disconnect_scheduled(conn->srv->ctx, conn);
 }
 
 /* A line about input this client sent and the server refused, rate-limited per kind of client. */
@@ -178,6 +180,7 @@ void qnetd_server_destroy(struct qnetd_server *srv)
 void qnetd_conn_init(struct qnetd_server *srv, struct qnetd_conn *conn, const char *peer)
 {
 	memset(conn, 0, sizeof(*conn));
+	conn->srv = srv;
 	qnetd_client_init(&conn->client, conn);
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
 	/*

@@ -34,6 +34,12 @@ struct qnetd_session_ops {
 	void (*algo_timer_stop)(void *ctx, struct qnetd_conn *conn);
 	/* Milliseconds on a monotonic clock, for rate-limiting log lines about refused input. */
 	uint64_t (*now_ms)(void *ctx);
+	/*
+	 * conn was just scheduled for disconnect, maybe while another connection's event was being
+	 * handled (a vote pushed to it did not fit its send queue): the transport closes it before it
+	 * waits again instead of at its next event.
+	 */
+	void (*disconnect_scheduled)(void *ctx, struct qnetd_conn *conn);
 };
 
 /* Server-wide state shared by all sessions. */
@@ -71,6 +77,7 @@ struct qnetd_conn {
 	struct qnetd_client client;         /* the algorithms' view; client.owner == this */
 	char peer[64];                      /* "address:port" */
 	void *transport;                    /* owned by the transport */
+	struct qnetd_server *srv;           /* the server it was registered with; NULL in report fixtures */
 
 	enum qnetd_conn_phase phase;
 	bool tls_started;                   /* STARTTLS accepted: everything after it is TLS */

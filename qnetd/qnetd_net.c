@@ -133,6 +133,15 @@ static uint64_t op_now_ms(void *ctx)
 	return loop_now_ms();
 }
 
+static void op_disconnect_scheduled(void *ctx, struct qnetd_conn *session)
+{
+	(void)ctx;
+	struct net_conn *c = net_conn_of(session);
+	/* Not yet registered (accept_one has not finished): the caller frees it itself. */
+	if (c->net != NULL)
+		mark_closing(c);
+}
+
 static const struct qnetd_session_ops session_ops = {
 	.send = op_send,
 	.start_tls = op_start_tls,
@@ -141,6 +150,7 @@ static const struct qnetd_session_ops session_ops = {
 	.algo_timer_start = op_algo_timer_start,
 	.algo_timer_stop = op_algo_timer_stop,
 	.now_ms = op_now_ms,
+	.disconnect_scheduled = op_disconnect_scheduled,
 };
 
 /* Frees the connection after the disconnect procedure; pending output is dropped. */
@@ -634,10 +644,15 @@ void qnetd_net_shutdown(struct qnetd_net *net)
 	net->server.going_down = true;
 	if (net->server.conn_count > 0)
 		log_info("Closing %zu client connections", net->server.conn_count);
+	/* Every connection goes now: nothing is flushed or closed later from these lists. */
+	net->dirty = NULL;
+	net->closing = NULL;
 	while (net->conns != NULL) {
 		struct net_conn *c = net->conns;
 		qnetd_conn_disconnect(&net->server, &c->session);
 		conn_free(net, c);
+		net->dirty = NULL;
+		net->closing = NULL;
 	}
 	if (net->listen_fd >= 0) {
 		listen_guard_remove(&net->listen_guard);

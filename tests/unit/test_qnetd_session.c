@@ -29,14 +29,18 @@ struct fake {
 	const char *cert_name;      /* when set, the certificate is valid for this name only */
 	int dpd_restarts;
 	uint64_t now_ms;            /* the clock the session's log rate limit reads */
+	const struct qnetd_conn *full_conn; /* sends to this connection fail (its queue is full) */
+	const struct qnetd_conn *scheduled[8]; /* disconnect_scheduled calls, in order */
+	size_t scheduled_count;
 };
 
 static int fake_send(void *ctx, struct qnetd_conn *conn, const uint8_t *buf, size_t len)
 {
-	(void)conn;
 	struct fake *f = ctx;
 	struct msg_decode_error err;
 	if (f->send_fail_after >= 0 && (int)f->sent_count >= f->send_fail_after)
+		return -1;
+	if (conn == f->full_conn)
 		return -1;
 	assert_true(f->sent_count < MAX_SENT);
 	f->raw[f->sent_count] = malloc(len);
@@ -87,6 +91,13 @@ static uint64_t fake_now(void *ctx)
 	return ((struct fake *)ctx)->now_ms;
 }
 
+static void fake_disconnect_scheduled(void *ctx, struct qnetd_conn *conn)
+{
+	struct fake *f = ctx;
+	assert_true(f->scheduled_count < sizeof(f->scheduled) / sizeof(f->scheduled[0]));
+	f->scheduled[f->scheduled_count++] = conn;
+}
+
 static const struct qnetd_session_ops fake_ops = {
 	.send = fake_send,
 	.start_tls = fake_start_tls,
@@ -95,6 +106,7 @@ static const struct qnetd_session_ops fake_ops = {
 	.algo_timer_start = fake_timer_start,
 	.algo_timer_stop = fake_timer_stop,
 	.now_ms = fake_now,
+	.disconnect_scheduled = fake_disconnect_scheduled,
 };
 
 struct fixture {
@@ -706,6 +718,78 @@ static void test_refusal_logs_rate_limited(void **state)
 	qnetd_conn_destroy(&stranger);
 }
 
+static void feed_conn(struct fixture *fx, struct qnetd_conn *conn, const struct msg *m)
+{
+	uint8_t buf[2048];
+	long n = msg_encode(m, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(qnetd_conn_input(&fx->srv, conn, buf, (size_t)n), (size_t)n);
+}
+
+static void node_list(struct msg *m, uint32_t seq, uint8_t type, const struct msg_node_info *nodes, size_t count)
+{
+	msg_init(m, PROTO_MSG_NODE_LIST);
+	m->seq_number = seq;
+	m->node_list_type = type;
+	m->nodes = nodes;
+	m->node_count = count;
+	msg_set_present(m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(m, PROTO_OPT_NODE_LIST_TYPE);
+	msg_set_present(m, PROTO_OPT_NODE_INFO);
+	if (type == PROTO_NODE_LIST_INITIAL_CONFIG) {
+		m->config_version = 7;
+		msg_set_present(m, PROTO_OPT_CONFIG_VERSION);
+	} else {
+		m->ring_id.node_id = 1;
+		m->ring_id.seq = 0x30;
+		msg_set_present(m, PROTO_OPT_RING_ID);
+	}
+}
+
+/*
+ * Node 2's send queue is full when node 1's membership completes the decision and qnetd pushes
+ * node 2 its vote: node 2 is scheduled for disconnect during node 1's event, and the transport is
+ * told at once, not at node 2's next event (which a client that stopped reading never has).
+ */
+static void test_vote_push_overflow_reaches_transport(void **state)
+{
+	struct fixture *fx = *state;
+	const struct msg_node_info nodes[] = {{1, 0, 0}, {2, 0, 0}};
+	struct qnetd_conn other;
+	struct msg m;
+
+	init_ok(fx);
+	qnetd_conn_init(&fx->srv, &other, "192.0.2.2:1");
+	msg_init(&m, PROTO_MSG_PREINIT);
+	m.seq_number = 1;
+	m.cluster_name = (const uint8_t *)"c";
+	m.cluster_name_len = 1;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_CLUSTER_NAME);
+	feed_conn(fx, &other, &m);
+	build_init(&m, 2, 8000);
+	feed_conn(fx, &other, &m);
+	assert_int_equal(other.phase, QNETD_CONN_JOINED);
+
+	node_list(&m, 5, PROTO_NODE_LIST_INITIAL_CONFIG, nodes, 2);
+	feed_conn(fx, &fx->conn, &m);
+	feed_conn(fx, &other, &m);
+	node_list(&m, 6, PROTO_NODE_LIST_MEMBERSHIP, nodes, 2);
+	feed_conn(fx, &other, &m);
+	assert_int_equal(fx->fake.scheduled_count, 0);
+
+	fx->fake.full_conn = &other;
+	feed_conn(fx, &fx->conn, &m);
+	assert_true(other.disconnect_scheduled);
+	assert_false(fx->conn.disconnect_scheduled);
+	assert_int_equal(fx->fake.scheduled_count, 1);
+	assert_ptr_equal(fx->fake.scheduled[0], &other);
+
+	fx->fake.full_conn = NULL;
+	qnetd_conn_disconnect(&fx->srv, &other);
+	qnetd_conn_destroy(&other);
+}
+
 /* Cluster names in log lines are escaped: a newline in a name cannot forge a line. */
 static void test_log_lines_escape_cluster_name(void **state)
 {
@@ -745,6 +829,7 @@ int main(void)
 		T(test_send_queue_full_disconnects),
 		T(test_dpd_interval_limits),
 		T(test_refusal_logs_rate_limited),
+		T(test_vote_push_overflow_reaches_transport),
 		T(test_log_lines_escape_cluster_name),
 	};
 	log_capture_start("test_qnetd_session");

@@ -30,11 +30,13 @@ struct ipc_server_conn {
 	size_t sent;
 	bool replying;
 	bool close_listener_after;
+	struct loop_timer request_timer;        /* the request deadline */
 	struct ipc_server_conn *prev, *next;
 };
 
 static void conn_close(struct ipc_server *srv, struct ipc_server_conn *c)
 {
+	loop_timer_stop(srv->loop, &c->request_timer);
 	loop_fd_remove(srv->loop, c->fd);
 	close(c->fd);
 	free(c->request);
@@ -70,6 +72,7 @@ static void conn_write(struct ipc_server *srv, struct ipc_server_conn *c)
 
 static void conn_reply(struct ipc_server *srv, struct ipc_server_conn *c)
 {
+	loop_timer_stop(srv->loop, &c->request_timer);
 	strbuf_init(&c->reply, (size_t)srv->max_send_size);
 	srv->on_request(srv->ctx, c->request, c->request_len, &c->reply, &c->close_listener_after);
 	if (c->reply.failed) {
@@ -108,7 +111,8 @@ static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
 		return;
 	}
 	if (c->request_len + (size_t)n > (unsigned long long)srv->max_receive_size) {
-		log_err("IPC client request longer than %lld bytes, dropping the client", srv->max_receive_size);
+		log_ratelimited(&srv->refused, loop_now_ms(), LOG_ERR,
+				"IPC client request longer than %lld bytes, dropping the client", srv->max_receive_size);
 		conn_close(srv, c);
 		return;
 	}
@@ -123,6 +127,16 @@ static void conn_event(struct loop *loop, int fd, uint32_t events, void *data)
 	c->request_len += (size_t)n;
 	if (memchr(buf, '\n', (size_t)n) != NULL)
 		conn_reply(srv, c);
+}
+
+static void request_timer_expired(struct loop *loop, void *data)
+{
+	(void)loop;
+	struct ipc_server_conn *c = data;
+	struct ipc_server *srv = c->srv;
+	log_ratelimited(&srv->refused, loop_now_ms(), LOG_WARNING,
+			"IPC client sent no complete request within %u ms, dropping the client", srv->request_timeout_ms);
+	conn_close(srv, c);
 }
 
 static void listen_event(struct loop *loop, int fd, uint32_t events, void *data)
@@ -141,7 +155,8 @@ static void listen_event(struct loop *loop, int fd, uint32_t events, void *data)
 		}
 		listen_guard_accepted(&srv->guard);
 		if (srv->max_clients != 0 && srv->conn_count >= (unsigned long long)srv->max_clients) {
-			log_err("Maximum IPC clients reached. Not accepting connection");
+			log_ratelimited(&srv->refused, loop_now_ms(), LOG_ERR,
+					"Maximum IPC clients reached. Not accepting connection");
 			close(cfd);
 			continue;
 		}
@@ -154,6 +169,9 @@ static void listen_event(struct loop *loop, int fd, uint32_t events, void *data)
 		}
 		c->srv = srv;
 		c->fd = cfd;
+		loop_timer_init(&c->request_timer, request_timer_expired, c);
+		if (srv->request_timeout_ms != 0)
+			loop_timer_start(loop, &c->request_timer, srv->request_timeout_ms);
 		c->next = srv->conns;
 		if (srv->conns != NULL)
 			srv->conns->prev = c;
@@ -221,6 +239,7 @@ int ipc_server_init(struct ipc_server *srv, struct loop *loop, const struct ipc_
 	srv->max_clients = cfg->max_clients;
 	srv->max_receive_size = cfg->max_receive_size;
 	srv->max_send_size = cfg->max_send_size;
+	srv->request_timeout_ms = cfg->request_timeout_ms;
 	srv->on_request = on_request;
 	srv->on_listener_closed = on_listener_closed;
 	srv->ctx = ctx;

@@ -4,10 +4,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "listen_guard.h"
 #include "loop.h"
+#include "ratelimit.h"
 #include "strbuf.h"
 
 /* Longest usable socket path: sun_path less its terminating NUL. */
@@ -23,7 +25,15 @@ struct ipc_server_config {
 	long long max_clients;          /* 0 = unlimited */
 	long long max_receive_size;     /* request bytes buffered per client; more drops the client */
 	long long max_send_size;        /* reply limit */
+	uint32_t request_timeout_ms;    /* from accept to a complete request line; 0 = none */
 };
+
+/*
+ * The tools send their request as soon as they are connected; a client that has not within this
+ * time only holds one of the few ipc_max_clients places (doc/hardening.md §3.4). The reply has no
+ * deadline: the tools stream it to their output, which may be a pager.
+ */
+#define IPC_SERVER_REQUEST_TIMEOUT_MS 10000u
 
 /* Both daemons' settings name the socket options alike (local_socket_*, ipc_max_*). */
 #define IPC_SERVER_CONFIG_FROM_SETTINGS(s)                                                          \
@@ -33,6 +43,7 @@ struct ipc_server_config {
 		.gid = (s)->local_socket_gid, .backlog = (s)->local_socket_backlog,                 \
 		.max_clients = (s)->ipc_max_clients, .max_receive_size = (s)->ipc_max_receive_size, \
 		.max_send_size = (s)->ipc_max_send_size,                                            \
+		.request_timeout_ms = IPC_SERVER_REQUEST_TIMEOUT_MS,                                \
 	}
 
 /*
@@ -57,6 +68,8 @@ struct ipc_server {
 	long long max_clients;
 	long long max_receive_size;
 	long long max_send_size;
+	uint32_t request_timeout_ms;
+	struct ratelimit refused;       /* lines about clients dropped for their requests */
 	struct ipc_server_conn *conns;
 	unsigned long long conn_count;
 	ipc_server_request_fn on_request;

@@ -438,6 +438,12 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 		cluster = qnetd_cluster_map_find(&srv->clusters, conn->cluster_name, conn->cluster_name_len);
 		if (cluster != NULL)
 			code = check_cluster_members(cluster, client);
+		/* No honest cluster has more nodes than corosync's membership can hold (doc/hardening.md §7.1). */
+		if (code == 0 && cluster != NULL && cluster->client_count >= QNETD_MAX_CLIENTS_PER_CLUSTER) {
+			log_refused(srv, conn, NULL, LOG_ERR, "cluster already has %zu clients (at most %u)",
+				    cluster->client_count, QNETD_MAX_CLIENTS_PER_CLUSTER);
+			code = PROTO_ERR_INTERNAL_ERROR;
+		}
 	}
 	if (code == 0) {
 		if (cluster == NULL) {
@@ -562,6 +568,18 @@ static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, 
 	    (m->node_list_type == PROTO_NODE_LIST_QUORUM && !msg_has(m, PROTO_OPT_QUORATE))) {
 		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
 				  "node list without seq, list type, ring id or quorate");
+		return;
+	}
+	if (m->node_count > QNETD_MAX_NODES_PER_LIST) {
+		char why[96];
+		snprintf(why, sizeof(why), "node list of %zu nodes (at most %u)", m->node_count,
+			 QNETD_MAX_NODES_PER_LIST);
+		send_server_error(srv, conn, m,
+				  m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP ||
+						  m->node_list_type == PROTO_NODE_LIST_QUORUM
+					  ? PROTO_ERR_INVALID_MEMBERSHIP_NODE_LIST
+					  : PROTO_ERR_INVALID_CONFIG_NODE_LIST,
+				  why);
 		return;
 	}
 	log_node_list(conn, m);

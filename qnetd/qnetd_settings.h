@@ -16,6 +16,12 @@
 #define QNETD_PRE_INIT_HEARTBEAT_MS 120000u
 #define QNETD_TIMER_MAX_MS 18000000u
 #define QNETD_DEFAULT_INIT_TIMEOUT_MS 60000u
+/*
+ * corosync's membership holds at most 384 processors (PROCESSOR_COUNT_MAX): no honest node list
+ * and no honest cluster is larger (doc/hardening.md §7.1).
+ */
+#define QNETD_MAX_NODES_PER_LIST 384u
+#define QNETD_MAX_CLIENTS_PER_CLUSTER 384u
 #define QNETD_DEFAULT_MAX_CLIENTS_PER_ADDRESS 256
 
 enum qnetd_address_family { QNETD_AF_UNSPEC, QNETD_AF_INET, QNETD_AF_INET6 };

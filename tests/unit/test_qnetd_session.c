@@ -30,6 +30,7 @@ struct fake {
 	int dpd_restarts;
 	uint64_t now_ms;            /* the clock the session's log rate limit reads */
 	const struct qnetd_conn *full_conn; /* sends to this connection fail (its queue is full) */
+	bool discard;               /* accept sends without keeping them (many clients) */
 	const struct qnetd_conn *scheduled[8]; /* disconnect_scheduled calls, in order */
 	size_t scheduled_count;
 };
@@ -42,6 +43,8 @@ static int fake_send(void *ctx, struct qnetd_conn *conn, const uint8_t *buf, siz
 		return -1;
 	if (conn == f->full_conn)
 		return -1;
+	if (f->discard)
+		return 0;
 	assert_true(f->sent_count < MAX_SENT);
 	f->raw[f->sent_count] = malloc(len);
 	memcpy(f->raw[f->sent_count], buf, len);
@@ -790,6 +793,71 @@ static void test_vote_push_overflow_reaches_transport(void **state)
 	qnetd_conn_destroy(&other);
 }
 
+/* Node lists longer than corosync's membership can be are refused; 384 nodes are fine. */
+static void test_node_list_cap(void **state)
+{
+	struct fixture *fx = *state;
+	static struct msg_node_info nodes[QNETD_MAX_NODES_PER_LIST + 1];
+	struct msg m;
+	uint8_t buf[16384];
+
+	for (uint32_t i = 0; i <= QNETD_MAX_NODES_PER_LIST; i++)
+		nodes[i] = (struct msg_node_info){i + 1, 0, 0};
+	init_ok(fx);
+	static const uint8_t types[] = {PROTO_NODE_LIST_INITIAL_CONFIG, PROTO_NODE_LIST_MEMBERSHIP};
+	static const uint16_t codes[] = {PROTO_ERR_INVALID_CONFIG_NODE_LIST, PROTO_ERR_INVALID_MEMBERSHIP_NODE_LIST};
+	for (size_t t = 0; t < 2; t++) {
+		node_list(&m, 10 + (uint32_t)t, types[t], nodes, QNETD_MAX_NODES_PER_LIST + 1);
+		long n = msg_encode(&m, buf, sizeof(buf));
+		assert_true(n > 0);
+		qnetd_conn_input(&fx->srv, &fx->conn, buf, (size_t)n);
+		assert_int_equal(last_sent(fx)->type, PROTO_MSG_SERVER_ERROR);
+		assert_int_equal(last_sent(fx)->reply_error_code, codes[t]);
+		clear_sent(&fx->fake);
+
+		node_list(&m, 20 + (uint32_t)t, types[t], nodes, QNETD_MAX_NODES_PER_LIST);
+		n = msg_encode(&m, buf, sizeof(buf));
+		qnetd_conn_input(&fx->srv, &fx->conn, buf, (size_t)n);
+		assert_int_equal(last_sent(fx)->type, PROTO_MSG_NODE_LIST_REPLY);
+		clear_sent(&fx->fake);
+	}
+	assert_int_equal(fx->conn.client.config_list.count, QNETD_MAX_NODES_PER_LIST);
+}
+
+/* A cluster takes QNETD_MAX_CLIENTS_PER_CLUSTER clients; the next INIT is refused. */
+static void test_clients_per_cluster_cap(void **state)
+{
+	struct fixture *fx = *state;
+	static struct qnetd_conn conns[QNETD_MAX_CLIENTS_PER_CLUSTER];
+	struct msg m;
+
+	init_ok(fx); /* node 1 */
+	for (uint32_t i = 0; i < QNETD_MAX_CLIENTS_PER_CLUSTER; i++) {
+		qnetd_conn_init(&fx->srv, &conns[i], "192.0.2.3:1");
+		msg_init(&m, PROTO_MSG_PREINIT);
+		m.seq_number = 1;
+		m.cluster_name = (const uint8_t *)"c";
+		m.cluster_name_len = 1;
+		msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+		msg_set_present(&m, PROTO_OPT_CLUSTER_NAME);
+		feed_conn(fx, &conns[i], &m);
+		build_init(&m, i + 2, 8000);
+		feed_conn(fx, &conns[i], &m);
+		assert_int_equal(last_sent(fx)->type, PROTO_MSG_INIT_REPLY);
+		bool last = i + 1 == QNETD_MAX_CLIENTS_PER_CLUSTER;
+		assert_int_equal(last_sent(fx)->reply_error_code, last ? PROTO_ERR_INTERNAL_ERROR : PROTO_ERR_NO_ERROR);
+		assert_int_equal(conns[i].phase == QNETD_CONN_JOINED, !last);
+		clear_sent(&fx->fake);
+	}
+	assert_int_equal(fx->conn.client.cluster->client_count, QNETD_MAX_CLIENTS_PER_CLUSTER);
+	fx->fake.discard = true;
+	for (uint32_t i = 0; i < QNETD_MAX_CLIENTS_PER_CLUSTER; i++) {
+		qnetd_conn_disconnect(&fx->srv, &conns[i]);
+		qnetd_conn_destroy(&conns[i]);
+		clear_sent(&fx->fake);
+	}
+}
+
 /* Cluster names in log lines are escaped: a newline in a name cannot forge a line. */
 static void test_log_lines_escape_cluster_name(void **state)
 {
@@ -830,6 +898,8 @@ int main(void)
 		T(test_dpd_interval_limits),
 		T(test_refusal_logs_rate_limited),
 		T(test_vote_push_overflow_reaches_transport),
+		T(test_node_list_cap),
+		T(test_clients_per_cluster_cap),
 		T(test_log_lines_escape_cluster_name),
 	};
 	log_capture_start("test_qnetd_session");

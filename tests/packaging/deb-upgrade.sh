@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Our packages over Debian's in a Debian 12 chroot: no question asked, databases untouched, our programs serving a qdevice client; remove, reinstall, purge with the CA kept, restore, a fresh install.
+# Our packages over Debian's in a Debian 12 chroot: no question asked, databases untouched, our programs serving a qdevice client; remove, reinstall, purge with the CA kept, restore, back to Debian's, a fresh install.
 #
 # Usage: deb-upgrade.sh BUILD_DIR      Exit: 0 pass, 1 fail, 77 skip (not root, no mmdebstrap).
 # The packages come from dist/<arch>/ (built by scripts/build-deb.sh when missing). Everything
@@ -64,7 +64,9 @@ done
 # ---- A Debian 12 system with Debian's corosync-qnetd and corosync-qdevice. ----
 base=$work/base
 log "making a Debian 12 chroot with Debian's packages"
-if ! mmdebstrap --mode=root --variant=minbase \
+# The package lists and the downloaded .debs stay, so that going back to Debian's packages (case 2)
+# needs no network.
+if ! mmdebstrap --mode=root --variant=minbase --skip=cleanup/apt/lists --skip=cleanup/apt/cache \
     --include=systemd,systemd-sysv,corosync-qnetd,corosync-qdevice,libnss3-tools,procps \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --customize-hook='printf "#!/bin/sh\nexit 101\n" >"$1/usr/sbin/policy-rc.d"; chmod 755 "$1/usr/sbin/policy-rc.d"' \
@@ -200,6 +202,28 @@ check "untouched: no configuration file question" no_question "$work/upgrade-unt
 check "untouched: the database is untouched" test "$(db_sums "$B")" = "$sums_before"
 check "untouched: Debian's SysV scripts are gone" test ! -e "$B/etc/init.d/corosync-qnetd" -a ! -e "$B/etc/init.d/corosync-qdevice"
 check "untouched: /etc/default files stay for the administrator" test -f "$B/etc/default/corosync-qnetd"
+
+log "case 2: back to Debian's packages"
+# The version in the archive's package list (ours is known to dpkg only).
+debian_version=$(inroot "$B" apt-cache madison corosync-qnetd | awk -F' *[|] *' '$3 ~ /debian/ { print $2; exit }')
+check "downgrade: apt knows Debian's version ($debian_version)" test -n "$debian_version"
+apt_in "$B" "$work/downgrade.log" install --allow-downgrades "corosync-qnetd=$debian_version" \
+    "corosync-qdevice=$debian_version"
+check "downgrade: apt-get install --allow-downgrades succeeded ($(tail -n 1 "$work/downgrade.log"))" test $? = 0
+check "downgrade: no configuration file question" no_question "$work/downgrade.log"
+check "downgrade: corosync-qnetd is Debian's again" \
+    test "$(inroot "$B" dpkg-query -W -f '${Version}' corosync-qnetd)" = "$debian_version"
+check "downgrade: corosync-qdevice is Debian's again" \
+    test "$(inroot "$B" dpkg-query -W -f '${Version}' corosync-qdevice)" = "$debian_version"
+not_ours_binary() { ! ours_binary "$@"; }
+check "downgrade: /usr/bin/corosync-qnetd is not ours any more" not_ours_binary "$B" /usr/bin/corosync-qnetd
+check "downgrade: /usr/sbin/corosync-qdevice is not ours any more" not_ours_binary "$B" /usr/sbin/corosync-qdevice
+check "downgrade: the database is untouched" test "$(db_sums "$B")" = "$sums_before"
+mkdir -p "$B/run/corosync-qnetd"
+# Upstream says it is ready at debug level only.
+timeout 5 chroot "$B" /usr/bin/corosync-qnetd -f -d -p $((20000 + RANDOM % 20000)) -l 127.0.0.1 \
+    >"$work/qnetd-downgraded.log" 2>&1
+check "downgrade: Debian's qnetd starts on the database" grep -q "QNetd ready to provide service" "$work/qnetd-downgraded.log"
 
 # ---- Case 3: a fresh installation, without Debian's packages first. ----
 C=$work/fresh

@@ -28,6 +28,40 @@ const char *proto_algorithm_str(uint16_t algo)
 	return "Unknown algorithm";
 }
 
+const char *proto_algorithm_id(uint16_t algo)
+{
+	switch (algo) {
+	case PROTO_ALGO_TEST: return "test";
+	case PROTO_ALGO_FFSPLIT: return "ffsplit";
+	case PROTO_ALGO_2NODELMS: return "2nodelms";
+	case PROTO_ALGO_LMS: return "lms";
+	}
+	return "unknown";
+}
+
+const char *proto_vote_id(uint8_t vote)
+{
+	switch (vote) {
+	case PROTO_VOTE_UNDEFINED: return "undefined";
+	case PROTO_VOTE_ACK: return "ack";
+	case PROTO_VOTE_NACK: return "nack";
+	case PROTO_VOTE_ASK_LATER: return "ask_later";
+	case PROTO_VOTE_WAIT_FOR_REPLY: return "wait_for_reply";
+	case PROTO_VOTE_NO_CHANGE: return "no_change";
+	}
+	return "unknown";
+}
+
+const char *proto_heuristics_id(uint8_t heuristics)
+{
+	switch (heuristics) {
+	case PROTO_HEURISTICS_UNDEFINED: return "undefined";
+	case PROTO_HEURISTICS_PASS: return "pass";
+	case PROTO_HEURISTICS_FAIL: return "fail";
+	}
+	return "unknown";
+}
+
 const char *proto_node_state_str(uint8_t state)
 {
 	switch (state) {

@@ -166,6 +166,14 @@ const char *proto_algorithm_str(uint16_t algo);
 const char *proto_node_state_str(uint8_t state);
 const char *proto_vote_str(uint8_t vote);
 const char *proto_heuristics_str(uint8_t heuristics);
+/*
+ * Stable lower-case identifiers for machine-readable output (JSON, metric labels; doc/status-json.md):
+ * "test", "ffsplit", "2nodelms", "lms"; "undefined", "ack", "nack", "ask_later", "wait_for_reply",
+ * "no_change"; "undefined", "pass", "fail". "unknown" for anything else.
+ */
+const char *proto_algorithm_id(uint16_t algo);
+const char *proto_vote_id(uint8_t vote);
+const char *proto_heuristics_id(uint8_t heuristics);
 const char *proto_kap_str(uint8_t kap);
 const char *proto_reply_error_str(uint16_t code);
 

@@ -181,6 +181,8 @@ void qnetd_conn_init(struct qnetd_server *srv, struct qnetd_conn *conn, const ch
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->srv = srv;
+	if (srv->ops != NULL && srv->ops->now_ms != NULL)
+		conn->connected_ms = conn->last_message_ms = srv->ops->now_ms(srv->ctx);
 	qnetd_client_init(&conn->client, conn);
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
 	/*
@@ -766,6 +768,8 @@ static void message_complete(struct qnetd_server *srv, struct qnetd_conn *conn, 
 
 	if (srv->settings->dpd_enabled)
 		srv->ops->dpd_restart(srv->ctx, conn);
+	if (srv->ops->now_ms != NULL)
+		conn->last_message_ms = srv->ops->now_ms(srv->ctx);
 	if (msg_decode(f->data, f->size, &m, &err) != 0) {
 		char reason[160];
 		snprintf(reason, sizeof(reason), "cannot decode %s: %s (option %u, %s)", proto_msg_type_str(m.type),

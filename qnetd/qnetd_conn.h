@@ -85,6 +85,9 @@ struct qnetd_conn {
 	bool disconnect_scheduled;
 	const char *disconnect_reason;
 
+	uint64_t connected_ms;              /* ops->now_ms at qnetd_conn_init (0 without a clock) */
+	uint64_t last_message_ms;           /* ops->now_ms at the last complete message */
+
 	uint8_t *cluster_name;              /* from PREINIT, byte-exact */
 	size_t cluster_name_len;
 	uint64_t dpd_interval_ms;

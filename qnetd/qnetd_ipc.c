@@ -2,14 +2,28 @@
 #include "qnetd_ipc.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "qnetd_ipc_cmd.h"
+
+static int64_t unix_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void ipc_on_request(void *ctx, const char *request, size_t len, struct strbuf *reply, bool *close_listener)
 {
 	struct qnetd_ipc *ipc = ctx;
+	const struct qnetd_status_context status = {
+		.version = ipc->version,
+		.started_unix_ms = ipc->started_unix_ms,
+		.now_mono_ms = loop_now_ms(),
+		.now_unix_ms = unix_now_ms(),
+	};
 
-	qnetd_ipc_cmd_run(ipc->qnetd, request, len, reply, close_listener);
+	qnetd_ipc_cmd_run(ipc->qnetd, &status, request, len, reply, close_listener);
 }
 
 /* Reached only through a shutdown request: the listener closes once its reply is written. */
@@ -22,12 +36,14 @@ static void ipc_on_listener_closed(void *ctx)
 }
 
 int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_settings *settings,
-		   const struct qnetd_server *server, void (*on_shutdown)(void *), void *data)
+		   const struct qnetd_server *server, const char *version, void (*on_shutdown)(void *), void *data)
 {
 	const struct ipc_server_config cfg = IPC_SERVER_CONFIG_FROM_SETTINGS(settings);
 
 	memset(ipc, 0, sizeof(*ipc));
 	ipc->qnetd = server;
+	ipc->version = version;
+	ipc->started_unix_ms = unix_now_ms();
 	ipc->on_shutdown = on_shutdown;
 	ipc->on_shutdown_data = data;
 	return ipc_server_init(&ipc->server, loop, &cfg, ipc_on_request, ipc_on_listener_closed, ipc);

@@ -3,6 +3,7 @@
 #define QD_QNETD_IPC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ipc_server.h"
 #include "loop.h"
@@ -12,12 +13,14 @@
 struct qnetd_ipc {
 	struct ipc_server server;
 	const struct qnetd_server *qnetd;
+	const char *version;                /* for the JSON status */
+	int64_t started_unix_ms;
 	void (*on_shutdown)(void *data);    /* a shutdown request's reply has been written */
 	void *on_shutdown_data;
 };
 
 int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_settings *settings,
-		   const struct qnetd_server *server, void (*on_shutdown)(void *), void *data);
+		   const struct qnetd_server *server, const char *version, void (*on_shutdown)(void *), void *data);
 /* Closes every IPC connection, then the socket, and unlinks its file. */
 void qnetd_ipc_close(struct qnetd_ipc *ipc);
 

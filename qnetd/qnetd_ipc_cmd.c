@@ -8,8 +8,29 @@
 #include "ipc_request.h"
 #include "qnetd_report.h"
 
-void qnetd_ipc_cmd_run(const struct qnetd_server *srv, const char *request, size_t len, struct strbuf *out,
-		 bool *shutdown)
+static void run_json(const struct qnetd_server *srv, const struct qnetd_status_context *ctx,
+		     const struct ipc_request_tokens *t, struct strbuf *out)
+{
+	const char *name = NULL;
+	if (t->count > 2 && strcasecmp(t->tokens[1], "cluster") == 0)
+		name = t->tokens[2];
+	json_t *status = qnetd_status_json(srv, ctx, name, name != NULL ? strlen(name) : 0);
+	char *text = status != NULL ? json_dumps(status, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(status);
+	if (text == NULL) {
+		ipc_request_reply_error(out, "Can't get QNetd status", NULL);
+		return;
+	}
+	strbuf_append(out, "OK\n", 3);
+	strbuf_append(out, text, strlen(text));
+	strbuf_append(out, "\n", 1);
+	free(text);
+	if (out->failed)
+		ipc_request_reply_error(out, "Can't get QNetd status", NULL);
+}
+
+void qnetd_ipc_cmd_run(const struct qnetd_server *srv, const struct qnetd_status_context *ctx, const char *request,
+		       size_t len, struct strbuf *out, bool *shutdown)
 {
 	struct ipc_request_tokens t;
 
@@ -29,6 +50,8 @@ void qnetd_ipc_cmd_run(const struct qnetd_server *srv, const char *request, size
 		qnetd_report_status(out, srv, verbose);
 		if (out->failed)
 			ipc_request_reply_error(out, "Can't get QNetd status", NULL);
+	} else if (strcasecmp(t.tokens[0], "json") == 0) {
+		run_json(srv, ctx, &t, out);
 	} else if (strcasecmp(t.tokens[0], "list") == 0) {
 		bool verbose = false;
 		const char *name = NULL;

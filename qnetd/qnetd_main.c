@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	/* From here on qnetd_net_shutdown() releases whatever qnetd_net_init() got. */
 	if (qnetd_net_init(&net, loop, &settings) != 0)
 		goto out;
-	if (qnetd_ipc_init(&ipc, loop, &settings, &net.server, on_ipc_shutdown, loop) != 0)
+	if (qnetd_ipc_init(&ipc, loop, &settings, &net.server, QD_VERSION, on_ipc_shutdown, loop) != 0)
 		goto out;
 	ipc_up = true;
 	if (loop_signal_add(loop, SIGTERM, on_signal, NULL) != 0 || loop_signal_add(loop, SIGINT, on_signal, NULL) != 0) {

@@ -16,7 +16,7 @@ enum tool_exit { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INTERNAL = 2, EXIT_CONNECT = 
 
 static void usage(void)
 {
-	printf("usage: corosync-qnetd-tool [-Hhlsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
+	printf("usage: corosync-qnetd-tool [-Hhjlsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
 }
 
 /* Quotes a cluster name: wrapped in ", with " and \ escaped. */
@@ -33,15 +33,16 @@ static void append_quoted(struct strbuf *sb, const char *s)
 
 int main(int argc, char **argv)
 {
-	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN } op = OP_NONE;
+	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON } op = OP_NONE;
 	bool verbose = false;
 	const char *cluster = NULL;
 	const char *path = QNETD_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Hhlsvc:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "Hhjlsvc:p:")) != -1) {
 		switch (ch) {
 		case 'H': op = OP_SHUTDOWN; break;
+		case 'j': op = OP_JSON; break;
 		case 'l': op = OP_LIST; break;
 		case 's': op = OP_STATUS; break;
 		case 'v': verbose = true; break;
@@ -59,8 +60,11 @@ int main(int argc, char **argv)
 
 	struct strbuf req;
 	strbuf_init(&req, 1 << 20);
-	strbuf_printf(&req, "%s ", op == OP_STATUS ? "status" : op == OP_LIST ? "list" : "shutdown");
-	if (verbose)
+	static const char *const verbs[] = {[OP_STATUS] = "status", [OP_LIST] = "list", [OP_SHUTDOWN] = "shutdown",
+					     [OP_JSON] = "json"};
+	strbuf_printf(&req, "%s ", verbs[op]);
+	/* The JSON status is always complete; -v means nothing to it. */
+	if (verbose && op != OP_JSON)
 		strbuf_printf(&req, "verbose ");
 	if (cluster != NULL) {
 		strbuf_printf(&req, "cluster ");

@@ -9,10 +9,10 @@ fi
 
 # Build: compiler, CMake, pkg-config and the -dev packages found through pkg-config.
 build_pkgs="build-essential cmake pkg-config
-    libnss3-dev libnspr4-dev libssl-dev libqb-dev libsystemd-dev
+    libnss3-dev libnspr4-dev libssl-dev libqb-dev libsystemd-dev libjansson-dev
     libcmap-dev libvotequorum-dev libcorosync-common-dev libquorum-dev libcfg-dev"
 # Tests: cmocka, clang + libFuzzer runtime, NSS tools for certificates, packet capture.
-test_pkgs="libcmocka-dev clang libclang-rt-14-dev libnss3-tools tcpdump
+test_pkgs="libcmocka-dev clang libclang-rt-14-dev libnss3-tools tcpdump python3-jsonschema
     iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db
     systemd"
 # Packages: building, checking, and the chroot and container tests.

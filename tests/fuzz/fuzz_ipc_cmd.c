@@ -25,6 +25,9 @@ static struct qnetd_settings qnetd_settings;
 static struct qnetd_server server;
 static struct qnetd_conn conns[2];
 static bool initialised;
+static const struct qnetd_status_context status_ctx = {
+	.version = "fuzz", .started_unix_ms = 1700000000000LL, .now_mono_ms = 5000, .now_unix_ms = 1700000005000LL,
+};
 
 static void server_build(void)
 {
@@ -94,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ipc_request_tokenize((const char *)data, size, true, &t) == 0)
 		ipc_request_tokens_free(&t);
 	strbuf_init(&out, 65536);
-	qnetd_ipc_cmd_run(&server, (const char *)data, size, &out, &shutdown);
+	qnetd_ipc_cmd_run(&server, &status_ctx, (const char *)data, size, &out, &shutdown);
 	check_reply(&out);
 	strbuf_free(&out);
 

@@ -60,6 +60,20 @@ qdi_count_lines "$L/qnetd-tool-l" 2 "^        Vote:${T}${T}${T}(ACK|No change) \
 qdi_count_lines "$L/qnetd-tool-lv" 2 "^        TLS active:${T}${T}Yes \(client certificate verified\)\$"
 qdi_expect_lines "$L/qnetd-tool-s" "Connected clients:${T}${T}2" "Connected clusters:${T}${T}1"
 
+# Our qnetd's JSON status (doc/status-json.md §2), validated against its schema.
+if [[ $QNETD_BIN != "$QDI_UPSTREAM_QNETD_BIN" ]]; then
+    qdi_hq 5 arb "$QNETD_TOOL_BIN" -j >"$L/qnetd-tool-j" 2>&1 || qdi_fail "corosync-qnetd-tool -j failed"
+    python3 "$QDI_LIB/../json/check-json.py" "$QDI_LIB/../../../doc/schema/qnetd-status.schema.json" \
+        counts.clients=2 counts.clusters=1 counts.plaintext_clients=0 tls=on \
+        "clusters.0.name=$QDI_CLUSTER" clusters.0.algorithm=ffsplit clusters.0.tie_breaker.mode=lowest \
+        clusters.0.kap_tie_breaker=true clusters.0.configured_nodes='[1,2]' clusters.0.missing_nodes='[]' \
+        clusters.0.acked_partitions=1 clusters.0.clients.0.node_id=1 clusters.0.clients.1.node_id=2 \
+        clusters.0.clients.0.client_cert_verified=true clusters.0.clients.1.membership='[1,2]' \
+        clusters.0.clients.0.last_ack_nack_vote=ack clusters.0.clients.1.last_ack_nack_vote=ack \
+        <"$L/qnetd-tool-j" >"$L/qnetd-tool-j.check" 2>&1 ||
+        qdi_fail "corosync-qnetd-tool -j: $(head -n 3 "$L/qnetd-tool-j.check" | tr '\n' ' ')"
+fi
+
 # Each node's qdevice view.
 for h in n1 n2; do
     qdi_hq 5 "$h" "$QDEVICE_TOOL_BIN" -s -v >"$L/qdevice-tool.$h" 2>&1 || qdi_fail "corosync-qdevice-tool -s -v on $h failed"

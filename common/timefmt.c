@@ -1,0 +1,51 @@
+/* Times for machine-readable output: RFC 3339 in UTC, from milliseconds since the Unix epoch. */
+#include "timefmt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), without gmtime's time_t limits. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+char *timefmt_rfc3339(int64_t unix_ms, char out[TIMEFMT_RFC3339_LEN])
+{
+	/* 0000-01-01 and 9999-12-31T23:59:59.999 in ms since the epoch. */
+	const int64_t min_ms = -62167219200000LL, max_ms = 253402300799999LL;
+	if (unix_ms < min_ms)
+		unix_ms = min_ms;
+	if (unix_ms > max_ms)
+		unix_ms = max_ms;
+	int64_t days = unix_ms / 86400000, rem = unix_ms % 86400000;
+	if (rem < 0) {
+		rem += 86400000;
+		days--;
+	}
+	int64_t y;
+	unsigned mo, d;
+	civil_from_days(days, &y, &mo, &d);
+	unsigned ms = (unsigned)(rem % 1000), s = (unsigned)(rem / 1000);
+	/* Room for what the compiler cannot bound; the values themselves always fit 24 characters. */
+	char wide[96];
+	snprintf(wide, sizeof(wide), "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", (int)y, mo, d, s / 3600, s / 60 % 60,
+		 s % 60, ms);
+	size_t n = strnlen(wide, TIMEFMT_RFC3339_LEN - 1);
+	memcpy(out, wide, n);
+	out[n] = '\0';
+	return out;
+}
+
+int64_t timefmt_mono_to_unix_ms(uint64_t mono_ms, uint64_t now_mono_ms, int64_t now_unix_ms)
+{
+	return now_unix_ms - (int64_t)(now_mono_ms - mono_ms);
+}

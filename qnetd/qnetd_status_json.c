@@ -1,0 +1,328 @@
+/* corosync-qnetd's whole status as one JSON object (schema 1, doc/status-json.md), for corosync-qnetd-tool -j. */
+#include "qnetd_status_json.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+/*
+ * Every json_object_set_new() below may fail only for lack of memory; the builder notes the first
+ * failure and the caller gets NULL instead of a status with holes in it.
+ */
+struct builder {
+	const struct qnetd_status_context *ctx;
+	bool failed;
+};
+
+static void put(struct builder *b, json_t *obj, const char *key, json_t *value)
+{
+	if (value == NULL || obj == NULL || json_object_set_new(obj, key, value) != 0)
+		b->failed = true;
+}
+
+static void append(struct builder *b, json_t *array, json_t *value)
+{
+	if (value == NULL || array == NULL || json_array_append_new(array, value) != 0)
+		b->failed = true;
+}
+
+static json_t *time_string(uint64_t mono_ms, const struct qnetd_status_context *ctx)
+{
+	char buf[TIMEFMT_RFC3339_LEN];
+	return json_string(timefmt_rfc3339(timefmt_mono_to_unix_ms(mono_ms, ctx->now_mono_ms, ctx->now_unix_ms), buf));
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the byte there does not start one. */
+static size_t utf8_sequence(const uint8_t *s, size_t left)
+{
+	uint8_t c = s[0];
+	size_t n;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (left < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF are not UTF-8. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+json_t *qnetd_status_json_bytes(const uint8_t *bytes, size_t len, int *lossy)
+{
+	*lossy = 0;
+	/* At most 3 bytes out (U+FFFD) per byte in. */
+	char *out = malloc(len * 3 + 1);
+	if (out == NULL)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_sequence(bytes + i, len - i);
+		if (n == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			*lossy = 1;
+		} else {
+			memcpy(out + o, bytes + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	/* json_stringn keeps embedded NUL bytes (written as \u0000). */
+	json_t *s = json_stringn(out, o);
+	free(out);
+	return s;
+}
+
+static json_t *node_ids(struct builder *b, const struct qnetd_node_list *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < l->count; i++)
+		append(b, a, json_integer(l->nodes[i].node_id));
+	return a;
+}
+
+static json_t *tie_breaker(struct builder *b, const struct proto_tie_breaker *tb)
+{
+	json_t *o = json_object();
+	switch (tb->mode) {
+	case PROTO_TIE_BREAKER_LOWEST:
+		put(b, o, "mode", json_string("lowest"));
+		break;
+	case PROTO_TIE_BREAKER_HIGHEST:
+		put(b, o, "mode", json_string("highest"));
+		break;
+	default:
+		put(b, o, "mode", json_string("node"));
+		put(b, o, "node_id", json_integer(tb->node_id));
+		break;
+	}
+	return o;
+}
+
+static json_t *vote_or_null(uint8_t vote)
+{
+	return vote == PROTO_VOTE_UNDEFINED ? json_null() : json_string(proto_vote_id(vote));
+}
+
+static json_t *client_object(struct builder *b, const struct qnetd_client *client)
+{
+	const struct qnetd_conn *conn = client->owner;
+	json_t *o = json_object();
+	put(b, o, "node_id", json_integer(client->node_id));
+	put(b, o, "address", json_string(conn->peer));
+	put(b, o, "tls_active", json_boolean(conn->tls_started));
+	put(b, o, "client_cert_verified", json_boolean(conn->tls_started && conn->cert_verified));
+	put(b, o, "heartbeat_interval_ms", json_integer(client->heartbeat_interval));
+	put(b, o, "config_version",
+	    client->config_version_set ? json_integer((json_int_t)client->config_version) : json_null());
+	put(b, o, "configured_nodes", node_ids(b, &client->config_list));
+	json_t *ring = json_object();
+	put(b, ring, "node_id", json_integer(client->ring_id.node_id));
+	put(b, ring, "seq", json_integer((json_int_t)client->ring_id.seq));
+	put(b, o, "ring_id", ring);
+	put(b, o, "membership", node_ids(b, &client->membership_list));
+	put(b, o, "quorate", client->quorum_list.count > 0 ? json_boolean(client->quorate == PROTO_QUORATE) : json_null());
+	put(b, o, "heuristics", json_string(proto_heuristics_id(client->heuristics)));
+	put(b, o, "membership_heuristics", json_string(proto_heuristics_id(client->membership_heuristics)));
+	put(b, o, "regular_heuristics", json_string(proto_heuristics_id(client->regular_heuristics)));
+	put(b, o, "vote", vote_or_null(client->last_sent_vote));
+	put(b, o, "last_ack_nack_vote", vote_or_null(client->last_sent_ack_nack_vote));
+	put(b, o, "connected_since", time_string(conn->connected_ms, b->ctx));
+	put(b, o, "last_message", time_string(conn->last_message_ms, b->ctx));
+	return o;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, c = *(const uint32_t *)y;
+	return (a > c) - (a < c);
+}
+
+/* The union of the clients' configured node lists, sorted, without duplicates; NULL on no memory. */
+static uint32_t *configured_union(const struct qnetd_cluster *cluster, size_t *count)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < cluster->client_count; i++)
+		total += cluster->clients[i]->config_list.count;
+	uint32_t *ids = malloc((total + 1) * sizeof(*ids));
+	if (ids == NULL)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		const struct qnetd_node_list *l = &cluster->clients[i]->config_list;
+		for (size_t k = 0; k < l->count; k++)
+			ids[n++] = l->nodes[k].node_id;
+	}
+	qsort(ids, n, sizeof(*ids), cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	*count = u;
+	return ids;
+}
+
+/*
+ * Partitions whose clients hold an ACK now: distinct ring ids among the clients whose latest ACK or
+ * NACK was an ACK. More than one is the split brain the arbiter exists to prevent.
+ */
+static size_t acked_partitions(const struct qnetd_cluster *cluster)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		const struct qnetd_client *c = cluster->clients[i];
+		if (c->last_sent_ack_nack_vote != PROTO_VOTE_ACK)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const struct qnetd_client *p = cluster->clients[k];
+			seen = p->last_sent_ack_nack_vote == PROTO_VOTE_ACK && proto_ring_id_equal(&p->ring_id, &c->ring_id);
+		}
+		if (!seen)
+			n++;
+	}
+	return n;
+}
+
+static json_t *cluster_object(struct builder *b, const struct qnetd_cluster *cluster)
+{
+	json_t *o = json_object();
+	int lossy;
+	put(b, o, "name", qnetd_status_json_bytes(cluster->name, cluster->name_len, &lossy));
+	if (lossy) {
+		/* The exact bytes for whoever needs them; the name above is only readable. */
+		char *hex = malloc(cluster->name_len * 2 + 1);
+		if (hex == NULL) {
+			b->failed = true;
+		} else {
+			for (size_t i = 0; i < cluster->name_len; i++) {
+				static const char digits[] = "0123456789abcdef";
+				hex[2 * i] = digits[cluster->name[i] >> 4];
+				hex[2 * i + 1] = digits[cluster->name[i] & 0xf];
+			}
+			hex[cluster->name_len * 2] = '\0';
+			put(b, o, "name_hex", json_string(hex));
+			free(hex);
+		}
+	}
+	const struct qnetd_client *first = cluster->client_count > 0 ? cluster->clients[0] : NULL;
+	bool kap = first != NULL;
+	for (size_t i = 0; i < cluster->client_count; i++)
+		if (cluster->clients[i]->algorithm != PROTO_ALGO_FFSPLIT || !cluster->clients[i]->kap_tie_breaker)
+			kap = false;
+	put(b, o, "algorithm", first != NULL ? json_string(proto_algorithm_id(first->algorithm)) : json_null());
+	put(b, o, "tie_breaker", first != NULL ? tie_breaker(b, &first->tie_breaker) : json_null());
+	put(b, o, "kap_tie_breaker", json_boolean(kap));
+
+	size_t nconf = 0;
+	uint32_t *conf = configured_union(cluster, &nconf);
+	json_t *configured = json_array(), *missing = json_array();
+	if (conf == NULL)
+		b->failed = true;
+	for (size_t i = 0; conf != NULL && i < nconf; i++) {
+		append(b, configured, json_integer(conf[i]));
+		if (qnetd_cluster_client_index(cluster, conf[i]) < 0)
+			append(b, missing, json_integer(conf[i]));
+	}
+	free(conf);
+	put(b, o, "configured_nodes", configured);
+	put(b, o, "missing_nodes", missing);
+	put(b, o, "acked_partitions", json_integer((json_int_t)acked_partitions(cluster)));
+	json_t *clients = json_array();
+	for (size_t i = 0; i < cluster->client_count; i++)
+		append(b, clients, client_object(b, cluster->clients[i]));
+	put(b, o, "clients", clients);
+	return o;
+}
+
+static const char *tls_id(uint8_t tls)
+{
+	switch (tls) {
+	case PROTO_TLS_UNSUPPORTED: return "off";
+	case PROTO_TLS_REQUIRED: return "required";
+	default: return "on";
+	}
+}
+
+static const char *family_id(enum qnetd_address_family f)
+{
+	switch (f) {
+	case QNETD_AF_INET: return "inet";
+	case QNETD_AF_INET6: return "inet6";
+	default: return "any";
+	}
+}
+
+json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_status_context *ctx,
+			  const char *cluster_name, size_t cluster_name_len)
+{
+	struct builder b = {.ctx = ctx};
+	const struct qnetd_settings *s = srv->settings;
+	char now[TIMEFMT_RFC3339_LEN], started[TIMEFMT_RFC3339_LEN];
+
+	json_t *root = json_object();
+	put(&b, root, "schema", json_integer(QNETD_STATUS_JSON_SCHEMA));
+	put(&b, root, "program", json_string("corosync-qnetd"));
+	put(&b, root, "version", json_string(ctx->version));
+	put(&b, root, "time", json_string(timefmt_rfc3339(ctx->now_unix_ms, now)));
+	put(&b, root, "started", json_string(timefmt_rfc3339(ctx->started_unix_ms, started)));
+	json_t *listen = json_object();
+	put(&b, listen, "address", s->listen_addr != NULL ? json_string(s->listen_addr) : json_null());
+	put(&b, listen, "port", json_integer(s->port));
+	put(&b, listen, "family", json_string(family_id(s->family)));
+	put(&b, root, "listen", listen);
+	put(&b, root, "tls", json_string(tls_id(s->tls)));
+	put(&b, root, "client_cert_required", json_boolean(s->client_cert_required));
+	put(&b, root, "max_clients", json_integer(s->max_clients));
+
+	size_t joined = 0, plaintext = 0, nclusters = 0;
+	json_t *clusters = json_array();
+	for (const struct qnetd_cluster_map_entry *it = qnetd_cluster_map_first(&srv->clusters); it != NULL;
+	     it = qnetd_cluster_map_next(it)) {
+		const struct qnetd_cluster *c = qnetd_cluster_map_entry_cluster(it);
+		nclusters++;
+		joined += c->client_count;
+		for (size_t i = 0; i < c->client_count; i++) {
+			const struct qnetd_conn *conn = c->clients[i]->owner;
+			if (!conn->tls_started)
+				plaintext++;
+		}
+		if (cluster_name != NULL && cluster_name_len > 0 &&
+		    (c->name_len != cluster_name_len || memcmp(c->name, cluster_name, cluster_name_len) != 0))
+			continue;
+		append(&b, clusters, cluster_object(&b, c));
+	}
+	json_t *counts = json_object();
+	put(&b, counts, "connections", json_integer((json_int_t)srv->conn_count));
+	put(&b, counts, "clients", json_integer((json_int_t)joined));
+	put(&b, counts, "clusters", json_integer((json_int_t)nclusters));
+	put(&b, counts, "plaintext_clients", json_integer((json_int_t)plaintext));
+	put(&b, root, "counts", counts);
+	put(&b, root, "clusters", clusters);
+	if (b.failed) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}

@@ -1,0 +1,35 @@
+/* corosync-qnetd's whole status as one JSON object (schema 1, doc/status-json.md), for corosync-qnetd-tool -j. */
+#ifndef QD_QNETD_STATUS_JSON_H
+#define QD_QNETD_STATUS_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "qnetd_conn.h"
+
+#define QNETD_STATUS_JSON_SCHEMA 1
+
+/* What the status needs besides the server: the daemon's identity and one moment on both clocks. */
+struct qnetd_status_context {
+	const char *version;
+	int64_t started_unix_ms;            /* when the daemon started */
+	uint64_t now_mono_ms;               /* now, on the clock the connections' times use */
+	int64_t now_unix_ms;                /* the same moment on the wall clock */
+};
+
+/*
+ * The status object; cluster_name (NULL or empty: every cluster) keeps one cluster only. NULL when
+ * memory runs out. The caller owns the result (json_decref).
+ */
+json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_status_context *ctx,
+			  const char *cluster_name, size_t cluster_name_len);
+
+/*
+ * Peer bytes as a JSON string: valid UTF-8 stays as it is, every byte of an invalid sequence
+ * becomes U+FFFD. Sets *lossy when that happened. NULL when memory runs out.
+ */
+json_t *qnetd_status_json_bytes(const uint8_t *bytes, size_t len, int *lossy);
+
+#endif

@@ -1,0 +1,55 @@
+/* Unit tests of the RFC 3339 formatting and monotonic-to-wall conversion (common/timefmt.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "timefmt.h"
+
+static void test_known_instants(void **state)
+{
+	(void)state;
+	char b[TIMEFMT_RFC3339_LEN];
+	assert_string_equal(timefmt_rfc3339(0, b), "1970-01-01T00:00:00.000Z");
+	assert_string_equal(timefmt_rfc3339(1796571180123LL, b), "2026-12-06T15:33:00.123Z");
+	assert_string_equal(timefmt_rfc3339(951782400000LL, b), "2000-02-29T00:00:00.000Z");
+	/* Past 2038 (32-bit time_t) and before 1970. */
+	assert_string_equal(timefmt_rfc3339(4796571180000LL, b), "2121-12-30T20:53:00.000Z");
+	assert_string_equal(timefmt_rfc3339(-1, b), "1969-12-31T23:59:59.999Z");
+	assert_string_equal(timefmt_rfc3339(INT64_MAX, b), "9999-12-31T23:59:59.999Z");
+}
+
+/* Every day of 1900..2200 agrees with gmtime (64-bit time_t here). */
+static void test_agrees_with_gmtime(void **state)
+{
+	(void)state;
+	char b[TIMEFMT_RFC3339_LEN], want[TIMEFMT_RFC3339_LEN];
+	for (int64_t t = -2208988800LL; t < 7258118400LL; t += 86400 + 3671) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+		assert_non_null(gmtime_r(&tt, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+		assert_string_equal(timefmt_rfc3339(t * 1000, b), want);
+	}
+}
+
+static void test_mono_to_unix(void **state)
+{
+	(void)state;
+	assert_int_equal(timefmt_mono_to_unix_ms(1000, 5000, 1796571180000LL), 1796571176000LL);
+	assert_int_equal(timefmt_mono_to_unix_ms(5000, 5000, 1796571180000LL), 1796571180000LL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_known_instants),
+		cmocka_unit_test(test_agrees_with_gmtime),
+		cmocka_unit_test(test_mono_to_unix),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -52,10 +52,13 @@ struct qdevice_daemon_votequorum {
 	bool closed;                    /* the connection was lost: the loop ends */
 	uint32_t expected_votes;        /* at registration; model net takes it at its init */
 	bool got_node_list;
+	bool device_votes_set;          /* votequorum's qdevice_votes, at registration and after each */
+	uint32_t device_votes;          /* expected votes notification (for the JSON status) */
 };
 
 struct qdevice_daemon {
 	struct qdevice_settings settings;
+	int64_t started_unix_ms;        /* for the JSON status */
 	struct loop *loop;
 	int lock_fd;
 	bool log_up;

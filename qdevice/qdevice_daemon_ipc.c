@@ -1,5 +1,6 @@
 /* corosync-qdevice's glue to its local socket: the status the tool prints, taken from the live state, and the shutdown path. */
 #include <string.h>
+#include <time.h>
 
 #include "qdevice_daemon.h"
 #include "log.h"
@@ -62,6 +63,15 @@ static int status_fill(void *ctx, struct qdevice_status *st)
 	st->connected_since = n->connected_since;
 	st->echo_reply_set = n->echo_reply_time != 0;
 	st->echo_reply_time = n->echo_reply_time;
+
+	st->version = QD_VERSION;
+	st->started_unix_ms = d->started_unix_ms;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	st->now_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	st->device_votes_set = d->vq.device_votes_set;
+	st->device_votes = d->vq.device_votes;
+	st->counters = &n->counters;
 	return 0;
 }
 

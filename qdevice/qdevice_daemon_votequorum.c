@@ -64,6 +64,12 @@ static void vq_expectedvotes_notify(votequorum_handle_t h, uint64_t context, uin
 	if (d == NULL)
 		return;
 	log_debug("Votequorum expected_votes notify callback: %u", expected_votes);
+	/* The device's votes change with the expected votes; votequorum answers during a sync too. */
+	struct votequorum_info info;
+	if (votequorum_getinfo(d->vq.handle, VOTEQUORUM_QDEVICE_NODEID, &info) == CS_OK) {
+		d->vq.device_votes = info.qdevice_votes;
+		d->vq.device_votes_set = true;
+	}
 	qdevice_net_votequorum_expected_votes(&d->net, expected_votes);
 }
 
@@ -131,6 +137,8 @@ int qdevice_daemon_votequorum_start(struct qdevice_daemon *d)
 		return -1;
 	}
 	d->vq.expected_votes = info.node_expected_votes;
+	d->vq.device_votes = info.qdevice_votes;
+	d->vq.device_votes_set = true;
 	if (votequorum_fd_get(d->vq.handle, &d->vq.fd) != CS_OK) {
 		log_crit("Can't get votequorum file descriptor");
 		return -1;

@@ -8,6 +8,7 @@
 
 #include "ipc_request.h"
 #include "log.h"
+#include "qdevice_status_json.h"
 
 /*
  * The status is formatted apart first so that the two failures stay distinct: no status at all
@@ -35,6 +36,29 @@ static void run_status(bool verbose, qdevice_ipc_status_fn status, void *ctx, st
 	strbuf_free(&text);
 }
 
+/* Our addition: "OK\n", the status object of doc/status-json.md §3 on one line, "\n". */
+static void run_json(qdevice_ipc_status_fn status, void *ctx, struct strbuf *out)
+{
+	struct qdevice_status st;
+
+	qdevice_status_init(&st);
+	if (status == NULL || status(ctx, &st) != 0) {
+		ipc_request_reply_error(out, "Can't get QDevice status", NULL);
+		return;
+	}
+	json_t *obj = qdevice_status_json(&st);
+	char *text = obj != NULL ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(obj);
+	if (text == NULL) {
+		ipc_request_reply_error(out, "Can't get QDevice status", NULL);
+		return;
+	}
+	strbuf_printf(out, "OK\n");
+	strbuf_append(out, text, strlen(text));
+	strbuf_append(out, "\n", 1);
+	free(text);
+}
+
 void qdevice_ipc_run_command(const char *request, size_t len, qdevice_ipc_status_fn status, void *ctx,
 			     struct strbuf *out, bool *shutdown)
 {
@@ -50,6 +74,8 @@ void qdevice_ipc_run_command(const char *request, size_t len, qdevice_ipc_status
 	} else if (strcasecmp(t.tokens[0], "status") == 0) {
 		bool verbose = t.count > 1 && strcasecmp(t.tokens[1], "verbose") == 0;
 		run_status(verbose, status, ctx, out);
+	} else if (strcasecmp(t.tokens[0], "json") == 0) {
+		run_json(status, ctx, out);
 	} else if (strcasecmp(t.tokens[0], "shutdown") == 0) {
 		strbuf_printf(out, "OK\n");
 		*shutdown = true;

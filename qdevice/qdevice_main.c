@@ -109,6 +109,9 @@ static int daemon_start(struct qdevice_daemon *d)
 	/* stderr joins once cmap answers: a failure before that prints upstream's own line. */
 	log_init("corosync-qdevice", false, d->settings.debug_level);
 	d->log_up = true;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	d->started_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	if (qdevice_daemon_cmap_connect(d) != 0)
 		return -1;
 	log_set_stderr(d->settings.foreground);

@@ -285,6 +285,7 @@ static void net_check_votes(struct qdevice_net *n)
 
 void qdevice_net_connect_begin(struct qdevice_net *n)
 {
+	n->counters.connect_attempts++;
 	n->state = QDEVICE_NET_WAITING_CONNECT;
 	n->connect_attempt_in_flight = true;
 	n->connect_failed = false;
@@ -522,6 +523,7 @@ static void net_connect_heuristics_done(struct qdevice_net *n, enum qdevice_heur
 	net_vote_update(n, PROTO_VOTE_WAIT_FOR_REPLY);
 	n->state = QDEVICE_NET_CONNECTED;
 	n->connected_since = n->io.wall_now(n->io.ctx);
+	n->counters.connects++;
 	log_notice("Connected to qnetd server %s:%u (%s)", cfg(n)->net.host, (unsigned)cfg(n)->net.port,
 		   !n->tls_active ? "no TLS" : n->client_cert_sent ? "TLS with client certificate"
 								 : "TLS without client certificate");
@@ -732,6 +734,12 @@ bool qdevice_net_disconnected(struct qdevice_net *n, enum qdevice_net_reason rea
 	n->echo_reply_time = 0;
 	n->disconnect_scheduled = false;
 	n->disconnect_reason = QDEVICE_NET_REASON_NONE;
+	if ((size_t)reason < QDEVICE_NET_REASON_COUNT) {
+		if (before == QDEVICE_NET_CONNECTED)
+			n->counters.disconnects[reason]++;
+		else
+			n->counters.connect_failures[reason]++;
+	}
 	if (before == QDEVICE_NET_CONNECTED)
 		log_msg(reason == QDEVICE_NET_REASON_LOCAL_SOCKET_CLOSED ? LOG_NOTICE : LOG_WARNING,
 			"Disconnected from qnetd server (%s); %s", qdevice_net_reason_str(reason),
@@ -938,6 +946,48 @@ const char *qdevice_net_reason_str(enum qdevice_net_reason r)
 	};
 	if ((size_t)r < sizeof(names) / sizeof(names[0]) && names[r])
 		return names[r];
+	return "unknown";
+}
+
+const char *qdevice_net_reason_id(enum qdevice_net_reason r)
+{
+	static const char *const ids[] = {
+		[QDEVICE_NET_REASON_NONE] = "none",
+		[QDEVICE_NET_REASON_MSG_DECODE_ERROR] = "msg_decode_error",
+		[QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION] = "server_closed_connection",
+		[QDEVICE_NET_REASON_CANT_READ_MESSAGE] = "cant_read_message",
+		[QDEVICE_NET_REASON_CANT_SEND_MESSAGE] = "cant_send_message",
+		[QDEVICE_NET_REASON_CANT_CONNECT_TO_THE_SERVER] = "cant_connect_to_the_server",
+		[QDEVICE_NET_REASON_ALGO_ECHO_REPLY_NOT_RECEIVED_ERR] = "echo_reply_not_received",
+		[QDEVICE_NET_REASON_SERVER_SENT_DUPLICATE_NODE_ID_ERROR] = "server_sent_duplicate_node_id_error",
+		[QDEVICE_NET_REASON_SERVER_SENT_TIE_BREAKER_DIFFERS_ERROR] = "server_sent_tie_breaker_differs_error",
+		[QDEVICE_NET_REASON_SERVER_SENT_ALGORITHM_DIFFERS_ERROR] = "server_sent_algorithm_differs_error",
+		[QDEVICE_NET_REASON_COROSYNC_CONNECTION_CLOSED] = "corosync_connection_closed",
+		[QDEVICE_NET_REASON_LOCAL_SOCKET_CLOSED] = "local_socket_closed",
+		[QDEVICE_NET_REASON_CANT_SCHEDULE_VOTING_TIMER] = "cant_schedule_voting_timer",
+		[QDEVICE_NET_REASON_CANT_REGISTER_VOTEQUORUM_CALLBACK] = "cant_register_votequorum_callback",
+		[QDEVICE_NET_REASON_CANT_REGISTER_CMAP_CALLBACK] = "cant_register_cmap_callback",
+		[QDEVICE_NET_REASON_HEURISTICS_WORKER_CLOSED] = "heuristics_worker_closed",
+		[QDEVICE_NET_REASON_UNEXPECTED_MSG] = "unexpected_msg",
+		[QDEVICE_NET_REASON_UNSUPPORTED_MSG] = "unsupported_msg",
+		[QDEVICE_NET_REASON_INCOMPATIBLE_TLS] = "incompatible_tls",
+		[QDEVICE_NET_REASON_INCOMPATIBLE_MSG_SIZE] = "incompatible_msg_size",
+		[QDEVICE_NET_REASON_REQUIRED_OPTION_MISSING] = "required_option_missing",
+		[QDEVICE_NET_REASON_CANT_ALLOCATE_MSG_BUFFER] = "cant_allocate_msg_buffer",
+		[QDEVICE_NET_REASON_CANT_SCHEDULE_HB_TIMER] = "cant_schedule_hb_timer",
+		[QDEVICE_NET_REASON_CANT_SCHEDULE_HEURISTICS_TIMER] = "cant_schedule_heuristics_timer",
+		[QDEVICE_NET_REASON_CANT_START_HEURISTICS] = "cant_start_heuristics",
+		[QDEVICE_NET_REASON_CANT_START_TLS] = "cant_start_tls",
+		[QDEVICE_NET_REASON_SERVER_SENT_ERROR] = "server_sent_error",
+		[QDEVICE_NET_REASON_SERVER_DOESNT_SUPPORT_REQUIRED_ALGORITHM] = "server_doesnt_support_required_algorithm",
+		[QDEVICE_NET_REASON_SERVER_DOESNT_SUPPORT_REQUIRED_OPT] = "server_doesnt_support_required_opt",
+		[QDEVICE_NET_REASON_ALGO_ECHO_REPLY_RECEIVED_ERR] = "echo_reply_unexpected_seq",
+		[QDEVICE_NET_REASON_ALGO_VOTES_CHECK_ERR] = "votes_check_failed",
+		[QDEVICE_NET_REASON_CONFIG_ERROR] = "config_error",
+	};
+	_Static_assert(sizeof(ids) / sizeof(ids[0]) == QDEVICE_NET_REASON_COUNT, "a reason without an id");
+	if ((size_t)r < sizeof(ids) / sizeof(ids[0]) && ids[r])
+		return ids[r];
 	return "unknown";
 }
 

@@ -64,6 +64,7 @@ enum qdevice_net_reason {
 	QDEVICE_NET_REASON_ALGO_VOTES_CHECK_ERR,
 	QDEVICE_NET_REASON_CONFIG_ERROR,        /* ours: an invalid value in a reloaded configuration */
 };
+#define QDEVICE_NET_REASON_COUNT ((size_t)QDEVICE_NET_REASON_CONFIG_ERROR + 1)
 
 /* One-shot timers the state machine asks its shell to run; each expiry comes back through qdevice_net_timer_expired. */
 enum qdevice_net_timer {
@@ -116,6 +117,18 @@ struct qdevice_net_quorum_node {
 
 #define QDEVICE_NET_MAX_NODES 1024
 
+/*
+ * How connections went since the daemon started (doc/status-json.md §3, metrics). An attempt ends
+ * either connected (connects) or in a failure with a reason; a connection that was established
+ * ends in a disconnect with a reason.
+ */
+struct qdevice_net_counters {
+	uint64_t connect_attempts;
+	uint64_t connects;
+	uint64_t connect_failures[QDEVICE_NET_REASON_COUNT];
+	uint64_t disconnects[QDEVICE_NET_REASON_COUNT];
+};
+
 struct qdevice_net {
 	struct qdevice_net_params p;
 	struct qdevice_net_io io;
@@ -163,6 +176,8 @@ struct qdevice_net {
 	enum qdevice_heuristics_result heur_regular;
 	enum qdevice_heuristics_result heur_membership;
 	enum qdevice_heuristics_result heur_connect;
+
+	struct qdevice_net_counters counters;
 };
 
 void qdevice_net_init(struct qdevice_net *n, const struct qdevice_net_params *p, const struct qdevice_net_io *io);
@@ -243,6 +258,8 @@ void qdevice_net_heuristics_result(struct qdevice_net *n, enum qdevice_net_heuri
 /* ---- Classification and text. ---- */
 
 bool qdevice_net_reason_reconnects(enum qdevice_net_reason r);
+/* A stable snake_case identifier of the reason, for JSON and metric labels ("server_closed_connection"). */
+const char *qdevice_net_reason_id(enum qdevice_net_reason r);
 bool qdevice_net_reason_forces_exit(enum qdevice_net_reason r);
 const char *qdevice_net_reason_str(enum qdevice_net_reason r);
 const char *qdevice_net_state_str(enum qdevice_net_state s);

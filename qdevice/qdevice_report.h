@@ -70,6 +70,14 @@ struct qdevice_status {
 	time_t connected_since;
 	bool echo_reply_set;                    /* an echo reply has been received */
 	time_t echo_reply_time;
+
+	/* ---- only in the JSON status (qdevice_status_json.h) ---- */
+	const char *version;
+	int64_t started_unix_ms;
+	int64_t now_unix_ms;
+	bool device_votes_set;                  /* votequorum said how many votes the device has */
+	uint32_t device_votes;
+	const struct qdevice_net_counters *counters;    /* NULL: none kept */
 };
 
 /* Zeroes s: never polled, disconnected, nothing known (a base for the daemon and the tests). */

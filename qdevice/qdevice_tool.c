@@ -22,9 +22,9 @@ enum tool_exit {
 /* Longest status line kept (the terminating NUL needs the last byte); upstream's limit. */
 #define TOOL_STATUS_LINE_MAX 512
 
-#define TOOL_USAGE "usage: corosync-qdevice-tool [-Hhsv] [-p qdevice_ipc_socket_path]\n"
+#define TOOL_USAGE "usage: corosync-qdevice-tool [-Hhjsv] [-p qdevice_ipc_socket_path]\n"
 
-enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN };
+enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON };
 
 static int tool_usage(void)
 {
@@ -116,9 +116,10 @@ int main(int argc, char **argv)
 	const char *path = QDEVICE_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Hhsvp:")) != -1) {
+	while ((ch = getopt(argc, argv, "Hhjsvp:")) != -1) {
 		switch (ch) {
 		case 'H': op = TOOL_OP_SHUTDOWN; break;
+		case 'j': op = TOOL_OP_JSON; break;
 		case 's': op = TOOL_OP_STATUS; break;
 		case 'v': verbose = true; break;
 		case 'p': path = optarg; break;
@@ -131,8 +132,9 @@ int main(int argc, char **argv)
 
 	/* The trailing spaces are upstream's bytes; the daemon's tokenizer ignores them. */
 	char cmd[64];
-	int cmd_len = snprintf(cmd, sizeof(cmd), "%s %s\n", op == TOOL_OP_STATUS ? "status" : "shutdown",
-			       verbose ? "verbose " : "");
+	int cmd_len = op == TOOL_OP_JSON ? snprintf(cmd, sizeof(cmd), "json\n")
+					 : snprintf(cmd, sizeof(cmd), "%s %s\n", op == TOOL_OP_STATUS ? "status" : "shutdown",
+						    verbose ? "verbose " : "");
 	if (cmd_len < 0 || (size_t)cmd_len >= sizeof(cmd))
 		errx(TOOL_EXIT_INTERNAL, "Can't store command");
 

@@ -875,6 +875,43 @@ static void test_reason_sets(void **state)
 	assert_false(qdevice_net_reason_reconnects(QDEVICE_NET_REASON_UNEXPECTED_MSG));
 }
 
+/* An attempt ends connected or failed with a reason; a connection ends with a reason too. */
+static void test_connection_counters(void **state)
+{
+	(void)state;
+	struct fixture x;
+	bool delayed;
+	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
+
+	connect_tls(&x);
+	assert_int_equal(x.n.counters.connect_attempts, 1);
+	assert_int_equal(x.n.counters.connects, 1);
+	qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION, &delayed);
+	assert_int_equal(x.n.counters.disconnects[QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION], 1);
+
+	qdevice_net_connect_begin(&x.n);
+	qdevice_net_connect_failed(&x.n);
+	qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_CANT_CONNECT_TO_THE_SERVER, &delayed);
+	qdevice_net_connect_begin(&x.n);
+	qdevice_net_tcp_connected(&x.n);
+	recv_preinit_reply(&x, x.n.seq, PROTO_TLS_REQUIRED);
+	qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_NONE, &delayed);
+	assert_int_equal(x.n.counters.connect_attempts, 3);
+	assert_int_equal(x.n.counters.connects, 1);
+	assert_int_equal(x.n.counters.connect_failures[QDEVICE_NET_REASON_CANT_CONNECT_TO_THE_SERVER], 1);
+	/* The scheduled reason counts when the shell passes none. */
+	assert_int_equal(x.n.counters.disconnects[QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION], 1);
+	uint64_t failures = 0, disconnects = 0;
+	for (size_t r = 0; r < QDEVICE_NET_REASON_COUNT; r++) {
+		failures += x.n.counters.connect_failures[r];
+		disconnects += x.n.counters.disconnects[r];
+		assert_string_not_equal(qdevice_net_reason_id((enum qdevice_net_reason)r), "unknown");
+	}
+	assert_int_equal(failures, 2);
+	assert_int_equal(disconnects, 1);
+	assert_string_equal(qdevice_net_reason_id(QDEVICE_NET_REASON_COUNT), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_regular_heuristics_and_votes_check),
 		cmocka_unit_test(test_config_change_connected),
 		cmocka_unit_test(test_reason_sets),
+		cmocka_unit_test(test_connection_counters),
 	};
 	log_capture_start("test_qdevice_net");
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

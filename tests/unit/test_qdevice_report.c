@@ -3,13 +3,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
 
+#include "qdevice_ipc.h"
 #include "qdevice_report.h"
+#include "qdevice_status_json.h"
 #include "testdata.h"
 
 #define GOLDEN QD_TEST_DATA_DIR "/golden/"
@@ -498,6 +501,97 @@ static void test_limit(void **state)
 	strbuf_free(&out);
 }
 
+static json_t *field(json_t *o, const char *path)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *tok = strtok(buf, "."); tok != NULL && o != NULL; tok = strtok(NULL, "."))
+		o = json_is_array(o) ? json_array_get(o, (size_t)atoi(tok)) : json_object_get(o, tok);
+	assert_non_null(o);
+	return o;
+}
+
+static void test_json_status(void **state)
+{
+	(void)state;
+	struct qdevice_status s;
+	struct qdevice_net_counters counters = {.connect_attempts = 3, .connects = 2};
+	counters.connect_failures[QDEVICE_NET_REASON_CANT_CONNECT_TO_THE_SERVER] = 1;
+	counters.disconnects[QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION] = 1;
+	example_pve(&s);
+	s.version = "0.1.0";
+	s.started_unix_ms = (int64_t)utc(2026, 11, 22, 2, 0, 0) * 1000;
+	s.now_unix_ms = (int64_t)utc(2026, 11, 22, 2, 4, 12) * 1000 + 345;
+	s.device_votes_set = true;
+	s.device_votes = 1;
+	s.counters = &counters;
+	json_t *j = qdevice_status_json(&s);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(field(j, "schema")), 1);
+	assert_string_equal(json_string_value(field(j, "program")), "corosync-qdevice");
+	assert_string_equal(json_string_value(field(j, "time")), "2026-11-22T02:04:12.345Z");
+	assert_string_equal(json_string_value(field(j, "started")), "2026-11-22T02:00:00.000Z");
+	assert_int_equal(json_integer_value(field(j, "node_id")), 2);
+	assert_string_equal(json_string_value(field(j, "cluster_name")), "pve");
+	assert_int_equal(json_integer_value(field(j, "config.timeout_ms")), 10000);
+	assert_int_equal(json_integer_value(field(j, "config.config_version")), 6);
+	assert_int_equal(json_integer_value(field(j, "config.nodes.1.node_id")), 2);
+	assert_true(json_is_null(field(j, "config.nodes.1.data_center_id")));
+	assert_int_equal(json_integer_value(field(j, "votequorum.ring_id.seq")), 0x2c);
+	assert_int_equal(json_array_size(field(j, "votequorum.membership")), 2);
+	assert_string_equal(json_string_value(field(j, "votequorum.quorum_nodes.1.state")), "member");
+	assert_int_equal(json_integer_value(field(j, "votequorum.expected_votes")), 3);
+	assert_int_equal(json_integer_value(field(j, "votequorum.device_votes")), 1);
+	assert_string_equal(json_string_value(field(j, "votequorum.last_poll")), "2026-03-10T12:00:05.000Z");
+	assert_true(json_is_true(field(j, "casting_vote")));
+	assert_string_equal(json_string_value(field(j, "heuristics.mode")), "on");
+	assert_string_equal(json_string_value(field(j, "net.state")), "connected");
+	assert_string_equal(json_string_value(field(j, "net.tls")), "on");
+	assert_string_equal(json_string_value(field(j, "net.algorithm")), "ffsplit");
+	assert_string_equal(json_string_value(field(j, "net.tie_breaker.mode")), "lowest");
+	assert_true(json_is_null(field(j, "net.force_ip_version")));
+	assert_string_equal(json_string_value(field(j, "net.vote")), "ack");
+	assert_string_equal(json_string_value(field(j, "net.connected_since")), "2026-03-10T11:58:41.000Z");
+	assert_int_equal(json_integer_value(field(j, "counters.connect_attempts")), 3);
+	assert_int_equal(json_integer_value(field(j, "counters.connect_failures.cant_connect_to_the_server")), 1);
+	assert_int_equal(json_integer_value(field(j, "counters.disconnects.server_closed_connection")), 1);
+	assert_int_equal(json_object_size(field(j, "counters.disconnects")), 1);
+	json_decref(j);
+
+	/* Not connected, never polled, votes unknown: nulls, no casting. */
+	qdevice_status_init(&s);
+	s.state = QDEVICE_NET_LINK_CONNECT_FAILED;
+	j = qdevice_status_json(&s);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(field(j, "net.state")), "connect_failed");
+	assert_true(json_is_null(field(j, "votequorum.device_votes")));
+	assert_true(json_is_null(field(j, "votequorum.last_poll")));
+	assert_true(json_is_null(field(j, "net.connected_since")));
+	assert_true(json_is_false(field(j, "casting_vote")));
+	assert_int_equal(json_object_size(field(j, "counters")), 0);
+	json_decref(j);
+}
+
+static int fill_pve(void *ctx, struct qdevice_status *st)
+{
+	(void)ctx;
+	example_pve(st);
+	return 0;
+}
+
+static void test_json_command(void **state)
+{
+	(void)state;
+	struct strbuf out;
+	bool shutdown;
+	strbuf_init(&out, 1 << 16);
+	qdevice_ipc_run_command("json\n", 5, fill_pve, NULL, &out, &shutdown);
+	assert_false(shutdown);
+	assert_int_equal(strncmp(out.data, "OK\n{\"schema\":1,\"program\":\"corosync-qdevice\"", 43), 0);
+	assert_int_equal(out.data[out.len - 1], '\n');
+	strbuf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +608,8 @@ int main(void)
 		cmocka_unit_test(test_scalars),
 		cmocka_unit_test(test_local_time),
 		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_json_status),
+		cmocka_unit_test(test_json_command),
 	};
 	return cmocka_run_group_tests(tests, setup_tz, NULL);
 }

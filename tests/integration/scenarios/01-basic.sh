@@ -74,6 +74,20 @@ if [[ $QNETD_BIN != "$QDI_UPSTREAM_QNETD_BIN" ]]; then
         qdi_fail "corosync-qnetd-tool -j: $(head -n 3 "$L/qnetd-tool-j.check" | tr '\n' ' ')"
 fi
 
+# Our qdevice's JSON status (doc/status-json.md §3), validated against its schema.
+if [[ $QDEVICE_BIN != "$QDI_UPSTREAM_QDEVICE_BIN" ]]; then
+    for h in n1 n2; do
+        qdi_hq 5 "$h" "$QDEVICE_TOOL_BIN" -j >"$L/qdevice-tool-j.$h" 2>&1 || qdi_fail "corosync-qdevice-tool -j on $h failed"
+        python3 "$QDI_LIB/../json/check-json.py" "$QDI_LIB/../../../doc/schema/qdevice-status.schema.json" \
+            "node_id=${h#n}" "cluster_name=$QDI_CLUSTER" net.state=connected net.tls_active=true \
+            net.client_cert_sent=true net.algorithm=ffsplit net.vote=ack casting_vote=true \
+            votequorum.quorate=true votequorum.membership='[1,2]' votequorum.expected_votes=3 \
+            votequorum.device_votes=1 counters.connects=1 heuristics.mode=off \
+            <"$L/qdevice-tool-j.$h" >"$L/qdevice-tool-j.$h.check" 2>&1 ||
+            qdi_fail "corosync-qdevice-tool -j on $h: $(head -n 3 "$L/qdevice-tool-j.$h.check" | tr '\n' ' ')"
+    done
+fi
+
 # Each node's qdevice view.
 for h in n1 n2; do
     qdi_hq 5 "$h" "$QDEVICE_TOOL_BIN" -s -v >"$L/qdevice-tool.$h" 2>&1 || qdi_fail "corosync-qdevice-tool -s -v on $h failed"

@@ -18,6 +18,19 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+int64_t timefmt_unix_ms_from_utc(int year, int mon, int day, int hour, int min, int sec)
+{
+	/* The inverse of civil_from_days. */
+	int64_t y = (int64_t)year - (mon <= 2);
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t mp = mon > 2 ? mon - 3 : mon + 9;
+	int64_t doy = (153 * mp + 2) / 5 + day - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	return ((days * 24 + hour) * 60 + min) * 60000 + (int64_t)sec * 1000;
+}
+
 char *timefmt_rfc3339(int64_t unix_ms, char out[TIMEFMT_RFC3339_LEN])
 {
 	/* 0000-01-01 and 9999-12-31T23:59:59.999 in ms since the epoch. */

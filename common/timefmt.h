@@ -9,6 +9,9 @@
 /* "2026-12-06T15:33:00.123Z" into out; returns out. Years outside 0..9999 are clamped to them. */
 char *timefmt_rfc3339(int64_t unix_ms, char out[TIMEFMT_RFC3339_LEN]);
 
+/* Milliseconds since the epoch of a UTC civil time (mon 1-12), without mktime's time_t limits (2038 on 32 bits). */
+int64_t timefmt_unix_ms_from_utc(int year, int mon, int day, int hour, int min, int sec);
+
 /*
  * A monotonic instant as wall-clock milliseconds, given one moment read on both clocks: the
  * daemons keep monotonic times (immune to clock steps) and convert only for display.

@@ -172,6 +172,47 @@ void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *se
 	srv->algo_io.timer_stop = io_timer_stop;
 }
 
+const char *qnetd_cert_rejection_id(enum qnetd_cert_rejection r)
+{
+	switch (r) {
+	case QNETD_CERT_MISSING: return "missing";
+	case QNETD_CERT_UNTRUSTED_ISSUER: return "untrusted_issuer";
+	case QNETD_CERT_NOT_YET_VALID: return "not_yet_valid";
+	case QNETD_CERT_EXPIRED: return "expired";
+	case QNETD_CERT_NAME_MISMATCH: return "cluster_name_mismatch";
+	case QNETD_CERT_OTHER: return "other";
+	}
+	return "other";
+}
+
+void qnetd_server_note_cert_rejection(struct qnetd_server *srv, enum qnetd_cert_rejection r, uint64_t now_ms)
+{
+	struct qnetd_counters *c = &srv->counters;
+	if ((size_t)r >= QNETD_CERT_REJECTION_COUNT)
+		r = QNETD_CERT_OTHER;
+	c->cert_rejections[r]++;
+	c->cert_rejected = true;
+	c->last_cert_rejection_ms = now_ms;
+	uint64_t minute = now_ms / 60000;
+	size_t slot = (size_t)(minute % QNETD_COUNTER_MINUTES);
+	if (c->cert_rejection_minutes[slot].minute != minute) {
+		c->cert_rejection_minutes[slot].minute = minute;
+		c->cert_rejection_minutes[slot].count = 0;
+	}
+	c->cert_rejection_minutes[slot].count++;
+}
+
+uint64_t qnetd_server_cert_rejections_last_hour(const struct qnetd_server *srv, uint64_t now_ms)
+{
+	uint64_t minute = now_ms / 60000, total = 0;
+	for (size_t i = 0; i < QNETD_COUNTER_MINUTES; i++) {
+		const uint64_t m = srv->counters.cert_rejection_minutes[i].minute;
+		if (srv->counters.cert_rejection_minutes[i].count > 0 && m <= minute && minute - m < QNETD_COUNTER_MINUTES)
+			total += srv->counters.cert_rejection_minutes[i].count;
+	}
+	return total;
+}
+
 void qnetd_server_destroy(struct qnetd_server *srv)
 {
 	qnetd_cluster_map_destroy(&srv->clusters);
@@ -181,6 +222,7 @@ void qnetd_conn_init(struct qnetd_server *srv, struct qnetd_conn *conn, const ch
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->srv = srv;
+	srv->counters.connections_accepted++;
 	if (srv->ops != NULL && srv->ops->now_ms != NULL)
 		conn->connected_ms = conn->last_message_ms = srv->ops->now_ms(srv->ctx);
 	qnetd_client_init(&conn->client, conn);
@@ -234,6 +276,7 @@ void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
 	}
 	conn->phase = QNETD_CONN_GREETED;  /* no longer a member of any cluster */
 	srv->conn_count--;
+	srv->counters.connections_closed++;
 }
 
 /* The TLS gate of doc/protocol.md §6.1; false when the message must not be handled. */
@@ -250,6 +293,8 @@ static bool tls_gate(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 			char name[ESCAPE_LOG_NAME_MAX];
 			log_refused(srv, conn, &srv->refused_certs, LOG_ERR,
 				    "certificate is missing or not valid for cluster name '%s'", log_name(conn, name));
+			qnetd_server_note_cert_rejection(srv, QNETD_CERT_NAME_MISMATCH,
+							 srv->ops->now_ms != NULL ? srv->ops->now_ms(srv->ctx) : 0);
 			qnetd_conn_schedule_disconnect(conn, "client certificate check failed");
 			return false;
 		}
@@ -472,6 +517,7 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 	}
 	if (code == 0) {
 		conn->phase = QNETD_CONN_JOINED;
+		srv->counters.clients_joined++;
 		char name[ESCAPE_LOG_NAME_MAX];
 		log_info("Client %s joined cluster '%s' as node %u (algorithm %s, heartbeat %u ms, %s)",
 			 conn->peer, log_name(conn, name),

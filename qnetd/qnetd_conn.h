@@ -42,6 +42,36 @@ struct qnetd_session_ops {
 	void (*disconnect_scheduled)(void *ctx, struct qnetd_conn *conn);
 };
 
+/* Why a client certificate was refused (metrics label, JSON; doc/status-json.md §2). */
+enum qnetd_cert_rejection {
+	QNETD_CERT_MISSING = 0,             /* no certificate although one is required */
+	QNETD_CERT_UNTRUSTED_ISSUER,        /* not issued by a CA the database trusts */
+	QNETD_CERT_NOT_YET_VALID,
+	QNETD_CERT_EXPIRED,
+	QNETD_CERT_NAME_MISMATCH,           /* valid, but not for the cluster name of PREINIT */
+	QNETD_CERT_OTHER,
+};
+#define QNETD_CERT_REJECTION_COUNT ((size_t)QNETD_CERT_OTHER + 1)
+/* "missing", "untrusted_issuer", "not_yet_valid", "expired", "cluster_name_mismatch", "other". */
+const char *qnetd_cert_rejection_id(enum qnetd_cert_rejection r);
+
+#define QNETD_COUNTER_MINUTES 60
+
+/* Totals since the daemon started (doc/status-json.md §2, metrics). */
+struct qnetd_counters {
+	uint64_t connections_accepted;
+	uint64_t connections_closed;
+	uint64_t clients_joined;            /* INIT accepted */
+	uint64_t cert_rejections[QNETD_CERT_REJECTION_COUNT];
+	bool cert_rejected;                 /* last_cert_rejection_ms is meaningful */
+	uint64_t last_cert_rejection_ms;    /* ops->now_ms */
+	/* Certificate rejections per minute over the last hour, for "refused lately" (-C). */
+	struct {
+		uint64_t minute;                /* now_ms / 60000 of the bucket */
+		uint64_t count;
+	} cert_rejection_minutes[QNETD_COUNTER_MINUTES];
+};
+
 /* Server-wide state shared by all sessions. */
 struct qnetd_server {
 	const struct qnetd_settings *settings;
@@ -59,6 +89,7 @@ struct qnetd_server {
 	struct ratelimit refused_strangers;
 	struct ratelimit refused_members;
 	struct ratelimit refused_certs;
+	struct qnetd_counters counters;
 };
 
 /*
@@ -142,6 +173,11 @@ void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason)
  */
 void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn);
 void qnetd_conn_destroy(struct qnetd_conn *conn);
+
+/* A client certificate was refused (by the TLS layer, or here for its name) at now_ms. */
+void qnetd_server_note_cert_rejection(struct qnetd_server *srv, enum qnetd_cert_rejection r, uint64_t now_ms);
+/* Certificate rejections in the 60 minutes up to now_ms (whole minutes). */
+uint64_t qnetd_server_cert_rejections_last_hour(const struct qnetd_server *srv, uint64_t now_ms);
 
 /* floor(coefficient x heartbeat), or 0 when outside the timer limits 1..18,000,000 ms. */
 uint64_t qnetd_conn_dpd_interval(double coefficient, uint32_t heartbeat_ms);

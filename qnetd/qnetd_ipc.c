@@ -21,6 +21,9 @@ static void ipc_on_request(void *ctx, const char *request, size_t len, struct st
 		.started_unix_ms = ipc->started_unix_ms,
 		.now_mono_ms = loop_now_ms(),
 		.now_unix_ms = unix_now_ms(),
+		.server_cert_known = ipc->server_cert_known,
+		.server_cert_not_before_ms = ipc->server_cert_not_before_ms,
+		.server_cert_not_after_ms = ipc->server_cert_not_after_ms,
 	};
 
 	qnetd_ipc_cmd_run(ipc->qnetd, &status, request, len, reply, close_listener);
@@ -47,6 +50,13 @@ int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_
 	ipc->on_shutdown = on_shutdown;
 	ipc->on_shutdown_data = data;
 	return ipc_server_init(&ipc->server, loop, &cfg, ipc_on_request, ipc_on_listener_closed, ipc);
+}
+
+void qnetd_ipc_set_server_cert(struct qnetd_ipc *ipc, int64_t not_before_ms, int64_t not_after_ms)
+{
+	ipc->server_cert_known = true;
+	ipc->server_cert_not_before_ms = not_before_ms;
+	ipc->server_cert_not_after_ms = not_after_ms;
 }
 
 void qnetd_ipc_close(struct qnetd_ipc *ipc)

@@ -19,6 +19,7 @@
 #include "tls.h"
 #include "proto.h"
 #include "qnetd_settings.h"
+#include "qnetd_tls.h"
 
 #ifndef QD_VERSION
 #define QD_VERSION "unknown"
@@ -149,6 +150,9 @@ int main(int argc, char **argv)
 	if (qnetd_ipc_init(&ipc, loop, &settings, &net.server, QD_VERSION, on_ipc_shutdown, loop) != 0)
 		goto out;
 	ipc_up = true;
+	int64_t cert_not_before, cert_not_after;
+	if (net.tls != NULL && qnetd_tls_server_cert_times(net.tls, &cert_not_before, &cert_not_after) == 0)
+		qnetd_ipc_set_server_cert(&ipc, cert_not_before, cert_not_after);
 	if (loop_signal_add(loop, SIGTERM, on_signal, NULL) != 0 || loop_signal_add(loop, SIGINT, on_signal, NULL) != 0) {
 		log_crit("Cannot install signal handlers");
 		goto out;

@@ -311,6 +311,10 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 			}
 			if (n < 0) {
 				log_info("Client %s: TLS read failed (%s)", qnetd_conn_peer(&c->session), qnetd_tls_conn_error(c->tls));
+				int rejection = qnetd_tls_conn_rejection(c->tls);
+				if (rejection >= 0)
+					qnetd_server_note_cert_rejection(&net->server, (enum qnetd_cert_rejection)rejection,
+									 loop_now_ms());
 				schedule_close(c, "TLS error");
 				return;
 			}

@@ -295,6 +295,33 @@ json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_sta
 	put(&b, root, "tls", json_string(tls_id(s->tls)));
 	put(&b, root, "client_cert_required", json_boolean(s->client_cert_required));
 	put(&b, root, "max_clients", json_integer(s->max_clients));
+	if (ctx->server_cert_known) {
+		json_t *cert = json_object();
+		char nb[TIMEFMT_RFC3339_LEN], na[TIMEFMT_RFC3339_LEN];
+		put(&b, cert, "nickname", json_string(s->cert_nickname));
+		put(&b, cert, "not_before", json_string(timefmt_rfc3339(ctx->server_cert_not_before_ms, nb)));
+		put(&b, cert, "not_after", json_string(timefmt_rfc3339(ctx->server_cert_not_after_ms, na)));
+		put(&b, root, "server_certificate", cert);
+	} else {
+		put(&b, root, "server_certificate", json_null());
+	}
+	const struct qnetd_counters *k = &srv->counters;
+	json_t *rej = json_object(), *by_reason = json_object();
+	uint64_t rej_total = 0;
+	for (size_t r = 0; r < QNETD_CERT_REJECTION_COUNT; r++) {
+		rej_total += k->cert_rejections[r];
+		put(&b, by_reason, qnetd_cert_rejection_id((enum qnetd_cert_rejection)r), json_integer((json_int_t)k->cert_rejections[r]));
+	}
+	put(&b, rej, "total", json_integer((json_int_t)rej_total));
+	put(&b, rej, "last_hour", json_integer((json_int_t)qnetd_server_cert_rejections_last_hour(srv, ctx->now_mono_ms)));
+	put(&b, rej, "last", k->cert_rejected ? time_string(k->last_cert_rejection_ms, ctx) : json_null());
+	put(&b, rej, "by_reason", by_reason);
+	put(&b, root, "client_cert_rejections", rej);
+	json_t *totals = json_object();
+	put(&b, totals, "connections_accepted", json_integer((json_int_t)k->connections_accepted));
+	put(&b, totals, "connections_closed", json_integer((json_int_t)k->connections_closed));
+	put(&b, totals, "clients_joined", json_integer((json_int_t)k->clients_joined));
+	put(&b, root, "totals", totals);
 
 	size_t joined = 0, plaintext = 0, nclusters = 0;
 	json_t *clusters = json_array();

@@ -17,6 +17,9 @@ struct qnetd_status_context {
 	int64_t started_unix_ms;            /* when the daemon started */
 	uint64_t now_mono_ms;               /* now, on the clock the connections' times use */
 	int64_t now_unix_ms;                /* the same moment on the wall clock */
+	bool server_cert_known;             /* TLS is on and the certificate's dates were read */
+	int64_t server_cert_not_before_ms;  /* ms since the epoch */
+	int64_t server_cert_not_after_ms;
 };
 
 /*

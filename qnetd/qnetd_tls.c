@@ -30,6 +30,8 @@
 #include <openssl/x509.h>
 
 #include "log.h"
+#include "qnetd_conn.h"
+#include "timefmt.h"
 #include "loop.h"
 #include "tls.h"
 #include "tls_bridge.h"
@@ -74,6 +76,8 @@ struct qnetd_tls_conn {
 	SSL *ssl;
 	struct qnetd_tls_server *server;
 	int nss_error;                      /* why NSS refused the client's certificate, 0 if it did not */
+	bool cert_not_yet_valid;            /* with nss_error: the certificate's window has not begun */
+	bool cert_missing;                  /* the handshake failed because none was sent */
 };
 
 static uint64_t verify_hash(const uint8_t *p, size_t len)
@@ -225,6 +229,8 @@ static int verify_with_nss(X509_STORE_CTX *store, void *arg)
 	OPENSSL_free(der);
 	if (error != 0) {
 		conn->nss_error = error;
+		/* NSS reports both ends of the validity window as "expired": tell them apart here. */
+		conn->cert_not_yet_valid = X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0;
 		X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_UNTRUSTED);
 		return 0;
 	}
@@ -401,9 +407,53 @@ static ssize_t io_result(struct qnetd_tls_conn *conn, int rc)
 		char text[200];
 		ERR_error_string_n(e, text, sizeof(text));
 		snprintf(conn->server->error, sizeof(conn->server->error), "%lu: %s", e, text);
+		if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+			conn->cert_missing = true;
 	}
 	ERR_clear_error();
 	return QNETD_TLS_ERROR;
+}
+
+int qnetd_tls_conn_rejection(const struct qnetd_tls_conn *conn)
+{
+	if (conn->cert_missing)
+		return QNETD_CERT_MISSING;
+	switch (conn->nss_error) {
+	case 0:
+		return -1;
+	case SEC_ERROR_UNKNOWN_ISSUER:
+	case SEC_ERROR_UNTRUSTED_ISSUER:
+	case SEC_ERROR_UNTRUSTED_CERT:
+	case SEC_ERROR_CA_CERT_INVALID:
+	case SEC_ERROR_BAD_SIGNATURE:
+	case SEC_ERROR_REVOKED_CERTIFICATE:
+		return QNETD_CERT_UNTRUSTED_ISSUER;
+	case SEC_ERROR_EXPIRED_CERTIFICATE:
+	case SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE:
+		return conn->cert_not_yet_valid ? QNETD_CERT_NOT_YET_VALID : QNETD_CERT_EXPIRED;
+	default:
+		return QNETD_CERT_OTHER;
+	}
+}
+
+/* An ASN1 time as ms since the epoch, through our own calendar (time_t may be 32 bits). */
+static int asn1_ms(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = timefmt_unix_ms_from_utc(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return 0;
+}
+
+int qnetd_tls_server_cert_times(const struct qnetd_tls_server *server, int64_t *not_before_ms, int64_t *not_after_ms)
+{
+	X509 *cert = server != NULL ? SSL_CTX_get0_certificate(server->ctx) : NULL;
+	if (cert == NULL)
+		return -1;
+	if (asn1_ms(X509_get0_notBefore(cert), not_before_ms) != 0 || asn1_ms(X509_get0_notAfter(cert), not_after_ms) != 0)
+		return -1;
+	return 0;
 }
 
 ssize_t qnetd_tls_conn_read(struct qnetd_tls_conn *conn, void *buf, size_t len)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct qnetd_tls_server;
@@ -35,6 +36,15 @@ ssize_t qnetd_tls_conn_write(struct qnetd_tls_conn *conn, const void *buf, size_
 bool qnetd_tls_conn_pending(const struct qnetd_tls_conn *conn);
 /* The reason for the last QNETD_TLS_ERROR, "<code>: <text>", valid until the next call on any connection. */
 const char *qnetd_tls_conn_error(const struct qnetd_tls_conn *conn);
+
+/*
+ * After a QNETD_TLS_ERROR: the enum qnetd_cert_rejection (qnetd_conn.h) for a handshake that
+ * failed over the client's certificate (none, untrusted, not yet valid, expired, other NSS
+ * verdicts), or -1 when it failed for another reason.
+ */
+int qnetd_tls_conn_rejection(const struct qnetd_tls_conn *conn);
+/* The server certificate's validity window in ms since the epoch; -1 when it cannot be read. */
+int qnetd_tls_server_cert_times(const struct qnetd_tls_server *server, int64_t *not_before_ms, int64_t *not_after_ms);
 
 /* 0 when the peer's certificate matches name the way NSS matches host names (wildcards too), else -1. */
 int qnetd_tls_conn_match_name(struct qnetd_tls_conn *conn, const char *name);

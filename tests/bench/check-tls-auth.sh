@@ -13,6 +13,7 @@
 #   5. the trust restored                                       -> admitted
 #   6. 300 echo requests per heartbeat, each its own TLS record (more than qnetd reads in one turn,
 #      so the rest waits inside the TLS layer where epoll cannot see it)  -> admitted, no reply late
+#   7. corosync-qnetd-tool -j counted the refusals of steps 2-4 by reason
 # Exit status 0 when every step behaves, 1 otherwise. Kills only the qnetd it started; removes its directory.
 set -u
 
@@ -94,6 +95,20 @@ certutil -M -d "$qdb" -n "QNet CA" -t "CT,," -f "$qdb/pwdfile.txt"
 step 5-ca-trusted-again admitted "$tmp/nss/client"
 step 6-pipelined admitted "$tmp/nss/client" --echo-burst 300 --heartbeat 1000 --hold 3
 
-if [ "$failed" = 0 ]; then echo "check-tls-auth: 7 passed, 0 failed"; exit 0; fi
+# Every refusal above was counted under its own reason (doc/status-json.md §2).
+if "$build/qnetd/corosync-qnetd-tool" -j -p "$tmp/q.sock" >"$tmp/status.json" 2>&1 &&
+    python3 "$here/../integration/json/check-json.py" "$here/../../doc/schema/qnetd-status.schema.json" \
+        client_cert_rejections.by_reason.untrusted_issuer'>=2' \
+        client_cert_rejections.by_reason.cluster_name_mismatch'>=1' \
+        client_cert_rejections.by_reason.missing'>=1' client_cert_rejections.by_reason.expired=0 \
+        client_cert_rejections.last_hour'>=4' server_certificate.nickname="QNetd Cert" \
+        <"$tmp/status.json" >"$tmp/status.check" 2>&1; then
+    echo "ok   7-rejections-counted: by reason in corosync-qnetd-tool -j"
+else
+    echo "FAIL 7-rejections-counted:"; sed 's/^/    /' "$tmp/status.check" "$tmp/status.json" | head -20
+    failed=1
+fi
+
+if [ "$failed" = 0 ]; then echo "check-tls-auth: 8 passed, 0 failed"; exit 0; fi
 echo "check-tls-auth: some steps failed (qnetd log kept in the output above)"; tail -20 "$tmp/qnetd.log"
 exit 1

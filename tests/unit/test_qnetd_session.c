@@ -858,6 +858,35 @@ static void test_clients_per_cluster_cap(void **state)
 	}
 }
 
+/* Certificate refusals: counted by reason, the last hour in whole minutes, the name check included. */
+static void test_cert_rejection_counters(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+
+	fx->fake.now_ms = 10 * 60000;
+	qnetd_server_note_cert_rejection(&fx->srv, QNETD_CERT_EXPIRED, fx->fake.now_ms);
+	qnetd_server_note_cert_rejection(&fx->srv, QNETD_CERT_UNTRUSTED_ISSUER, fx->fake.now_ms + 1000);
+	assert_int_equal(qnetd_server_cert_rejections_last_hour(&fx->srv, fx->fake.now_ms + 59 * 60000), 2);
+	assert_int_equal(qnetd_server_cert_rejections_last_hour(&fx->srv, fx->fake.now_ms + 60 * 60000), 0);
+
+	/* A certificate for another name, seen by the TLS gate. */
+	fx->fake.cert_name = "other";
+	send_preinit(fx, "c");
+	msg_init(&m, PROTO_MSG_STARTTLS);
+	m.seq_number = 2;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed(fx, &m);
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_true(fx->conn.disconnect_scheduled);
+	assert_int_equal(fx->srv.counters.cert_rejections[QNETD_CERT_NAME_MISMATCH], 1);
+	assert_int_equal(fx->srv.counters.cert_rejections[QNETD_CERT_EXPIRED], 1);
+	assert_int_equal(fx->srv.counters.last_cert_rejection_ms, 10 * 60000);
+	assert_int_equal(qnetd_server_cert_rejections_last_hour(&fx->srv, fx->fake.now_ms), 3);
+	assert_string_equal(qnetd_cert_rejection_id(QNETD_CERT_NAME_MISMATCH), "cluster_name_mismatch");
+}
+
 /* Cluster names in log lines are escaped: a newline in a name cannot forge a line. */
 static void test_log_lines_escape_cluster_name(void **state)
 {
@@ -900,6 +929,7 @@ int main(void)
 		T(test_vote_push_overflow_reaches_transport),
 		T(test_node_list_cap),
 		T(test_clients_per_cluster_cap),
+		T(test_cert_rejection_counters),
 		T(test_log_lines_escape_cluster_name),
 	};
 	log_capture_start("test_qnetd_session");

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -37,6 +38,22 @@ static void test_agrees_with_gmtime(void **state)
 	}
 }
 
+static void test_from_utc(void **state)
+{
+	(void)state;
+	assert_int_equal(timefmt_unix_ms_from_utc(1970, 1, 1, 0, 0, 0), 0);
+	assert_int_equal(timefmt_unix_ms_from_utc(2026, 12, 6, 15, 33, 0), 1796571180000LL);
+	/* 100-year certificates end after 2038. */
+	assert_int_equal(timefmt_unix_ms_from_utc(2121, 12, 30, 20, 53, 0), 4796571180000LL);
+	char b[TIMEFMT_RFC3339_LEN];
+	for (int64_t t = -2208988800LL; t < 7258118400LL; t += 86400 * 7 + 3671) {
+		timefmt_rfc3339(t * 1000, b);
+		int y, mo, d, h, mi, s;
+		assert_int_equal(sscanf(b, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s), 6);
+		assert_int_equal(timefmt_unix_ms_from_utc(y, mo, d, h, mi, s), t * 1000);
+	}
+}
+
 static void test_mono_to_unix(void **state)
 {
 	(void)state;
@@ -49,6 +66,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_instants),
 		cmocka_unit_test(test_agrees_with_gmtime),
+		cmocka_unit_test(test_from_utc),
 		cmocka_unit_test(test_mono_to_unix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Validates one JSON status object (a tool's -j output) against a schema of doc/schema and checks fields.
 
-Usage: check-json.py SCHEMA_FILE [PATH=VALUE ...] < output
+Usage: check-json.py SCHEMA_FILE [PATH=VALUE | PATH>=NUMBER ...] < output
 PATH is dotted (clusters.0.clients.1.vote, counts.clients); VALUE is compared as JSON
-(numbers, true/false/null, "strings") or, when it does not parse as JSON, as a plain string.
+(numbers, true/false/null, "strings") or, when it does not parse as JSON, as a plain string;
+PATH>=NUMBER checks a lower bound.
 Exit status 0 when the object is valid and every check holds, 1 otherwise (each problem on stderr).
 """
 import json
@@ -39,6 +40,16 @@ def main():
     problems = [f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}"
                 for e in jsonschema.Draft202012Validator(schema).iter_errors(obj)]
     for check in sys.argv[2:]:
+        if ">=" in check:
+            path, _, bound = check.partition(">=")
+            try:
+                got = lookup(obj, path)
+            except (KeyError, IndexError, ValueError, TypeError):
+                problems.append(f"{path}: missing")
+                continue
+            if not isinstance(got, (int, float)) or got < float(bound):
+                problems.append(f"{path}: {got!r}, expected at least {bound}")
+            continue
         path, _, want = check.partition("=")
         try:
             want_value = json.loads(want)

@@ -62,3 +62,26 @@ int64_t timefmt_mono_to_unix_ms(uint64_t mono_ms, uint64_t now_mono_ms, int64_t 
 {
 	return now_unix_ms - (int64_t)(now_mono_ms - mono_ms);
 }
+
+int timefmt_parse_rfc3339(const char *text, int64_t *unix_ms)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	unsigned ms = 0;
+	if (text == NULL || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return -1;
+	const char *p = text + n;
+	if (*p == '.') {
+		int digits = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (unsigned)(*p - '0');
+		if (digits == 0)
+			return -1;
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	*unix_ms = timefmt_unix_ms_from_utc(y, mo, d, h, mi, sec) + ms;
+	return 0;
+}

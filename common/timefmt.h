@@ -12,6 +12,9 @@ char *timefmt_rfc3339(int64_t unix_ms, char out[TIMEFMT_RFC3339_LEN]);
 /* Milliseconds since the epoch of a UTC civil time (mon 1-12), without mktime's time_t limits (2038 on 32 bits). */
 int64_t timefmt_unix_ms_from_utc(int year, int mon, int day, int hour, int min, int sec);
 
+/* Parses what timefmt_rfc3339 writes (milliseconds optional, "Z" only); 0, or -1 for anything else. */
+int timefmt_parse_rfc3339(const char *text, int64_t *unix_ms);
+
 /*
  * A monotonic instant as wall-clock milliseconds, given one moment read on both clocks: the
  * daemons keep monotonic times (immune to clock steps) and convert only for display.

@@ -9,7 +9,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "health.h"
+#include "qdevice_health.h"
 #include "qdevice_settings.h"
+#include "strbuf.h"
 
 enum tool_exit {
 	TOOL_EXIT_OK = 0,
@@ -22,9 +25,9 @@ enum tool_exit {
 /* Longest status line kept (the terminating NUL needs the last byte); upstream's limit. */
 #define TOOL_STATUS_LINE_MAX 512
 
-#define TOOL_USAGE "usage: corosync-qdevice-tool [-Hhjsv] [-p qdevice_ipc_socket_path]\n"
+#define TOOL_USAGE "usage: corosync-qdevice-tool [-CHhjsv] [-p qdevice_ipc_socket_path]\n"
 
-enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON };
+enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON, TOOL_OP_HEALTH };
 
 static int tool_usage(void)
 {
@@ -32,21 +35,36 @@ static int tool_usage(void)
 	return TOOL_EXIT_USAGE;
 }
 
-/* A blocking connect; an empty or over-long path fails like the kernel does for the latter. */
-static int tool_connect(const char *path)
+/* A blocking connect: the descriptor, -2 when no socket could be made, -1 when connecting failed (errno). */
+static int tool_try_connect(const char *path)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	size_t len = strlen(path);
 
+	/* An empty or over-long path fails like the kernel does for the latter. */
 	if (len == 0 || len >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
-		err(TOOL_EXIT_CONNECT, "Can't connect to QDevice socket (is QDevice running?)");
+		return -1;
 	}
 	memcpy(sun.sun_path, path, len + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
+		return -2;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int tool_connect(const char *path)
+{
+	int fd = tool_try_connect(path);
+	if (fd == -2)
 		err(TOOL_EXIT_INTERNAL, "Can't open QDevice socket fd");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+	if (fd < 0)
 		err(TOOL_EXIT_CONNECT, "Can't connect to QDevice socket (is QDevice running?)");
 	return fd;
 }
@@ -109,6 +127,48 @@ static void tool_copy_rest(int fd, FILE *out)
 	fflush(out);
 }
 
+/* -C: one line about the node and a monitoring-plugin exit code. */
+static int tool_health(const char *path)
+{
+	int fd = tool_try_connect(path);
+	if (fd < 0) {
+		printf("QDEVICE CRITICAL: corosync-qdevice does not answer on %s (%s)\n", path, strerror(errno));
+		return HEALTH_CRITICAL;
+	}
+	tool_send(fd, "json\n", 5);
+	struct strbuf reply;
+	char buf[65536];
+	ssize_t n;
+	strbuf_init(&reply, (size_t)1 << 26);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_append(&reply, buf, (size_t)n);
+	close(fd);
+	if (reply.failed || reply.len < 3 || strncmp(reply.data, "OK\n", 3) != 0) {
+		printf("QDEVICE UNKNOWN: the daemon has no JSON status (an upstream corosync-qdevice?)\n");
+		strbuf_free(&reply);
+		return HEALTH_UNKNOWN;
+	}
+	json_error_t jerr;
+	json_t *status = json_loadb(reply.data + 3, reply.len - 3, JSON_ALLOW_NUL, &jerr);
+	strbuf_free(&reply);
+	if (status == NULL) {
+		printf("QDEVICE UNKNOWN: the daemon's status could not be read\n");
+		return HEALTH_UNKNOWN;
+	}
+	struct health_report r;
+	struct strbuf line;
+	health_report_init(&r);
+	qdevice_health_evaluate(status, &r);
+	json_decref(status);
+	strbuf_init(&line, 8192);
+	health_format(&r, "QDEVICE", &line);
+	fputs(line.data != NULL ? line.data : "QDEVICE UNKNOWN: out of memory\n", stdout);
+	enum health_state state = r.state;
+	strbuf_free(&line);
+	health_report_free(&r);
+	return (int)state;
+}
+
 int main(int argc, char **argv)
 {
 	enum tool_op op = TOOL_OP_NONE;
@@ -116,8 +176,9 @@ int main(int argc, char **argv)
 	const char *path = QDEVICE_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Hhjsvp:")) != -1) {
+	while ((ch = getopt(argc, argv, "CHhjsvp:")) != -1) {
 		switch (ch) {
+		case 'C': op = TOOL_OP_HEALTH; break;
 		case 'H': op = TOOL_OP_SHUTDOWN; break;
 		case 'j': op = TOOL_OP_JSON; break;
 		case 's': op = TOOL_OP_STATUS; break;
@@ -129,6 +190,8 @@ int main(int argc, char **argv)
 	}
 	if (op == TOOL_OP_NONE)
 		return tool_usage();
+	if (op == TOOL_OP_HEALTH)
+		return tool_health(path);
 
 	/* The trailing spaces are upstream's bytes; the daemon's tokenizer ignores them. */
 	char cmd[64];

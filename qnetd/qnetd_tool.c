@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "health.h"
+#include "qnetd_health.h"
 #include "qnetd_settings.h"
 #include "strbuf.h"
 
@@ -16,7 +18,7 @@ enum tool_exit { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INTERNAL = 2, EXIT_CONNECT = 
 
 static void usage(void)
 {
-	printf("usage: corosync-qnetd-tool [-Hhjlsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
+	printf("usage: corosync-qnetd-tool [-CHhjlsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
 }
 
 /* Quotes a cluster name: wrapped in ", with " and \ escaped. */
@@ -31,16 +33,54 @@ static void append_quoted(struct strbuf *sb, const char *s)
 	strbuf_append(sb, "\"", 1);
 }
 
+/* -C: the rest of the reply is the JSON status; one line and a monitoring-plugin exit code. */
+static int health_check(int fd, bool ok)
+{
+	struct strbuf reply;
+	char buf[65536];
+	ssize_t n;
+	strbuf_init(&reply, (size_t)1 << 30);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_append(&reply, buf, (size_t)n);
+	close(fd);
+	if (!ok) {
+		printf("QNETD UNKNOWN: the daemon has no JSON status (an upstream corosync-qnetd?): %s",
+		       reply.len > 0 ? reply.data : "\n");
+		strbuf_free(&reply);
+		return HEALTH_UNKNOWN;
+	}
+	json_error_t err;
+	json_t *status = reply.failed ? NULL : json_loadb(reply.data, reply.len, JSON_ALLOW_NUL, &err);
+	strbuf_free(&reply);
+	if (status == NULL) {
+		printf("QNETD UNKNOWN: the daemon's status could not be read\n");
+		return HEALTH_UNKNOWN;
+	}
+	struct health_report r;
+	struct strbuf line;
+	health_report_init(&r);
+	qnetd_health_evaluate(status, &r);
+	json_decref(status);
+	strbuf_init(&line, 8192);
+	health_format(&r, "QNETD", &line);
+	fputs(line.data != NULL ? line.data : "QNETD UNKNOWN: out of memory\n", stdout);
+	enum health_state state = r.state;
+	strbuf_free(&line);
+	health_report_free(&r);
+	return (int)state;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON } op = OP_NONE;
+	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON, OP_HEALTH } op = OP_NONE;
 	bool verbose = false;
 	const char *cluster = NULL;
 	const char *path = QNETD_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Hhjlsvc:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "CHhjlsvc:p:")) != -1) {
 		switch (ch) {
+		case 'C': op = OP_HEALTH; break;
 		case 'H': op = OP_SHUTDOWN; break;
 		case 'j': op = OP_JSON; break;
 		case 'l': op = OP_LIST; break;
@@ -61,10 +101,12 @@ int main(int argc, char **argv)
 	struct strbuf req;
 	strbuf_init(&req, 1 << 20);
 	static const char *const verbs[] = {[OP_STATUS] = "status", [OP_LIST] = "list", [OP_SHUTDOWN] = "shutdown",
-					     [OP_JSON] = "json"};
+					     [OP_JSON] = "json", [OP_HEALTH] = "json"};
 	strbuf_printf(&req, "%s ", verbs[op]);
-	/* The JSON status is always complete; -v means nothing to it. */
-	if (verbose && op != OP_JSON)
+	/* The JSON status is always complete; -v means nothing to it, nor -c to the health check. */
+	if (op == OP_HEALTH)
+		cluster = NULL;
+	if (verbose && op != OP_JSON && op != OP_HEALTH)
 		strbuf_printf(&req, "verbose ");
 	if (cluster != NULL) {
 		strbuf_printf(&req, "cluster ");
@@ -85,6 +127,10 @@ int main(int argc, char **argv)
 	strcpy(sun.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		if (op == OP_HEALTH) {
+			printf("QNETD CRITICAL: corosync-qnetd does not answer on %s (%s)\n", path, strerror(errno));
+			return HEALTH_CRITICAL;
+		}
 		fprintf(stderr, "Can't connect to QNetd socket (is QNetd running?): %s\n", strerror(errno));
 		return EXIT_CONNECT;
 	}
@@ -113,9 +159,16 @@ int main(int argc, char **argv)
 		line[llen++] = c;
 	}
 	line[llen] = '\0';
-	if (n != 1 && llen == 0)
+	if (n != 1 && llen == 0) {
+		if (op == OP_HEALTH) {
+			printf("QNETD UNKNOWN: the daemon closed the connection without an answer\n");
+			return HEALTH_UNKNOWN;
+		}
 		return EXIT_OK; /* closed without a status line */
+	}
 	bool ok = strcasecmp(line, "OK") == 0;
+	if (op == OP_HEALTH)
+		return health_check(fd, ok);
 	if (!ok && strcasecmp(line, "Error") != 0) {
 		fprintf(stderr, "Unknown status line \"%s\"\n", line);
 		return EXIT_CONNECT;

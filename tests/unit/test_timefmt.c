@@ -54,6 +54,22 @@ static void test_from_utc(void **state)
 	}
 }
 
+static void test_parse(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_int_equal(timefmt_parse_rfc3339("2026-12-06T15:33:00.123Z", &t), 0);
+	assert_int_equal(t, 1796571180123LL);
+	assert_int_equal(timefmt_parse_rfc3339("2121-12-30T20:53:00Z", &t), 0);
+	assert_int_equal(t, 4796571180000LL);
+	assert_int_equal(timefmt_parse_rfc3339("2026-12-06T15:33:00.5Z", &t), 0);
+	assert_int_equal(t, 1796571180500LL);
+	assert_int_equal(timefmt_parse_rfc3339("2026-12-06T15:33:00+01:00", &t), -1);
+	assert_int_equal(timefmt_parse_rfc3339("2026-13-06T15:33:00Z", &t), -1);
+	assert_int_equal(timefmt_parse_rfc3339("yesterday", &t), -1);
+	assert_int_equal(timefmt_parse_rfc3339(NULL, &t), -1);
+}
+
 static void test_mono_to_unix(void **state)
 {
 	(void)state;
@@ -67,6 +83,7 @@ int main(void)
 		cmocka_unit_test(test_known_instants),
 		cmocka_unit_test(test_agrees_with_gmtime),
 		cmocka_unit_test(test_from_utc),
+		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_mono_to_unix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

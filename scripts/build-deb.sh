@@ -30,7 +30,7 @@ esac
 
 out=$top/dist/$arch
 work=$(mktemp -d /tmp/qd-build-deb.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf --one-file-system "$work"' EXIT
 src=$work/corosync-qdevice-ng
 
 # The tree as git sees it, uncommitted changes included, without build directories.
@@ -41,20 +41,37 @@ mkdir -p "$src"
 
 opts=()
 ((check)) || opts+=(nocheck)
+# A failed build leaves its whole log where a good one's goes, and no packages of an older build.
+fail() {
+    mkdir -p "$out"
+    rm -f "$out"/*.deb
+    cp "$work/build.log" "$out/build.log" 2>/dev/null || true
+    tail -n 60 "$work/build.log" >&2
+    echo "build-deb: build failed (whole log: $out/build.log)" >&2
+    exit 1
+}
 if [ "$arch" = "$host_arch" ]; then
     echo "build-deb: building natively for $arch"
     (cd "$src" && DEB_BUILD_OPTIONS="${opts[*]:-}" dpkg-buildpackage -b -us -uc -j"$(nproc)") \
-        >"$work/build.log" 2>&1 || { tail -n 60 "$work/build.log" >&2; echo "build-deb: build failed" >&2; exit 1; }
+        >"$work/build.log" 2>&1 || fail
 else
     sysroot=${QD_SYSROOT:-/var/cache/qd-sysroot/$arch}
     if [ ! -d "$sysroot/usr/include" ]; then
         echo "build-deb: no sysroot for $arch in $sysroot: run scripts/cross-sysroot.sh $arch first" >&2
         exit 1
     fi
+    # Without the emulator ctest would try to run ARM programs here and fail obscurely.
+    qemu=qemu-$([ "$arch" = arm64 ] && echo aarch64 || echo arm)-static
+    if ((check)) && ! command -v "$qemu" >/dev/null; then
+        echo "build-deb: the unit tests of a cross build need $qemu (apt-get install qemu-user-static), or pass --no-check" >&2
+        exit 1
+    fi
+    # dpkg-architecture checks the target against $CC, the host's compiler unless told otherwise.
+    triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_TYPE 2>/dev/null)
     echo "build-deb: cross-building for $arch against $sysroot"
-    (cd "$src" && QD_SYSROOT=$sysroot DEB_BUILD_OPTIONS="${opts[*]:-}" \
+    (cd "$src" && QD_SYSROOT=$sysroot CC="$triplet-gcc" DEB_BUILD_OPTIONS="${opts[*]:-}" \
         dpkg-buildpackage -b -us -uc -a"$arch" -Pcross -d -j"$(nproc)") \
-        >"$work/build.log" 2>&1 || { tail -n 60 "$work/build.log" >&2; echo "build-deb: build failed" >&2; exit 1; }
+        >"$work/build.log" 2>&1 || fail
 fi
 mkdir -p "$out"
 rm -f "$out"/*.deb
@@ -63,5 +80,7 @@ cp "$work/build.log" "$out/build.log"
 ls -l "$out"/*.deb
 if ((lint)); then
     echo "build-deb: lintian"
-    lintian --fail-on error --suppress-tags-from-file "$top/debian/lintian-accepted" "$out"/*.deb
+    accepted=()
+    [ -f "$top/debian/lintian-accepted" ] && accepted=(--suppress-tags-from-file "$top/debian/lintian-accepted")
+    lintian --fail-on error "${accepted[@]}" "$out"/*.deb
 fi

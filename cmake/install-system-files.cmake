@@ -45,6 +45,7 @@ set(_qd_gen "${QD_WORK_DIR}/${_qd_key}")
 file(MAKE_DIRECTORY "${_qd_gen}")
 foreach(_qd_unit ${_qd_daemons})
   configure_file("${QD_SOURCE_DIR}/systemd/${_qd_unit}.service.in" "${_qd_gen}/${_qd_unit}.service" @ONLY)
+  configure_file("${QD_SOURCE_DIR}/systemd/${_qd_unit}-metrics.service.in" "${_qd_gen}/${_qd_unit}-metrics.service" @ONLY)
 endforeach()
 configure_file("${QD_SOURCE_DIR}/cmake/corosync-qdevice.pc.in" "${_qd_gen}/corosync-qdevice.pc" @ONLY)
 
@@ -54,6 +55,9 @@ set(_qd_rwx_rx_rx OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE 
 foreach(_qd_unit ${_qd_daemons})
   if(QD_WITH_SYSTEMD)
     file(INSTALL DESTINATION "${_qd_unitdir}" TYPE FILE PERMISSIONS ${_qd_rw_r_r} FILES "${_qd_gen}/${_qd_unit}.service")
+    # The metrics writer for node_exporter's textfile collector (doc/monitoring.md §5.3), disabled until enabled.
+    file(INSTALL DESTINATION "${_qd_unitdir}" TYPE FILE PERMISSIONS ${_qd_rw_r_r}
+      FILES "${_qd_gen}/${_qd_unit}-metrics.service" "${QD_SOURCE_DIR}/systemd/${_qd_unit}-metrics.timer")
   endif()
 endforeach()
 

@@ -63,6 +63,8 @@ static int status_fill(void *ctx, struct qdevice_status *st)
 	st->connected_since = n->connected_since;
 	st->echo_reply_set = n->echo_reply_time != 0;
 	st->echo_reply_time = n->echo_reply_time;
+	st->echo_rtt_set = n->echo_rtt_set;
+	st->echo_rtt_ms = n->echo_rtt_ms;
 
 	st->version = QD_VERSION;
 	st->started_unix_ms = d->started_unix_ms;

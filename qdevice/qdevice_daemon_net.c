@@ -92,6 +92,12 @@ static time_t io_wall_now(void *ctx)
 	return time(NULL);
 }
 
+static uint64_t io_mono_ms(void *ctx)
+{
+	(void)ctx;
+	return loop_now_ms();
+}
+
 void qdevice_daemon_net_attach(struct qdevice_daemon *d)
 {
 	for (int i = 0; i < QDEVICE_NET_TIMER_COUNT; i++) {
@@ -123,6 +129,7 @@ int qdevice_daemon_net_init(struct qdevice_daemon *d)
 		.heuristics_start = qdevice_daemon_heuristics_start,
 		.check_votes = qdevice_daemon_votequorum_check_node_votes,
 		.wall_now = io_wall_now,
+		.mono_ms = io_mono_ms,
 	};
 	qdevice_net_init(&d->net, &params, &io);
 	qdevice_net_transport_init(&d->transport, d->loop, &d->net);

@@ -555,6 +555,11 @@ static void net_echo_reply(struct qdevice_net *n, const struct msg *m)
 	}
 	n->echo_received = m->seq_number;
 	n->echo_reply_time = n->io.wall_now(n->io.ctx);
+	if (n->io.mono_ms != NULL) {
+		uint64_t now = n->io.mono_ms(n->io.ctx);
+		n->echo_rtt_ms = now >= n->echo_sent_ms ? now - n->echo_sent_ms : 0;
+		n->echo_rtt_set = true;
+	}
 }
 
 static void net_vote_reply(struct qdevice_net *n, const struct msg *m)
@@ -662,6 +667,8 @@ static void net_echo_tick(struct qdevice_net *n)
 	msg_init(&m, PROTO_MSG_ECHO_REQUEST);
 	m.seq_number = n->echo_expected;
 	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	if (n->io.mono_ms != NULL)
+		n->echo_sent_ms = n->io.mono_ms(n->io.ctx);
 	if (net_send(n, &m) == 0)
 		n->io.timer_start(n->io.ctx, QDEVICE_NET_TIMER_ECHO, cfg(n)->net.heartbeat_interval);
 }
@@ -732,6 +739,7 @@ bool qdevice_net_disconnected(struct qdevice_net *n, enum qdevice_net_reason rea
 	n->connect_failed = false;
 	n->connected_since = 0;
 	n->echo_reply_time = 0;
+	n->echo_rtt_set = false;
 	n->disconnect_scheduled = false;
 	n->disconnect_reason = QDEVICE_NET_REASON_NONE;
 	if ((size_t)reason < QDEVICE_NET_REASON_COUNT) {

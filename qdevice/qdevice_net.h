@@ -98,6 +98,8 @@ struct qdevice_net_io {
 	 * -1 broken (already logged). */
 	int (*check_votes)(void *ctx);
 	time_t (*wall_now)(void *ctx);
+	/* A monotonic clock in milliseconds, for echo round trips; may be NULL (no round trips then). */
+	uint64_t (*mono_ms)(void *ctx);
 };
 
 /* The model's fixed inputs, taken from the configuration at start. */
@@ -147,6 +149,9 @@ struct qdevice_net {
 	uint32_t echo_received;
 	time_t connected_since;                 /* 0 = unknown */
 	time_t echo_reply_time;                 /* 0 = none received */
+	uint64_t echo_sent_ms;                  /* io.mono_ms when the echo request echo_expected went out */
+	uint64_t echo_rtt_ms;                   /* the latest round trip, with echo_rtt_set */
+	bool echo_rtt_set;
 
 	/* A disconnect is scheduled: the shell ends the connection and calls qdevice_net_disconnected. */
 	enum qdevice_net_reason disconnect_reason;

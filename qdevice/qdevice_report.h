@@ -70,6 +70,8 @@ struct qdevice_status {
 	time_t connected_since;
 	bool echo_reply_set;                    /* an echo reply has been received */
 	time_t echo_reply_time;
+	bool echo_rtt_set;                      /* JSON only: the latest echo round trip */
+	uint64_t echo_rtt_ms;
 
 	/* ---- only in the JSON status (qdevice_status_json.h) ---- */
 	const char *version;

@@ -192,6 +192,7 @@ json_t *qdevice_status_json(const struct qdevice_status *st)
 	put(&b, net, "server_supports_kap", json_boolean(st->state == QDEVICE_NET_LINK_CONNECTED && st->server_supports_kap));
 	put(&b, net, "connected_since", time_or_null(st->connected_since_set, (int64_t)st->connected_since * 1000));
 	put(&b, net, "last_echo_reply", time_or_null(st->echo_reply_set, (int64_t)st->echo_reply_time * 1000));
+	put(&b, net, "echo_rtt_ms", st->echo_rtt_set ? json_integer((json_int_t)st->echo_rtt_ms) : json_null());
 	put(&b, net, "vote", json_string(proto_vote_id(st->vote)));
 	put(&b, net, "cast_vote_timer_running", json_boolean(st->poll_timer_running));
 	put(&b, root, "net", net);

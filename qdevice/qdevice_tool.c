@@ -11,6 +11,7 @@
 
 #include "health.h"
 #include "qdevice_health.h"
+#include "qdevice_metrics.h"
 #include "qdevice_settings.h"
 #include "strbuf.h"
 
@@ -25,9 +26,9 @@ enum tool_exit {
 /* Longest status line kept (the terminating NUL needs the last byte); upstream's limit. */
 #define TOOL_STATUS_LINE_MAX 512
 
-#define TOOL_USAGE "usage: corosync-qdevice-tool [-CHhjsv] [-p qdevice_ipc_socket_path]\n"
+#define TOOL_USAGE "usage: corosync-qdevice-tool [-CHhjMsv] [-p qdevice_ipc_socket_path]\n"
 
-enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON, TOOL_OP_HEALTH };
+enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON, TOOL_OP_HEALTH, TOOL_OP_METRICS };
 
 static int tool_usage(void)
 {
@@ -127,6 +128,56 @@ static void tool_copy_rest(int fd, FILE *out)
 	fflush(out);
 }
 
+/* The whole reply to "json"; the descriptor is closed. */
+static void tool_read_all(int fd, struct strbuf *reply)
+{
+	char buf[65536];
+	strbuf_init(reply, (size_t)1 << 26);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		strbuf_append(reply, buf, (size_t)n);
+	}
+	close(fd);
+}
+
+/* -M: the Prometheus exposition of the daemon's JSON status. */
+static int tool_metrics(const char *path)
+{
+	int fd = tool_connect(path);
+	tool_send(fd, "json\n", 5);
+	struct strbuf reply;
+	tool_read_all(fd, &reply);
+	if (reply.failed || reply.len < 3 || strncmp(reply.data, "OK\n", 3) != 0) {
+		const char *nl = reply.data != NULL ? memchr(reply.data, '\n', reply.len) : NULL;
+		if (nl != NULL && strncasecmp(reply.data, "Error\n", 6) == 0)
+			fprintf(stderr, "Error: %.*s", (int)(reply.len - (size_t)(nl + 1 - reply.data)), nl + 1);
+		else
+			fprintf(stderr, "Unknown answer from QDevice\n");
+		strbuf_free(&reply);
+		return TOOL_EXIT_DAEMON_ERROR;
+	}
+	json_error_t jerr;
+	json_t *status = json_loadb(reply.data + 3, reply.len - 3, JSON_ALLOW_NUL, &jerr);
+	strbuf_free(&reply);
+	struct strbuf text;
+	strbuf_init(&text, (size_t)1 << 26);
+	if (status == NULL || qdevice_metrics_write(status, &text) != 0) {
+		json_decref(status);
+		strbuf_free(&text);
+		errx(TOOL_EXIT_CONNECT, "The daemon's status could not be read");
+	}
+	json_decref(status);
+	if (text.failed)
+		errx(TOOL_EXIT_INTERNAL, "Can't alloc memory");
+	fwrite(text.data, 1, text.len, stdout);
+	strbuf_free(&text);
+	return fflush(stdout) == 0 ? TOOL_EXIT_OK : TOOL_EXIT_INTERNAL;
+}
+
 /* -C: one line about the node and a monitoring-plugin exit code. */
 static int tool_health(const char *path)
 {
@@ -137,12 +188,7 @@ static int tool_health(const char *path)
 	}
 	tool_send(fd, "json\n", 5);
 	struct strbuf reply;
-	char buf[65536];
-	ssize_t n;
-	strbuf_init(&reply, (size_t)1 << 26);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		strbuf_append(&reply, buf, (size_t)n);
-	close(fd);
+	tool_read_all(fd, &reply);
 	if (reply.failed || reply.len < 3 || strncmp(reply.data, "OK\n", 3) != 0) {
 		printf("QDEVICE UNKNOWN: the daemon has no JSON status (an upstream corosync-qdevice?)\n");
 		strbuf_free(&reply);
@@ -176,11 +222,12 @@ int main(int argc, char **argv)
 	const char *path = QDEVICE_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CHhjsvp:")) != -1) {
+	while ((ch = getopt(argc, argv, "CHhjMsvp:")) != -1) {
 		switch (ch) {
 		case 'C': op = TOOL_OP_HEALTH; break;
 		case 'H': op = TOOL_OP_SHUTDOWN; break;
 		case 'j': op = TOOL_OP_JSON; break;
+		case 'M': op = TOOL_OP_METRICS; break;
 		case 's': op = TOOL_OP_STATUS; break;
 		case 'v': verbose = true; break;
 		case 'p': path = optarg; break;
@@ -192,6 +239,8 @@ int main(int argc, char **argv)
 		return tool_usage();
 	if (op == TOOL_OP_HEALTH)
 		return tool_health(path);
+	if (op == TOOL_OP_METRICS)
+		return tool_metrics(path);
 
 	/* The trailing spaces are upstream's bytes; the daemon's tokenizer ignores them. */
 	char cmd[64];

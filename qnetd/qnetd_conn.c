@@ -34,12 +34,13 @@ uint64_t qnetd_conn_dpd_interval(double coefficient, uint32_t heartbeat_ms)
 	return (uint64_t)v;
 }
 
-void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason)
+void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, enum qnetd_close_reason why, const char *reason)
 {
 	if (conn->disconnect_scheduled)
 		return;
 	conn->disconnect_scheduled = true;
 	conn->disconnect_reason = reason;
+	conn->close_reason = why;
 	if (conn->srv != NULL && conn->srv->ops != NULL && conn->srv->ops->disconnect_scheduled != NULL)
 		conn->srv->ops->disconnect_scheduled(conn->srv->ctx, conn);
 }
@@ -79,12 +80,12 @@ static int send_msg(struct qnetd_server *srv, struct qnetd_conn *conn, const str
 	if (n < 0) {
 		log_refused(srv, conn, NULL, LOG_ERR, "cannot build %s: larger than max_client_send_size",
 			    proto_msg_type_str(m->type));
-		qnetd_conn_schedule_disconnect(conn, "reply too large");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_OVERLOAD, "reply too large");
 		return -1;
 	}
 	if (srv->ops->send(srv->ctx, conn, buf, (size_t)n) != 0) {
 		log_refused(srv, conn, NULL, LOG_ERR, "send queue full, disconnecting");
-		qnetd_conn_schedule_disconnect(conn, "send queue full");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_OVERLOAD, "send queue full");
 		return -1;
 	}
 	return 0;
@@ -118,6 +119,25 @@ static void record_vote(struct qnetd_client *client, uint8_t vote)
 	client->last_sent_vote = vote;
 	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK)
 		client->last_sent_ack_nack_vote = vote;
+	/* ASK_LATER and WAIT_FOR_REPLY leave the decision open; NO_CHANGE confirms the vote the client has. */
+	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK || vote == PROTO_VOTE_NO_CHANGE) {
+		struct qnetd_conn *conn = conn_of(client);
+		struct qnetd_server *srv = conn->srv;
+		if (conn->decision_pending && srv != NULL && srv->ops != NULL && srv->ops->now_ms != NULL) {
+			uint64_t now = srv->ops->now_ms(srv->ctx);
+			qnetd_server_note_decision(srv, now >= conn->decision_since_ms ? now - conn->decision_since_ms : 0);
+		}
+		conn->decision_pending = false;
+	}
+}
+
+/* A change that asks for a decision came in; the first unanswered one starts the clock. */
+static void decision_started(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	if (conn->decision_pending || srv->ops == NULL || srv->ops->now_ms == NULL)
+		return;
+	conn->decision_pending = true;
+	conn->decision_since_ms = srv->ops->now_ms(srv->ctx);
 }
 
 /* Algorithm callbacks, bridged to the transport. */
@@ -170,6 +190,37 @@ void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *se
 	srv->algo_io.send_vote_info = io_send_vote_info;
 	srv->algo_io.timer_start = io_timer_start;
 	srv->algo_io.timer_stop = io_timer_stop;
+}
+
+const uint32_t qnetd_decision_bucket_le_ms[QNETD_DECISION_BUCKETS] = {
+	1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+};
+
+void qnetd_server_note_decision(struct qnetd_server *srv, uint64_t ms)
+{
+	size_t i = 0;
+	while (i < QNETD_DECISION_BUCKETS && ms > qnetd_decision_bucket_le_ms[i])
+		i++;
+	srv->counters.decision_buckets[i]++;
+	srv->counters.decisions++;
+	srv->counters.decision_ms_sum += ms;
+}
+
+const char *qnetd_close_reason_id(enum qnetd_close_reason r)
+{
+	switch (r) {
+	case QNETD_CLOSE_OTHER: return "other";
+	case QNETD_CLOSE_PEER_CLOSED: return "peer_closed";
+	case QNETD_CLOSE_IO_ERROR: return "io_error";
+	case QNETD_CLOSE_TLS_ERROR: return "tls_error";
+	case QNETD_CLOSE_CERT_REJECTED: return "cert_rejected";
+	case QNETD_CLOSE_DEAD_PEER: return "dead_peer";
+	case QNETD_CLOSE_INIT_TIMEOUT: return "init_timeout";
+	case QNETD_CLOSE_PROTOCOL_ERROR: return "protocol_error";
+	case QNETD_CLOSE_OVERLOAD: return "overload";
+	case QNETD_CLOSE_SHUTDOWN: return "shutdown";
+	}
+	return "other";
 }
 
 const char *qnetd_cert_rejection_id(enum qnetd_cert_rejection r)
@@ -277,6 +328,12 @@ void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
 	conn->phase = QNETD_CONN_GREETED;  /* no longer a member of any cluster */
 	srv->conn_count--;
 	srv->counters.connections_closed++;
+	enum qnetd_close_reason why = conn->close_reason;
+	if (!conn->disconnect_scheduled)
+		why = srv->going_down ? QNETD_CLOSE_SHUTDOWN : QNETD_CLOSE_OTHER;
+	if ((size_t)why >= QNETD_CLOSE_REASON_COUNT)
+		why = QNETD_CLOSE_OTHER;
+	srv->counters.connections_closed_by_reason[why]++;
 }
 
 /* The TLS gate of doc/protocol.md §6.1; false when the message must not be handled. */
@@ -295,7 +352,7 @@ static bool tls_gate(struct qnetd_server *srv, struct qnetd_conn *conn, const st
 				    "certificate is missing or not valid for cluster name '%s'", log_name(conn, name));
 			qnetd_server_note_cert_rejection(srv, QNETD_CERT_NAME_MISMATCH,
 							 srv->ops->now_ms != NULL ? srv->ops->now_ms(srv->ctx) : 0);
-			qnetd_conn_schedule_disconnect(conn, "client certificate check failed");
+			qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_CERT_REJECTED, "client certificate check failed");
 			return false;
 		}
 		conn->cert_verified = true;
@@ -354,16 +411,16 @@ static void handle_starttls(struct qnetd_server *srv, struct qnetd_conn *conn, c
 	/* A TLS hello follows at once, so an error reply could not be read: close instead. */
 	if (srv->settings->tls == PROTO_TLS_UNSUPPORTED) {
 		log_refused(srv, conn, NULL, LOG_ERR, "starttls while TLS is disabled");
-		qnetd_conn_schedule_disconnect(conn, "starttls with TLS disabled");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_PROTOCOL_ERROR, "starttls with TLS disabled");
 		return;
 	}
 	if (conn->tls_started) {
 		log_refused(srv, conn, NULL, LOG_ERR, "second starttls");
-		qnetd_conn_schedule_disconnect(conn, "repeated starttls");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_PROTOCOL_ERROR, "repeated starttls");
 		return;
 	}
 	if (srv->ops->start_tls(srv->ctx, conn) != 0) {
-		qnetd_conn_schedule_disconnect(conn, "cannot start TLS");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_TLS_ERROR, "cannot start TLS");
 		return;
 	}
 	conn->tls_started = true;
@@ -574,19 +631,19 @@ static void handle_echo_request(struct qnetd_server *srv, struct qnetd_conn *con
 {
 	if ((long long)len > srv->settings->max_client_send_size) {
 		log_refused(srv, conn, NULL, LOG_ERR, "echo reply would exceed max_client_send_size");
-		qnetd_conn_schedule_disconnect(conn, "reply too large");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_OVERLOAD, "reply too large");
 		return;
 	}
 	uint8_t *copy = malloc(len);
 	if (copy == NULL) {
-		qnetd_conn_schedule_disconnect(conn, "out of memory");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_OVERLOAD, "out of memory");
 		return;
 	}
 	memcpy(copy, raw, len);
 	tlv_set_u16(copy, PROTO_MSG_ECHO_REPLY);
 	if (srv->ops->send(srv->ctx, conn, copy, len) != 0) {
 		log_refused(srv, conn, NULL, LOG_ERR, "send queue full, disconnecting");
-		qnetd_conn_schedule_disconnect(conn, "send queue full");
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_OVERLOAD, "send queue full");
 	}
 	free(copy);
 }
@@ -631,6 +688,8 @@ static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, 
 		return;
 	}
 	log_node_list(conn, m);
+	if (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP || m->node_list_type == PROTO_NODE_LIST_QUORUM)
+		decision_started(srv, conn);
 	uint8_t heuristics = msg_has(m, PROTO_OPT_HEURISTICS) ? m->heuristics : PROTO_HEURISTICS_UNDEFINED;
 	switch (m->node_list_type) {
 	case PROTO_NODE_LIST_INITIAL_CONFIG:
@@ -717,6 +776,7 @@ static void handle_ask_for_vote(struct qnetd_server *srv, struct qnetd_conn *con
 		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "ask for vote without seq");
 		return;
 	}
+	decision_started(srv, conn);
 	uint16_t code = algo->ask_for_vote(&srv->algo_io, &conn->client, &vote);
 	if (code != PROTO_ERR_NO_ERROR) {
 		send_server_error(srv, conn, m, code, "ask for vote refused by the algorithm");
@@ -748,6 +808,7 @@ static void handle_heuristics_change(struct qnetd_server *srv, struct qnetd_conn
 				  "heuristics change without seq or heuristics");
 		return;
 	}
+	decision_started(srv, conn);
 	uint16_t code = algo->heuristics_change(&srv->algo_io, &conn->client, m->heuristics, &vote);
 	if (code != PROTO_ERR_NO_ERROR) {
 		send_server_error(srv, conn, m, code, "heuristics change refused by the algorithm");
@@ -854,7 +915,7 @@ size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const
 		case FRAME_NEED_MORE:
 			break;
 		case FRAME_NO_MEMORY:
-			qnetd_conn_schedule_disconnect(conn, "out of memory");
+			qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_OVERLOAD, "out of memory");
 			return consumed;
 		case FRAME_SKIPPED:
 			message_skipped(srv, conn, &f);

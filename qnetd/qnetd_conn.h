@@ -55,13 +55,43 @@ enum qnetd_cert_rejection {
 /* "missing", "untrusted_issuer", "not_yet_valid", "expired", "cluster_name_mismatch", "other". */
 const char *qnetd_cert_rejection_id(enum qnetd_cert_rejection r);
 
+/* Why a connection was closed (metrics label, JSON; doc/status-json.md §2). */
+enum qnetd_close_reason {
+	QNETD_CLOSE_OTHER = 0,
+	QNETD_CLOSE_PEER_CLOSED,            /* the client closed it (end of stream) */
+	QNETD_CLOSE_IO_ERROR,               /* a read or write on the socket failed */
+	QNETD_CLOSE_TLS_ERROR,              /* handshake or record failure, certificates included */
+	QNETD_CLOSE_CERT_REJECTED,          /* the client certificate does not match the cluster name */
+	QNETD_CLOSE_DEAD_PEER,              /* silent for longer than its heartbeat allows */
+	QNETD_CLOSE_INIT_TIMEOUT,           /* did not join within init_timeout */
+	QNETD_CLOSE_PROTOCOL_ERROR,         /* a request the protocol does not allow in its state */
+	QNETD_CLOSE_OVERLOAD,               /* send queue full, reply too large, out of memory */
+	QNETD_CLOSE_SHUTDOWN,               /* the daemon is stopping */
+};
+#define QNETD_CLOSE_REASON_COUNT ((size_t)QNETD_CLOSE_SHUTDOWN + 1)
+/* "other", "peer_closed", "io_error", "tls_error", "cert_rejected", "dead_peer", "init_timeout", "protocol_error", "overload", "shutdown". */
+const char *qnetd_close_reason_id(enum qnetd_close_reason r);
+
+/*
+ * Decision latency: from a client's membership or quorum list, heuristics change or ask-for-vote to
+ * the next vote the server sends it that settles it (ACK, NACK, or NO_CHANGE: the vote it has
+ * stands), in milliseconds of the transport's clock, as a histogram with these upper bounds.
+ */
+#define QNETD_DECISION_BUCKETS 13
+extern const uint32_t qnetd_decision_bucket_le_ms[QNETD_DECISION_BUCKETS];
+
 #define QNETD_COUNTER_MINUTES 60
 
 /* Totals since the daemon started (doc/status-json.md §2, metrics). */
 struct qnetd_counters {
 	uint64_t connections_accepted;
 	uint64_t connections_closed;
+	uint64_t connections_closed_by_reason[QNETD_CLOSE_REASON_COUNT];
 	uint64_t clients_joined;            /* INIT accepted */
+	/* Decisions: per bucket (not cumulative), the last slot for those above every bound. */
+	uint64_t decision_buckets[QNETD_DECISION_BUCKETS + 1];
+	uint64_t decisions;
+	uint64_t decision_ms_sum;
 	uint64_t cert_rejections[QNETD_CERT_REJECTION_COUNT];
 	bool cert_rejected;                 /* last_cert_rejection_ms is meaningful */
 	uint64_t last_cert_rejection_ms;    /* ops->now_ms */
@@ -115,6 +145,9 @@ struct qnetd_conn {
 	bool cert_verified;                 /* the client certificate matched the cluster name */
 	bool disconnect_scheduled;
 	const char *disconnect_reason;
+	enum qnetd_close_reason close_reason;
+	bool decision_pending;              /* a change came in and no ACK or NACK has answered it yet */
+	uint64_t decision_since_ms;
 
 	uint64_t connected_ms;              /* ops->now_ms at qnetd_conn_init (0 without a clock) */
 	uint64_t last_message_ms;           /* ops->now_ms at the last complete message */
@@ -166,7 +199,7 @@ static inline uint64_t qnetd_conn_dpd_interval_ms(const struct qnetd_conn *conn)
 /* The one line a closing connection logs: a member leaving at info level, anything else at debug. */
 void qnetd_conn_log_close(const struct qnetd_conn *conn);
 /* Asks the transport to close the connection after the current event. */
-void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, const char *reason);
+void qnetd_conn_schedule_disconnect(struct qnetd_conn *conn, enum qnetd_close_reason why, const char *reason);
 /*
  * The disconnect procedure (the algorithm's hook first, doc/algorithms.md §1.4); leaves the struct for the
  * transport to free.
@@ -177,6 +210,8 @@ void qnetd_conn_destroy(struct qnetd_conn *conn);
 /* A client certificate was refused (by the TLS layer, or here for its name) at now_ms. */
 void qnetd_server_note_cert_rejection(struct qnetd_server *srv, enum qnetd_cert_rejection r, uint64_t now_ms);
 /* Certificate rejections in the 60 minutes up to now_ms (whole minutes). */
+/* Counts one decision that took `ms` milliseconds. */
+void qnetd_server_note_decision(struct qnetd_server *srv, uint64_t ms);
 uint64_t qnetd_server_cert_rejections_last_hour(const struct qnetd_server *srv, uint64_t now_ms);
 
 /* floor(coefficient x heartbeat), or 0 when outside the timer limits 1..18,000,000 ms. */

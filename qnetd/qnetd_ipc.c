@@ -13,10 +13,9 @@ static int64_t unix_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void ipc_on_request(void *ctx, const char *request, size_t len, struct strbuf *reply, bool *close_listener)
+void qnetd_ipc_status_context(const struct qnetd_ipc *ipc, struct qnetd_status_context *out)
 {
-	struct qnetd_ipc *ipc = ctx;
-	const struct qnetd_status_context status = {
+	*out = (struct qnetd_status_context){
 		.version = ipc->version,
 		.started_unix_ms = ipc->started_unix_ms,
 		.now_mono_ms = loop_now_ms(),
@@ -25,7 +24,13 @@ static void ipc_on_request(void *ctx, const char *request, size_t len, struct st
 		.server_cert_not_before_ms = ipc->server_cert_not_before_ms,
 		.server_cert_not_after_ms = ipc->server_cert_not_after_ms,
 	};
+}
 
+static void ipc_on_request(void *ctx, const char *request, size_t len, struct strbuf *reply, bool *close_listener)
+{
+	struct qnetd_ipc *ipc = ctx;
+	struct qnetd_status_context status;
+	qnetd_ipc_status_context(ipc, &status);
 	qnetd_ipc_cmd_run(ipc->qnetd, &status, request, len, reply, close_listener);
 }
 

@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "qnetd_conn.h"
 #include "qnetd_settings.h"
+#include "qnetd_status_json.h"
 
 struct qnetd_ipc {
 	struct ipc_server server;
@@ -26,6 +27,8 @@ int qnetd_ipc_init(struct qnetd_ipc *ipc, struct loop *loop, const struct qnetd_
 		   const struct qnetd_server *server, const char *version, void (*on_shutdown)(void *), void *data);
 /* The server certificate's validity window, for the JSON status (qnetd_tls_server_cert_times). */
 void qnetd_ipc_set_server_cert(struct qnetd_ipc *ipc, int64_t not_before_ms, int64_t not_after_ms);
+/* The daemon's identity and the present moment, for a JSON status built now (also for /metrics). */
+void qnetd_ipc_status_context(const struct qnetd_ipc *ipc, struct qnetd_status_context *out);
 /* Closes every IPC connection, then the socket, and unlinks its file. */
 void qnetd_ipc_close(struct qnetd_ipc *ipc);
 

@@ -8,18 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
-
-#include "qnetd_ipc.h"
 #include "daemonize.h"
 #include "lockfile.h"
 #include "log.h"
-#include "service_notify.h"
 #include "loop.h"
-#include "qnetd_net.h"
-#include "tls.h"
 #include "proto.h"
+#include "qnetd_http.h"
+#include "qnetd_ipc.h"
+#include "qnetd_net.h"
 #include "qnetd_settings.h"
 #include "qnetd_tls.h"
+#include "service_notify.h"
+#include "tls.h"
 
 #ifndef QD_VERSION
 #define QD_VERSION "unknown"
@@ -143,6 +143,8 @@ int main(int argc, char **argv)
 	struct qnetd_net net;
 	struct qnetd_ipc ipc;
 	bool ipc_up = false;
+	struct qnetd_http http;
+	bool http_up = false;
 
 	/* From here on qnetd_net_shutdown() releases whatever qnetd_net_init() got. */
 	if (qnetd_net_init(&net, loop, &settings) != 0)
@@ -153,6 +155,11 @@ int main(int argc, char **argv)
 	int64_t cert_not_before, cert_not_after;
 	if (net.tls != NULL && qnetd_tls_server_cert_times(net.tls, &cert_not_before, &cert_not_after) == 0)
 		qnetd_ipc_set_server_cert(&ipc, cert_not_before, cert_not_after);
+	if (settings.metrics_addr[0] != '\0') {
+		if (qnetd_http_init(&http, loop, &settings, &net.server, &ipc) != 0)
+			goto out;
+		http_up = true;
+	}
 	if (loop_signal_add(loop, SIGTERM, on_signal, NULL) != 0 || loop_signal_add(loop, SIGINT, on_signal, NULL) != 0) {
 		log_crit("Cannot install signal handlers");
 		goto out;
@@ -171,6 +178,8 @@ int main(int argc, char **argv)
 	service_notify_stopping();
 
 out:
+	if (http_up)
+		qnetd_http_close(&http);
 	if (ipc_up)
 		qnetd_ipc_close(&ipc);
 	qnetd_net_shutdown(&net);

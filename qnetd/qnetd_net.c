@@ -192,9 +192,9 @@ static void conn_close(struct qnetd_net *net, struct net_conn *c)
 	conn_free(net, c);
 }
 
-static void schedule_close(struct net_conn *c, const char *reason)
+static void schedule_close(struct net_conn *c, enum qnetd_close_reason why, const char *reason)
 {
-	qnetd_conn_schedule_disconnect(&c->session, reason);
+	qnetd_conn_schedule_disconnect(&c->session, why, reason);
 	mark_closing(c);
 }
 
@@ -220,7 +220,7 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				break;
 			if (n <= 0) {
-				schedule_close(c, "write error");
+				schedule_close(c, QNETD_CLOSE_IO_ERROR, "write error");
 				return;
 			}
 		} else {
@@ -233,7 +233,7 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 			if (n <= 0) {
 				log_debug("Client %s: TLS write failed (%s)", qnetd_conn_peer(&c->session),
 					  n == 0 ? "connection closed" : qnetd_tls_conn_error(c->tls));
-				schedule_close(c, "TLS write error");
+				schedule_close(c, QNETD_CLOSE_TLS_ERROR, "TLS write error");
 				return;
 			}
 		}
@@ -288,11 +288,11 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				return;
 			if (n == 0) {
-				schedule_close(c, "connection closed by peer");
+				schedule_close(c, QNETD_CLOSE_PEER_CLOSED, "connection closed by peer");
 				return;
 			}
 			if (n < 0) {
-				schedule_close(c, "read error");
+				schedule_close(c, QNETD_CLOSE_IO_ERROR, "read error");
 				return;
 			}
 		} else {
@@ -306,7 +306,7 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 				return;
 			}
 			if (n == 0) {
-				schedule_close(c, "connection closed by peer");
+				schedule_close(c, QNETD_CLOSE_PEER_CLOSED, "connection closed by peer");
 				return;
 			}
 			if (n < 0) {
@@ -315,7 +315,7 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 				if (rejection >= 0)
 					qnetd_server_note_cert_rejection(&net->server, (enum qnetd_cert_rejection)rejection,
 									 loop_now_ms());
-				schedule_close(c, "TLS error");
+				schedule_close(c, QNETD_CLOSE_TLS_ERROR, "TLS error");
 				return;
 			}
 		}
@@ -412,7 +412,7 @@ static void dpd_expired(struct loop *loop, void *data)
 	}
 	log_warn("Client %s doesn't sent any message during %llu ms. Disconnecting", qnetd_conn_peer(&c->session),
 		 (unsigned long long)qnetd_conn_dpd_interval_ms(&c->session));
-	schedule_close(c, "dead peer detected");
+	schedule_close(c, QNETD_CLOSE_DEAD_PEER, "dead peer detected");
 }
 
 /*
@@ -429,7 +429,7 @@ static void init_timer_expired(struct loop *loop, void *data)
 	log_ratelimited(&c->net->refused_init_timeout, loop_now_ms(), LOG_WARNING,
 		    "Client %s did not finish TLS and INIT within %u ms. Disconnecting", qnetd_conn_peer(&c->session),
 		    c->net->settings->init_timeout);
-	schedule_close(c, "initialization deadline passed");
+	schedule_close(c, QNETD_CLOSE_INIT_TIMEOUT, "initialization deadline passed");
 }
 
 static void algo_timer_expired(struct loop *loop, void *data)

@@ -1,6 +1,8 @@
 /* corosync-qnetd's configuration: command-line flags and -S advanced settings (man/corosync-qnetd.8). */
 #include "qnetd_settings.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -98,6 +100,7 @@ static const struct parse_setting settings_table[] = {
 	{"keep_active_partition_tie_breaker", PARSE_SETTING_BOOL, FIELD(keep_active_partition_tie_breaker), 0, 0},
 	{"init_timeout", PARSE_SETTING_U32, FIELD(init_timeout), 0, UINT32_MAX},
 	{"max_clients_per_address", PARSE_SETTING_LL, FIELD(max_clients_per_address), 0, LLONG_MAX},
+	{"metrics_listen", PARSE_SETTING_OTHER, 0, 0, 0},
 };
 
 #define SETTINGS_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))
@@ -110,6 +113,46 @@ struct apply_ctx {
 	char *warning;
 	size_t warning_len;
 };
+
+int qnetd_settings_parse_listen(const char *value, char addr[46], uint16_t *port)
+{
+	char host[46];                      /* INET6_ADDRSTRLEN */
+	const char *port_text;
+	if (value[0] == '[') {
+		const char *end = strchr(value, ']');
+		if (end == NULL || end[1] != ':' || (size_t)(end - value - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, value + 1, (size_t)(end - value - 1));
+		host[end - value - 1] = '\0';
+		port_text = end + 2;
+		struct in6_addr a6;
+		if (inet_pton(AF_INET6, host, &a6) != 1)
+			return -1;
+	} else {
+		const char *colon = strrchr(value, ':');
+		if (colon == NULL) {
+			snprintf(host, sizeof(host), "127.0.0.1");
+			port_text = value;
+		} else {
+			if ((size_t)(colon - value) >= sizeof(host))
+				return -1;
+			memcpy(host, value, (size_t)(colon - value));
+			host[colon - value] = '\0';
+			port_text = colon + 1;
+		}
+		struct in_addr a4;
+		if (inet_pton(AF_INET, host, &a4) != 1)
+			return -1;
+	}
+	char *end;
+	errno = 0;
+	unsigned long p = strtoul(port_text, &end, 10);
+	if (port_text[0] < '0' || port_text[0] > '9' || *end != '\0' || errno != 0 || p == 0 || p > 65535)
+		return -1;
+	memcpy(addr, host, strlen(host) + 1);
+	*port = (uint16_t)p;
+	return 0;
+}
 
 /* The keys the table leaves to us (PARSE_SETTING_OTHER). Returns 0 or -1 (invalid value). */
 static int apply_other(const struct apply_ctx *a, const char *key, const char *value)
@@ -126,6 +169,8 @@ static int apply_other(const struct apply_ctx *a, const char *key, const char *v
 			return -1;
 		return set_string(&s->local_socket_file, value);
 	}
+	if (strcasecmp(key, "metrics_listen") == 0)
+		return qnetd_settings_parse_listen(value, s->metrics_addr, &s->metrics_port);
 	if (strcasecmp(key, "local_socket_umask") == 0)
 		/* Unlike qdevice, a leading '+' has always been taken here (strtoul's rules). */
 		return parse_umask(value, true, &s->local_socket_umask_set, &s->local_socket_umask);

@@ -61,7 +61,16 @@ struct qnetd_settings {
 	/* Ours, not upstream's (doc/hardening.md): bounds on what a client that never authenticates costs. */
 	uint32_t init_timeout;              /* ms from accept to INIT accepted; 0 = none */
 	long long max_clients_per_address;  /* 0 = unlimited */
+	/* The HTTP listener for /metrics and /healthz (doc/monitoring.md §6); off when metrics_addr is empty. */
+	char metrics_addr[46];              /* numeric IPv4 or IPv6 address */
+	uint16_t metrics_port;
 };
+
+/*
+ * metrics_listen's value: "PORT" (loopback, 127.0.0.1), "IPV4:PORT" or "[IPV6]:PORT", numeric
+ * addresses only (no name lookups at start-up). 0, or -1 when the value is not one of these.
+ */
+int qnetd_settings_parse_listen(const char *value, char addr[46], uint16_t *port);
 
 enum qnetd_args_result {
 	QNETD_ARGS_RUN = 0,     /* start the daemon */

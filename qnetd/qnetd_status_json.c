@@ -320,7 +320,31 @@ json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_sta
 	json_t *totals = json_object();
 	put(&b, totals, "connections_accepted", json_integer((json_int_t)k->connections_accepted));
 	put(&b, totals, "connections_closed", json_integer((json_int_t)k->connections_closed));
+	json_t *closed = json_object();
+	for (size_t r = 0; r < QNETD_CLOSE_REASON_COUNT; r++)
+		put(&b, closed, qnetd_close_reason_id((enum qnetd_close_reason)r),
+		    json_integer((json_int_t)k->connections_closed_by_reason[r]));
+	put(&b, totals, "connections_closed_by_reason", closed);
 	put(&b, totals, "clients_joined", json_integer((json_int_t)k->clients_joined));
+	/* Cumulative, as Prometheus histograms are; the last bucket (le_ms null) holds every decision. */
+	json_t *decisions = json_object(), *buckets = json_array();
+	uint64_t cumulative = 0;
+	for (size_t i = 0; i <= QNETD_DECISION_BUCKETS; i++) {
+		json_t *bucket = json_object();
+		cumulative += k->decision_buckets[i];
+		put(&b, bucket, "le_ms", i < QNETD_DECISION_BUCKETS ? json_integer(qnetd_decision_bucket_le_ms[i]) : json_null());
+		put(&b, bucket, "count", json_integer((json_int_t)cumulative));
+		if (buckets == NULL) {
+			json_decref(bucket);
+			b.failed = true;
+		} else if (json_array_append_new(buckets, bucket) != 0) {
+			b.failed = true;
+		}
+	}
+	put(&b, decisions, "count", json_integer((json_int_t)k->decisions));
+	put(&b, decisions, "sum_ms", json_integer((json_int_t)k->decision_ms_sum));
+	put(&b, decisions, "buckets", buckets);
+	put(&b, totals, "decision_duration", decisions);
 	put(&b, root, "totals", totals);
 
 	size_t joined = 0, plaintext = 0, nclusters = 0;

@@ -11,6 +11,7 @@
 
 #include "health.h"
 #include "qnetd_health.h"
+#include "qnetd_metrics.h"
 #include "qnetd_settings.h"
 #include "strbuf.h"
 
@@ -18,7 +19,7 @@ enum tool_exit { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INTERNAL = 2, EXIT_CONNECT = 
 
 static void usage(void)
 {
-	printf("usage: corosync-qnetd-tool [-CHhjlsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
+	printf("usage: corosync-qnetd-tool [-CHhjlMsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
 }
 
 /* Quotes a cluster name: wrapped in ", with " and \ escaped. */
@@ -33,16 +34,54 @@ static void append_quoted(struct strbuf *sb, const char *s)
 	strbuf_append(sb, "\"", 1);
 }
 
+/* The rest of the reply (after the status line), whole; the descriptor is closed. */
+static void read_rest(int fd, struct strbuf *reply)
+{
+	char buf[65536];
+	ssize_t n;
+	strbuf_init(reply, (size_t)1 << 30);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_append(reply, buf, (size_t)n);
+	close(fd);
+}
+
+/* -M: the rest of the reply is the JSON status; the Prometheus exposition of it. */
+static int metrics(int fd, bool ok, bool per_client)
+{
+	struct strbuf reply;
+	read_rest(fd, &reply);
+	if (!ok) {
+		fprintf(stderr, "Error: %s", reply.len > 0 ? reply.data : "\n");
+		strbuf_free(&reply);
+		return EXIT_DAEMON_ERROR;
+	}
+	json_error_t err;
+	json_t *status = reply.failed ? NULL : json_loadb(reply.data, reply.len, JSON_ALLOW_NUL, &err);
+	strbuf_free(&reply);
+	struct strbuf text;
+	strbuf_init(&text, (size_t)1 << 30);
+	if (status == NULL || qnetd_metrics_write(status, per_client, &text) != 0) {
+		json_decref(status);
+		strbuf_free(&text);
+		fprintf(stderr, "The daemon's status could not be read\n");
+		return EXIT_CONNECT;
+	}
+	json_decref(status);
+	if (text.failed) {
+		strbuf_free(&text);
+		fprintf(stderr, "Can't alloc memory\n");
+		return EXIT_INTERNAL;
+	}
+	fwrite(text.data, 1, text.len, stdout);
+	strbuf_free(&text);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
 /* -C: the rest of the reply is the JSON status; one line and a monitoring-plugin exit code. */
 static int health_check(int fd, bool ok)
 {
 	struct strbuf reply;
-	char buf[65536];
-	ssize_t n;
-	strbuf_init(&reply, (size_t)1 << 30);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		strbuf_append(&reply, buf, (size_t)n);
-	close(fd);
+	read_rest(fd, &reply);
 	if (!ok) {
 		printf("QNETD UNKNOWN: the daemon has no JSON status (an upstream corosync-qnetd?): %s",
 		       reply.len > 0 ? reply.data : "\n");
@@ -72,18 +111,19 @@ static int health_check(int fd, bool ok)
 
 int main(int argc, char **argv)
 {
-	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON, OP_HEALTH } op = OP_NONE;
+	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON, OP_HEALTH, OP_METRICS } op = OP_NONE;
 	bool verbose = false;
 	const char *cluster = NULL;
 	const char *path = QNETD_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CHhjlsvc:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "CHhjlMsvc:p:")) != -1) {
 		switch (ch) {
 		case 'C': op = OP_HEALTH; break;
 		case 'H': op = OP_SHUTDOWN; break;
 		case 'j': op = OP_JSON; break;
 		case 'l': op = OP_LIST; break;
+		case 'M': op = OP_METRICS; break;
 		case 's': op = OP_STATUS; break;
 		case 'v': verbose = true; break;
 		case 'c': cluster = optarg; break;
@@ -101,12 +141,12 @@ int main(int argc, char **argv)
 	struct strbuf req;
 	strbuf_init(&req, 1 << 20);
 	static const char *const verbs[] = {[OP_STATUS] = "status", [OP_LIST] = "list", [OP_SHUTDOWN] = "shutdown",
-					     [OP_JSON] = "json", [OP_HEALTH] = "json"};
+					     [OP_JSON] = "json", [OP_HEALTH] = "json", [OP_METRICS] = "json"};
 	strbuf_printf(&req, "%s ", verbs[op]);
-	/* The JSON status is always complete; -v means nothing to it, nor -c to the health check. */
+	/* The JSON status is always complete; -v means nothing to it (with -M it adds per-client series), nor -c to the health check. */
 	if (op == OP_HEALTH)
 		cluster = NULL;
-	if (verbose && op != OP_JSON && op != OP_HEALTH)
+	if (verbose && op != OP_JSON && op != OP_HEALTH && op != OP_METRICS)
 		strbuf_printf(&req, "verbose ");
 	if (cluster != NULL) {
 		strbuf_printf(&req, "cluster ");
@@ -169,6 +209,8 @@ int main(int argc, char **argv)
 	bool ok = strcasecmp(line, "OK") == 0;
 	if (op == OP_HEALTH)
 		return health_check(fd, ok);
+	if (op == OP_METRICS)
+		return metrics(fd, ok, verbose);
 	if (!ok && strcasecmp(line, "Error") != 0) {
 		fprintf(stderr, "Unknown status line \"%s\"\n", line);
 		return EXIT_CONNECT;

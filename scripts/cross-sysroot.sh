@@ -11,7 +11,7 @@ case $arch in arm64 | armhf | armel) ;; *) echo "cross-sysroot: unknown architec
 [ "$(id -u)" -eq 0 ] || { echo "cross-sysroot: must run as root (mmdebstrap)" >&2; exit 1; }
 
 pkgs="libc6-dev,libnss3-dev,libnspr4-dev,libssl-dev,libqb-dev,libsystemd-dev,libcmap-dev,libvotequorum-dev"
-pkgs+=",libcorosync-common-dev,libcmocka-dev,libjansson-dev"
+pkgs+=",libcorosync-common-dev,libcmocka-dev,libjansson-dev,libmicrohttpd-dev"
 if [ -f "$dir/.qd-sysroot-packages" ] && [ "$(cat "$dir/.qd-sysroot-packages")" = "$pkgs" ]; then
     echo "cross-sysroot: $dir is up to date"
     exit 0

@@ -9,16 +9,34 @@ fi
 
 # Build: compiler, CMake, pkg-config and the -dev packages found through pkg-config.
 build_pkgs="build-essential cmake pkg-config
-    libnss3-dev libnspr4-dev libssl-dev libqb-dev libsystemd-dev libjansson-dev
+    libnss3-dev libnspr4-dev libssl-dev libqb-dev libsystemd-dev libjansson-dev libmicrohttpd-dev
     libcmap-dev libvotequorum-dev libcorosync-common-dev libquorum-dev libcfg-dev"
 # Tests: cmocka, clang + libFuzzer runtime, NSS tools for certificates, packet capture.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev libnss3-tools tcpdump python3-jsonschema
-    iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db
+    iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db curl
     systemd"
 # Packages: building, checking, and the chroot and container tests.
 pkg_pkgs="debhelper dpkg-dev lintian mmdebstrap systemd-container"
 # Reference peers and the cluster stack the integration tests and the demo run.
 peer_pkgs="corosync corosync-qnetd corosync-qdevice"
+
+# promtool checks the metrics the tools print. It comes from Debian's prometheus package, only
+# unpacked: installing the package would start a Prometheus server on this machine.
+promtool_dir=/var/cache/qd-tools
+get_promtool() {
+    [ -x "$promtool_dir/promtool" ] && return 0
+    local tmp
+    tmp=$(mktemp -d /tmp/qd-promtool.XXXXXX)
+    (cd "$tmp" && { apt-get download -q prometheus >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && apt-get download -q prometheus >/dev/null; }; }) &&
+        dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/root" &&
+        mkdir -p "$promtool_dir" && install -m 755 "$tmp/root/usr/bin/promtool" "$promtool_dir/promtool"
+    local rc=$?
+    rm -rf --one-file-system "$tmp"
+    [ $rc -eq 0 ] && echo "install-deps: promtool unpacked into $promtool_dir" >&2
+    return $rc
+}
+get_promtool || { echo "install-deps: could not get promtool from Debian's prometheus package" >&2; exit 1; }
 
 missing=""
 for p in $build_pkgs $test_pkgs $pkg_pkgs $peer_pkgs; do

@@ -17,6 +17,7 @@ build=${2:?usage: verify.sh <source dir> <build dir>}
 # Exposure ceilings (systemd-analyze --threshold uses tenths); see systemd/README.md.
 qnetd_max_exposure=20
 qdevice_max_exposure=65
+metrics_max_exposure=25
 
 command -v systemd-analyze >/dev/null || {
     echo "FAIL: systemd-analyze not found: install the Debian package systemd" >&2
@@ -80,6 +81,12 @@ for unit in corosync-qnetd.service corosync-qdevice.service; do
     [ -f "$unitdir/$unit" ] || { fail "$unit not installed in /lib/systemd/system"; continue; }
     sed -E "s#^(ExecStart=-?)(/[^ ]*)#\\1$destdir\\2#" "$unitdir/$unit" > "$work/units/$unit"
 done
+# The metrics writers run /bin/sh, which is this machine's; the tool inside is checked by the layout test.
+metrics_units="corosync-qnetd-metrics.service corosync-qnetd-metrics.timer corosync-qdevice-metrics.service corosync-qdevice-metrics.timer"
+for unit in $metrics_units; do
+    [ -f "$unitdir/$unit" ] || { fail "$unit not installed in /lib/systemd/system"; continue; }
+    cp "$unitdir/$unit" "$work/units/$unit"
+done
 if [ ! -f /lib/systemd/system/corosync.service ] && [ ! -f /usr/lib/systemd/system/corosync.service ] &&
    [ ! -f /etc/systemd/system/corosync.service ]; then
     printf '[Unit]\nDescription=stub of corosync for the unit test\n[Service]\nExecStart=/bin/true\n' \
@@ -87,7 +94,8 @@ if [ ! -f /lib/systemd/system/corosync.service ] && [ ! -f /usr/lib/systemd/syst
 fi
 # Trailing colon: the stub directory comes first, then systemd's normal search path.
 out=$(cd "$work/units" && SYSTEMD_UNIT_PATH="$work/stubs:" \
-    systemd-analyze verify --man=no ./corosync-qnetd.service ./corosync-qdevice.service 2>&1)
+    systemd-analyze verify --man=no ./corosync-qnetd.service ./corosync-qdevice.service \
+        $(printf './%s ' $metrics_units) 2>&1)
 rc=$?
 if [ $rc -ne 0 ]; then
     fail "systemd-analyze verify exited with $rc:"$'\n'"$out"
@@ -99,7 +107,8 @@ else
 fi
 
 # Sandboxing ceiling.
-for pair in "corosync-qnetd.service $qnetd_max_exposure" "corosync-qdevice.service $qdevice_max_exposure"; do
+for pair in "corosync-qnetd.service $qnetd_max_exposure" "corosync-qdevice.service $qdevice_max_exposure" \
+    "corosync-qnetd-metrics.service $metrics_max_exposure" "corosync-qdevice-metrics.service $metrics_max_exposure"; do
     set -- $pair
     summary=$(cd "$work/units" && systemd-analyze security --offline=true --threshold="$2" "./$1" 2>&1)
     rc=$?

@@ -89,6 +89,14 @@ static time_t f_now(void *ctx)
 	return 1;
 }
 
+/* A clock that moves: every reading is 7 ms after the previous one. */
+static uint64_t f_mono(void *ctx)
+{
+	(void)ctx;
+	static uint64_t t;
+	return t += 7;
+}
+
 static uint8_t take(const uint8_t **p, size_t *left)
 {
 	if (*left == 0)
@@ -130,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.net.cast_vote_timer_interval = 5000;
 
 	struct qdevice_net_params p = {&cfg, 32768, 32768, 32768, 16777216, 3};
-	struct qdevice_net_io io = {&fio, f_send, f_timer_start, f_timer_stop, f_timer_armed, f_poll, f_heur, f_votes, f_now};
+	struct qdevice_net_io io = {&fio, f_send, f_timer_start, f_timer_stop, f_timer_armed, f_poll, f_heur, f_votes, f_now, f_mono};
 	qdevice_net_init(&n, &p, &io);
 	uint32_t last_seq = n.seq;
 

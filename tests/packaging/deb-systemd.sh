@@ -75,8 +75,12 @@ exe_of() { c readlink "/proc/$1/exe"; }
 
 # ---- A Debian 12 system with Debian's corosync, corosync-qnetd and corosync-qdevice. ----
 log "making the container's root"
+# The container has no network: what our packages depend on and Debian's do not (libjansson4, ...)
+# goes in now, named by our packages' own Depends (first alternative of each, without versions).
+our_deps=$({ dpkg-deb -f "$qnetd_deb" Depends; dpkg-deb -f "$qdevice_deb" Depends; } | tr ',' '\n' |
+    sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g' | grep -vE '^(corosync-qnetd|corosync-qdevice)?$' | sort -u | paste -sd, -)
 if ! mmdebstrap --mode=root --variant=minbase \
-    --include=systemd,systemd-sysv,dbus,corosync,corosync-qnetd,corosync-qdevice,libnss3-tools,procps,iproute2 \
+    --include="systemd,systemd-sysv,dbus,corosync,corosync-qnetd,corosync-qdevice,libnss3-tools,procps,iproute2,$our_deps" \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --customize-hook='printf "#!/bin/sh\nexit 101\n" >"$1/usr/sbin/policy-rc.d"; chmod 755 "$1/usr/sbin/policy-rc.d"' \
     --customize-hook="copy-in $qnetd_deb $qdevice_deb /root" \
@@ -159,7 +163,8 @@ qdevice_before=$(main_pid corosync-qdevice)
 log "installing our packages over Debian's"
 c env -u DEBIAN_FRONTEND apt-get install -y -q "/root/$(basename "$qnetd_deb")" "/root/$(basename "$qdevice_deb")" \
     </dev/null >"$work/upgrade.log" 2>&1
-check "apt-get install of our packages ($(tail -n 1 "$work/upgrade.log"))" test $? = 0
+upgrade_rc=$?
+check "apt-get install of our packages ($(tail -n 1 "$work/upgrade.log"))" test "$upgrade_rc" = 0
 check "corosync-qnetd is ours" test "$(c dpkg-query -W -f '${Version}' corosync-qnetd)" = "$ours_version"
 check "corosync-qnetd was restarted on the upgrade" wait_for 20 sh -c "[ \"\$(nsenter -t $leader -a systemctl show -p MainPID --value corosync-qnetd)\" != $qnetd_before ]"
 check "corosync-qnetd is active" c systemctl is-active --quiet corosync-qnetd
@@ -197,6 +202,24 @@ check "systemd-analyze security corosync-qnetd is at most 2.5 (got ${score:-none
 score=$(c systemd-analyze security corosync-qdevice 2>/dev/null | sed -n 's/.*Overall exposure level for corosync-qdevice.service: \([0-9.]*\).*/\1/p')
 log "systemd-analyze security: corosync-qdevice ${score:-?}"
 check "systemd-analyze security corosync-qdevice is below 6.0 (got ${score:-none})" awk -v s="${score:-99}" 'BEGIN { exit !(s < 6.0) }'
+
+# ---- the metrics timers for node_exporter's textfile collector (doc/monitoring.md §5.3). ----
+log "metrics timers"
+promtool=${QD_PROMTOOL:-/var/cache/qd-tools/promtool}
+textdir=/var/lib/prometheus/node-exporter
+check "the metrics timers ship disabled" \
+    test "$(c systemctl is-enabled corosync-qnetd-metrics.timer corosync-qdevice-metrics.timer | sort -u)" = disabled
+c systemctl start corosync-qnetd-metrics.service >/dev/null 2>&1
+check "without node_exporter's directory the metrics service fails and says why" \
+    sh -c "nsenter -t $leader -a journalctl -u corosync-qnetd-metrics -o cat | grep -q '$textdir does not exist'"
+c mkdir -p "$textdir"
+c systemctl enable --now corosync-qnetd-metrics.timer corosync-qdevice-metrics.timer >/dev/null 2>&1
+check "both metrics timers are active once enabled" c systemctl is-active --quiet corosync-qnetd-metrics.timer corosync-qdevice-metrics.timer
+check "the qnetd metrics file is written (sandboxed unit)" wait_for 90 c grep -qx 'corosync_qnetd_clients 1' "$textdir/corosync-qnetd.prom"
+check "the qdevice metrics file is written (sandboxed unit)" wait_for 90 c grep -qx 'corosync_qdevice_connected 1' "$textdir/corosync-qdevice.prom"
+check "promtool check metrics accepts both files" \
+    sh -c "'$promtool' check metrics <'$root$textdir/corosync-qnetd.prom' && '$promtool' check metrics <'$root$textdir/corosync-qdevice.prom'"
+c systemctl disable --now corosync-qnetd-metrics.timer corosync-qdevice-metrics.timer >/dev/null 2>&1
 c systemctl stop corosync-qnetd
 check "a clean stop: inactive" test "$(c systemctl is-active corosync-qnetd)" = inactive
 check "a clean stop: result success, exit status 0" \

@@ -152,7 +152,9 @@ sums_before=$(db_sums "$A")
 modes_before=$(owned_modes "$A")
 cp "$qnetd_deb" "$qdevice_deb" "$A/tmp/"
 apt_in "$A" "$work/upgrade-edited.log" install "/tmp/$(basename "$qnetd_deb")" "/tmp/$(basename "$qdevice_deb")"
-check "edited: apt-get install of our packages succeeded ($(tail -n 1 "$work/upgrade-edited.log"))" test $? = 0
+# The status is kept first: the command substitution in the description would replace $?.
+rc=$?
+check "edited: apt-get install of our packages succeeded ($(tail -n 1 "$work/upgrade-edited.log"))" test "$rc" = 0
 check "edited: no configuration file question" no_question "$work/upgrade-edited.log"
 check "edited: corosync-qnetd is ours" test "$(inroot "$A" dpkg-query -W -f '${Version}' corosync-qnetd)" = "$ours_version"
 check "edited: corosync-qdevice is ours" test "$(inroot "$A" dpkg-query -W -f '${Version}' corosync-qdevice)" = "$ours_version"
@@ -209,7 +211,8 @@ debian_version=$(inroot "$B" apt-cache madison corosync-qnetd | awk -F' *[|] *' 
 check "downgrade: apt knows Debian's version ($debian_version)" test -n "$debian_version"
 apt_in "$B" "$work/downgrade.log" install --allow-downgrades "corosync-qnetd=$debian_version" \
     "corosync-qdevice=$debian_version"
-check "downgrade: apt-get install --allow-downgrades succeeded ($(tail -n 1 "$work/downgrade.log"))" test $? = 0
+rc=$?
+check "downgrade: apt-get install --allow-downgrades succeeded ($(tail -n 1 "$work/downgrade.log"))" test "$rc" = 0
 check "downgrade: no configuration file question" no_question "$work/downgrade.log"
 check "downgrade: corosync-qnetd is Debian's again" \
     test "$(inroot "$B" dpkg-query -W -f '${Version}' corosync-qnetd)" = "$debian_version"

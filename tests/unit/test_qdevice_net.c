@@ -48,6 +48,7 @@ struct fake {
 	int votes_result;
 	int votes_checks;
 	time_t now;
+	uint64_t mono_ms;
 };
 
 static int f_send(void *ctx, const struct msg *m)
@@ -129,6 +130,12 @@ static time_t f_now(void *ctx)
 	return f->now;
 }
 
+static uint64_t f_mono(void *ctx)
+{
+	struct fake *f = ctx;
+	return f->mono_ms;
+}
+
 /* ---- Fixture: a two-node cluster, node 1, defaults of doc/qdevice-state-machine.md §3.1. ---- */
 
 struct fixture {
@@ -187,6 +194,7 @@ static void fixture_init(struct fixture *x, uint16_t algorithm, uint8_t tls)
 		.heuristics_start = f_heur,
 		.check_votes = f_votes,
 		.wall_now = f_now,
+		.mono_ms = f_mono,
 	};
 	qdevice_net_init(&x->n, &p, &io);
 }
@@ -599,18 +607,23 @@ static void test_echo(void **state)
 	membership(&x, 5, true);
 	connect_tls(&x);
 
+	x.f.mono_ms = 70000;
 	qdevice_net_timer_expired(&x.n, QDEVICE_NET_TIMER_ECHO);
 	assert_int_equal(last_sent(&x)->type, PROTO_MSG_ECHO_REQUEST);
 	assert_int_equal(last_sent(&x)->seq, 1);
 	uint32_t main_seq = x.n.seq;
+	assert_false(x.n.echo_rtt_set);
 
 	struct msg m;
 	msg_init(&m, PROTO_MSG_ECHO_REPLY);
 	m.seq_number = 1;
 	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
 	x.f.now = 2000;
+	x.f.mono_ms = 70042;
 	recv_msg(&x, &m);
 	assert_int_equal(x.n.echo_reply_time, 2000);
+	assert_true(x.n.echo_rtt_set);
+	assert_int_equal(x.n.echo_rtt_ms, 42);
 	qdevice_net_timer_expired(&x.n, QDEVICE_NET_TIMER_ECHO);
 	assert_int_equal(last_sent(&x)->seq, 2);
 	assert_int_equal(x.n.seq, main_seq);    /* echo has its own counter */

@@ -476,6 +476,7 @@ static void test_client_cert_mismatch_closes(void **state)
 	feed(fx, &m);
 	assert_true(fx->conn.disconnect_scheduled);
 	assert_int_equal(fx->fake.sent_count, before); /* closed without a message */
+	assert_int_equal(fx->conn.close_reason, QNETD_CLOSE_CERT_REJECTED);
 }
 
 static void test_skip_unknown_and_too_long(void **state)
@@ -649,12 +650,101 @@ static void test_ffsplit_single_client_flow(void **state)
 	assert_int_equal(fx->conn.client.last_sent_ack_nack_vote, PROTO_VOTE_ACK);
 }
 
+/* Decisions are timed from the change to the vote that settles it; the flow above settles at once. */
+static void test_decision_duration(void **state)
+{
+	struct fixture *fx = *state;
+	struct msg m;
+	const struct msg_node_info nodes[] = {{1, 0, 0}, {2, 0, 0}};
+	init_ok(fx);
+	fx->fake.now_ms = 5000;
+
+	msg_init(&m, PROTO_MSG_NODE_LIST);
+	m.seq_number = 5;
+	m.node_list_type = PROTO_NODE_LIST_INITIAL_CONFIG;
+	m.nodes = nodes;
+	m.node_count = 2;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_NODE_LIST_TYPE);
+	msg_set_present(&m, PROTO_OPT_NODE_INFO);
+	feed(fx, &m); /* a configuration list asks for nothing */
+	assert_int_equal(fx->srv.counters.decisions, 0);
+	assert_false(fx->conn.decision_pending);
+
+	m.seq_number = 6;
+	m.node_list_type = PROTO_NODE_LIST_MEMBERSHIP;
+	m.ring_id.node_id = 1;
+	m.ring_id.seq = 0x24;
+	msg_set_present(&m, PROTO_OPT_RING_ID);
+	feed(fx, &m); /* ACK at once */
+	assert_int_equal(fx->srv.counters.decisions, 1);
+	assert_int_equal(fx->srv.counters.decision_buckets[0], 1);
+	assert_false(fx->conn.decision_pending);
+
+	/* An open decision measured when the algorithm's vote comes later. */
+	fx->conn.decision_pending = true;
+	fx->conn.decision_since_ms = 5000;
+	fx->fake.now_ms = 5300;
+	m.seq_number = 7;
+	m.node_list_type = PROTO_NODE_LIST_QUORUM;
+	m.quorate = PROTO_QUORATE;
+	msg_set_present(&m, PROTO_OPT_QUORATE);
+	feed(fx, &m); /* NO_CHANGE: the ACK stands */
+	assert_int_equal(last_sent(fx)->vote, PROTO_VOTE_NO_CHANGE);
+	assert_int_equal(fx->srv.counters.decisions, 2);
+	assert_int_equal(fx->srv.counters.decision_ms_sum, 300);
+	assert_int_equal(fx->srv.counters.decision_buckets[8], 1); /* 250 < 300 <= 500: the bucket le 500 */
+	assert_false(fx->conn.decision_pending);
+}
+
+static void test_decision_buckets(void **state)
+{
+	struct fixture *fx = *state;
+	qnetd_server_note_decision(&fx->srv, 0);
+	qnetd_server_note_decision(&fx->srv, 1);
+	qnetd_server_note_decision(&fx->srv, 2);
+	qnetd_server_note_decision(&fx->srv, 10000);
+	qnetd_server_note_decision(&fx->srv, 10001);
+	assert_int_equal(fx->srv.counters.decision_buckets[0], 2);
+	assert_int_equal(fx->srv.counters.decision_buckets[1], 1);
+	assert_int_equal(fx->srv.counters.decision_buckets[QNETD_DECISION_BUCKETS - 1], 1);
+	assert_int_equal(fx->srv.counters.decision_buckets[QNETD_DECISION_BUCKETS], 1);
+	assert_int_equal(fx->srv.counters.decisions, 5);
+	assert_int_equal(fx->srv.counters.decision_ms_sum, 20004);
+}
+
+/* Every close is counted once under its reason; a close nobody scheduled during shutdown is "shutdown". */
+static void test_close_reasons(void **state)
+{
+	struct fixture *fx = *state;
+	struct qnetd_conn other;
+
+	qnetd_conn_init(&fx->srv, &other, "192.0.2.9:1");
+	qnetd_conn_schedule_disconnect(&other, QNETD_CLOSE_DEAD_PEER, "dead peer detected");
+	qnetd_conn_schedule_disconnect(&other, QNETD_CLOSE_IO_ERROR, "read error"); /* the first reason stays */
+	qnetd_conn_disconnect(&fx->srv, &other);
+	qnetd_conn_destroy(&other);
+	assert_int_equal(fx->srv.counters.connections_closed_by_reason[QNETD_CLOSE_DEAD_PEER], 1);
+	assert_int_equal(fx->srv.counters.connections_closed_by_reason[QNETD_CLOSE_IO_ERROR], 0);
+
+	qnetd_conn_init(&fx->srv, &other, "192.0.2.9:2");
+	fx->srv.going_down = true;
+	qnetd_conn_disconnect(&fx->srv, &other);
+	qnetd_conn_destroy(&other);
+	fx->srv.going_down = false;
+	assert_int_equal(fx->srv.counters.connections_closed_by_reason[QNETD_CLOSE_SHUTDOWN], 1);
+	assert_int_equal(fx->srv.counters.connections_closed, 2);
+	assert_string_equal(qnetd_close_reason_id(QNETD_CLOSE_INIT_TIMEOUT), "init_timeout");
+	assert_string_equal(qnetd_close_reason_id((enum qnetd_close_reason)99), "other");
+}
+
 static void test_send_queue_full_disconnects(void **state)
 {
 	struct fixture *fx = *state;
 	fx->fake.send_fail_after = 0;
 	send_preinit(fx, "c");
 	assert_true(fx->conn.disconnect_scheduled);
+	assert_int_equal(fx->conn.close_reason, QNETD_CLOSE_OVERLOAD);
 }
 
 static void test_dpd_interval_limits(void **state)
@@ -924,6 +1014,9 @@ int main(void)
 		T(test_node_list_required_options),
 		T(test_ffsplit_single_client_flow),
 		T(test_send_queue_full_disconnects),
+		T(test_decision_duration),
+		T(test_decision_buckets),
+		T(test_close_reasons),
 		T(test_dpd_interval_limits),
 		T(test_refusal_logs_rate_limited),
 		T(test_vote_push_overflow_reaches_transport),

@@ -123,6 +123,15 @@ static void test_refusals(void **state)
 		{"-S", "init_timeout=4294967296", "init_timeout"},
 		{"-S", "max_clients_per_address=-1", "max_clients_per_address"},
 		{"-S", "max_clients_per_address=many", "max_clients_per_address"},
+		{"-S", "metrics_listen=0", "metrics_listen"},
+		{"-S", "metrics_listen=65536", "metrics_listen"},
+		{"-S", "metrics_listen=localhost:9405", "metrics_listen"},
+		{"-S", "metrics_listen=::1:9405", "metrics_listen"},
+		{"-S", "metrics_listen=[::1]9405", "metrics_listen"},
+		{"-S", "metrics_listen=[127.0.0.1]:9405", "metrics_listen"},
+		{"-S", "metrics_listen=127.0.0.1:", "metrics_listen"},
+		{"-S", "metrics_listen=127.0.0.1:+9405", "metrics_listen"},
+		{"-S", "metrics_listen=", "metrics_listen"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct qnetd_settings s;
@@ -132,6 +141,34 @@ static void test_refusals(void **state)
 		assert_non_null(strstr(err, cases[i].named));
 		qnetd_settings_destroy(&s);
 	}
+}
+
+static void test_metrics_listen(void **state)
+{
+	(void)state;
+	char addr[46];
+	uint16_t port;
+	assert_int_equal(qnetd_settings_parse_listen("9405", addr, &port), 0);
+	assert_string_equal(addr, "127.0.0.1");
+	assert_int_equal(port, 9405);
+	assert_int_equal(qnetd_settings_parse_listen("0.0.0.0:1", addr, &port), 0);
+	assert_string_equal(addr, "0.0.0.0");
+	assert_int_equal(port, 1);
+	assert_int_equal(qnetd_settings_parse_listen("[::]:65535", addr, &port), 0);
+	assert_string_equal(addr, "::");
+	assert_int_equal(port, 65535);
+	assert_int_equal(qnetd_settings_parse_listen("[fe80::1:2:3:4]:80", addr, &port), 0);
+	assert_string_equal(addr, "fe80::1:2:3:4");
+
+	struct qnetd_settings s;
+	char err[512];
+	assert_int_equal(parse(&s, err, ARGS("-S", "metrics_listen=192.0.2.1:9405")), QNETD_ARGS_RUN);
+	assert_string_equal(s.metrics_addr, "192.0.2.1");
+	assert_int_equal(s.metrics_port, 9405);
+	qnetd_settings_destroy(&s);
+	assert_int_equal(parse(&s, err, ARGS("-f")), QNETD_ARGS_RUN);
+	assert_string_equal(s.metrics_addr, ""); /* off unless asked for */
+	qnetd_settings_destroy(&s);
 }
 
 static void test_advanced_syntax(void **state)
@@ -239,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_advanced_syntax),
 		cmocka_unit_test(test_every_key_stored),
 	};

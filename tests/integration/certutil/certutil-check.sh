@@ -661,7 +661,9 @@ quick_case() {
         host_run "$QD_FAKE_HOSTS/adm" env PATH="$work/fake:$PATH" "$qd" -Q -n "$CN" qnetd node1 node2 node3 \
             </dev/null >"$c.out" 2>"$c.err"
     fi
-    check "-Q $id: status 0 ($(tail -n 3 "$c.err" | tr '\n' ' '))" test $? = 0
+    # Kept first: the command substitution in the description would replace $?.
+    rc=$?
+    check "-Q $id: status 0 ($(tail -n 3 "$c.err" | tr '\n' ' '))" test "$rc" = 0
     for h in node1 node2 node3; do
         f=$QD_FAKE_HOSTS/$h/etc/qdevice/net/nssdb
         check "-Q $id: $h trusts QNet CA" test "$(trust_of "$f" "QNet CA")" = "CT,c,c"

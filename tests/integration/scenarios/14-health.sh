@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Scenario 14: the tools' -C health checks in the states a user meets: healthy, a node's qdevice stopped, a split that leaves one node without the vote, qnetd down.
+# Scenario 14: the tools' -C health checks and -M metrics in the states a user meets: healthy, a node's qdevice stopped, a split that leaves one node without the vote, qnetd down.
 # Checks the exit codes (0 OK, 1 WARNING, 2 CRITICAL) and the summary lines of corosync-qnetd-tool -C
-# and corosync-qdevice-tool -C (doc/monitoring.md). Our programs on both sides only.
+# and corosync-qdevice-tool -C, and that -M passes promtool check metrics with the values of each
+# state (doc/monitoring.md). Our programs on both sides only.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/qdi.sh"
 
@@ -28,7 +29,36 @@ health() {
     grep -Eq -- "$pattern" "$out" || qdi_fail "$h ${tool##*/} -C: no match for '$pattern' in: $(head -n 1 "$out")"
 }
 
+promtool=${QD_PROMTOOL:-/var/cache/qd-tools/promtool}
+[[ -x $promtool ]] || qdi_fail "no promtool at $promtool (scripts/install-deps.sh unpacks it)"
+
+# metrics HOST TOOL [ARGS] -- LINE...: TOOL -M on HOST passes promtool and has every LINE (a regex of a whole line).
+metrics() {
+    local h=$1 tool=$2 out line
+    shift 2
+    local args=()
+    while [[ $1 != -- ]]; do args+=("$1"); shift; done
+    shift
+    step=$((step + 1))
+    out=$L/metrics.$step.$h
+    qdi_hq 10 "$h" "$tool" -M "${args[@]}" >"$out" 2>"$out.err" || qdi_fail "$h ${tool##*/} -M failed: $(head -n 3 "$out.err")"
+    "$promtool" check metrics <"$out" >"$out.promtool" 2>&1 ||
+        qdi_fail "$h ${tool##*/} -M: promtool check metrics: $(head -n 5 "$out.promtool")"
+    for line in "$@"; do
+        grep -Eqx -- "$line" "$out" || qdi_fail "$h ${tool##*/} -M: no line '$line' (in $out)"
+    done
+    qdi_log "$h ${tool##*/} -M: $(grep -vc '^#' "$out") series, promtool clean, $# values as expected"
+}
+
 # Healthy.
+metrics arb "$QNETD_TOOL_BIN" -v -- 'corosync_qnetd_clients 2' 'corosync_qnetd_clusters 1' \
+    'corosync_qnetd_cluster_missing_nodes\{cluster="qdi"\} 0' 'corosync_qnetd_cluster_acked_partitions\{cluster="qdi"\} 1' \
+    'corosync_qnetd_decision_duration_seconds_count [1-9][0-9]*' 'corosync_qnetd_client_vote\{cluster="qdi",node_id="2",vote="ack"\} 1' \
+    'corosync_qnetd_server_certificate_not_after_timestamp_seconds [0-9]+\.[0-9]{3}'
+for h in n1 n2; do
+    metrics "$h" "$QDEVICE_TOOL_BIN" -- 'corosync_qdevice_connected 1' 'corosync_qdevice_casting_vote 1' 'corosync_qdevice_votes 1' \
+        'corosync_qdevice_vote\{vote="ack"\} 1' 'corosync_qdevice_connect_attempts_total\{result="connected"\} 1'
+done
 health arb "$QNETD_TOOL_BIN" 0 '^QNETD OK: 1 cluster, 2 clients \| clusters=1 clients=2 plaintext_clients=0 missing_nodes=0 split_clusters=0 cert_rejections_last_hour=0$'
 for h in n1 n2; do
     health "$h" "$QDEVICE_TOOL_BIN" 0 '^QDEVICE OK: connected to [0-9.]+:5403, casting the vote \(1 vote\) \| connected=1 casting_vote=1 device_votes=1$'
@@ -41,6 +71,8 @@ qdi_await qdevice_stop_seconds 30 p_n1_only
 health arb "$QNETD_TOOL_BIN" 1 '^QNETD WARNING: cluster "qdi": node 2 not connected \|'
 health n2 "$QDEVICE_TOOL_BIN" 2 '^QDEVICE CRITICAL: corosync-qdevice does not answer on '
 health n1 "$QDEVICE_TOOL_BIN" 0 '^QDEVICE OK: '
+metrics arb "$QNETD_TOOL_BIN" -- 'corosync_qnetd_clients 1' 'corosync_qnetd_cluster_missing_nodes\{cluster="qdi"\} 1' \
+    'corosync_qnetd_connections_closed_total\{reason="peer_closed"\} 1'
 qdi_start_qdevice n2
 qdi_await qdevice_back_seconds 60 qdi_p_all_full
 
@@ -52,6 +84,7 @@ p_split() { qdi_p_quorate_with_vote n1 1 && qdi_is n2 up=1 quorate=0 members=2; 
 qdi_await split_seconds 60 p_split
 qdi_hold 2 p_split
 health n2 "$QDEVICE_TOOL_BIN" 1 '^QDEVICE WARNING: connected to [0-9.]+:5403, but this node does not cast the vote'
+metrics n2 "$QDEVICE_TOOL_BIN" -- 'corosync_qdevice_connected 1' 'corosync_qdevice_casting_vote 0' 'corosync_qdevice_vote\{vote="nack"\} 1'
 health n1 "$QDEVICE_TOOL_BIN" 0 '^QDEVICE OK: '
 health arb "$QNETD_TOOL_BIN" 0 '^QNETD OK: '
 qdi_heal n1 n2
@@ -64,10 +97,40 @@ qdi_await vote_drop_seconds 60 qdi_all p_no_vote
 health arb "$QNETD_TOOL_BIN" 2 '^QNETD CRITICAL: corosync-qnetd does not answer on '
 for h in n1 n2; do
     health "$h" "$QDEVICE_TOOL_BIN" 2 '^QDEVICE CRITICAL: not connected to qnetd [0-9.]+:5403 \((connecting|connect_failed|disconnected)\)'
+    metrics "$h" "$QDEVICE_TOOL_BIN" -- 'corosync_qdevice_connected 0' 'corosync_qdevice_casting_vote 0' \
+        'corosync_qdevice_disconnects_total\{reason="[a-z_]+"\} [1-9][0-9]*'
 done
-qdi_start_qnetd
+# Back with the HTTP listener on the arbiter's loopback (-S metrics_listen, doc/monitoring.md §6).
+qdi_spawn arb qnetd "$QNETD_BIN" -f -S metrics_listen=9405
 qdi_await vote_back_seconds 60 qdi_p_all_full
 health arb "$QNETD_TOOL_BIN" 0 '^QNETD OK: 1 cluster, 2 clients'
+
+# http METHOD PATH WANT_STATUS: the response (headers and body) in $L/http.<step>, its body in $body.
+http() {
+    local method=$1 path=$2 want=$3 out status
+    step=$((step + 1))
+    out=$L/http.$step
+    qdi_hq 10 arb curl -s -m 5 -i -X "$method" "http://127.0.0.1:9405$path" >"$out" 2>&1
+    status=$(head -n 1 "$out" | awk '{print $2}')
+    body=$(sed '1,/^\r*$/d' "$out")
+    qdi_log "HTTP $method $path: $status"
+    [[ $status == "$want" ]] || qdi_fail "HTTP $method $path answered '$status', expected $want (in $out)"
+}
+http GET /metrics 200
+"$promtool" check metrics <<<"$body" >"$L/http.promtool" 2>&1 || qdi_fail "/metrics: promtool: $(head -n 3 "$L/http.promtool")"
+grep -qx 'corosync_qnetd_clients 2' <<<"$body" || qdi_fail "/metrics: no 'corosync_qnetd_clients 2'"
+grep -q '^corosync_qnetd_client_vote' <<<"$body" && qdi_fail "/metrics: per-client series without per_client=1"
+http GET '/metrics?per_client=1' 200
+grep -qx 'corosync_qnetd_client_vote{cluster="qdi",node_id="1",vote="ack"} 1' <<<"$body" || qdi_fail "/metrics?per_client=1: no vote series"
+http GET /healthz 200
+grep -q '^QNETD OK: 1 cluster, 2 clients' <<<"$body" || qdi_fail "/healthz: '$body'"
+http POST /metrics 405
+http GET /nothing 404
+grep -q 'HTTP client 127.0.0.1:[0-9]*: only GET and HEAD are served' "$(qdi_hostdir arb)/log/qnetd.out" ||
+    qdi_fail "the refused POST is not in qnetd's log"
+curl_port=$(qdi_hq 5 arb ss -Hltn 'sport = :9405' | awk '{print $4}')
+[[ $curl_port == 127.0.0.1:9405 ]] || qdi_fail "the metrics listener is on '$curl_port', expected loopback only"
+
 qdi_check_alive corosync n1 n2
 qdi_check_alive qdevice n1 n2
 qdi_finish

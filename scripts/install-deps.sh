@@ -16,7 +16,8 @@ test_pkgs="libcmocka-dev clang libclang-rt-14-dev libnss3-tools tcpdump python3-
     iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db curl
     systemd"
 # Packages: building, checking, and the chroot and container tests.
-pkg_pkgs="debhelper dpkg-dev lintian mmdebstrap systemd-container"
+pkg_pkgs="debhelper dpkg-dev lintian mmdebstrap systemd-container
+    crossbuild-essential-arm64 qemu-user-static"
 # Reference peers and the cluster stack the integration tests and the demo run.
 peer_pkgs="corosync corosync-qnetd corosync-qdevice"
 

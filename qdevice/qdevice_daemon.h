@@ -87,6 +87,9 @@ struct qdevice_daemon {
 
 	struct qdevice_ipc ipc;
 	bool ipc_up;
+	/* The STATUS= line for systemd, refreshed from the loop when it changes. */
+	struct loop_timer status_timer;
+	char status_line[200];
 
 	/* Why the loop ended (doc/qdevice-state-machine.md §11): checked in upstream's priority by qdevice_main.c. */
 	bool heuristics_closed;
@@ -159,5 +162,8 @@ int qdevice_daemon_ipc_init(struct qdevice_daemon *d);
  */
 void qdevice_daemon_ipc_close_listener(struct qdevice_daemon *d);
 void qdevice_daemon_ipc_destroy(struct qdevice_daemon *d);
+/* The STATUS= line of "systemctl status" (qdevice_report_status_line), every few seconds while it changes. */
+void qdevice_daemon_status_start(struct qdevice_daemon *d);
+void qdevice_daemon_status_stop(struct qdevice_daemon *d);
 
 #endif

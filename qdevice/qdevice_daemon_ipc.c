@@ -2,8 +2,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "qdevice_daemon.h"
 #include "log.h"
+#include "qdevice_daemon.h"
+#include "service_notify.h"
+
+#define STATUS_REFRESH_MS 2000
 
 static int status_fill(void *ctx, struct qdevice_status *st)
 {
@@ -105,4 +108,32 @@ void qdevice_daemon_ipc_destroy(struct qdevice_daemon *d)
 	if (d->ipc_up)
 		qdevice_ipc_close(&d->ipc);
 	d->ipc_up = false;
+}
+
+static void status_refresh(struct loop *loop, void *data)
+{
+	struct qdevice_daemon *d = data;
+	struct qdevice_status st;
+	char line[sizeof(d->status_line)];
+	qdevice_status_init(&st);
+	if (status_fill(d, &st) == 0) {
+		qdevice_report_status_line(&st, line, sizeof(line));
+		if (strcmp(line, d->status_line) != 0) {
+			service_notify_status("%s", line);
+			memcpy(d->status_line, line, sizeof(line));
+		}
+	}
+	loop_timer_start(loop, &d->status_timer, STATUS_REFRESH_MS);
+}
+
+void qdevice_daemon_status_start(struct qdevice_daemon *d)
+{
+	d->status_line[0] = '\0';
+	loop_timer_init(&d->status_timer, status_refresh, d);
+	status_refresh(d->loop, d);
+}
+
+void qdevice_daemon_status_stop(struct qdevice_daemon *d)
+{
+	loop_timer_stop(d->loop, &d->status_timer);
 }

@@ -265,9 +265,14 @@ int main(int argc, char **argv)
 		if (daemon_exit_reason(d) == QDEVICE_NET_REASON_NONE && !d->config_error) {
 			service_notify_ready();
 			log_notice("QDevice ready to provide service");
+			struct service_watchdog watchdog;
+			service_watchdog_start(&watchdog, d->loop);
+			qdevice_daemon_status_start(d);
 			d->connecting_allowed = true;
 			qdevice_daemon_net_connect(d);
 			loop_run(d->loop);
+			qdevice_daemon_status_stop(d);
+			service_watchdog_stop(&watchdog);
 		}
 		rc = daemon_finish(d);
 	}

@@ -2,6 +2,7 @@
 #include "qdevice_report.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 void qdevice_status_init(struct qdevice_status *s)
@@ -24,6 +25,22 @@ const char *qdevice_status_state_str(enum qdevice_net_link state)
 	case QDEVICE_NET_LINK_CONNECT_FAILED: return "Connect failed";
 	}
 	return "Unknown";
+}
+
+void qdevice_report_status_line(const struct qdevice_status *s, char *buf, size_t len)
+{
+	const char *host = s->host != NULL ? s->host : "?";
+	if (s->state != QDEVICE_NET_LINK_CONNECTED) {
+		snprintf(buf, len, "Not connected to qnetd %s:%u (%s)", host, (unsigned)s->port,
+			 qdevice_status_state_str(s->state));
+		return;
+	}
+	bool casting = s->last_poll_set && s->last_poll_cast;
+	char votes[32] = "";
+	if (casting && s->device_votes_set)
+		snprintf(votes, sizeof(votes), " (%u vote%s)", (unsigned)s->device_votes, s->device_votes == 1 ? "" : "s");
+	snprintf(buf, len, "Connected to qnetd %s:%u, vote %s, %s%s", host, (unsigned)s->port, proto_vote_str(s->vote),
+		 casting ? "this node casts the device's vote" : "this node does not cast the device's vote", votes);
 }
 
 /* Local time as YYYY-MM-DDTHH:MM:SS; a time the C library cannot convert fails the whole report. */

@@ -95,4 +95,10 @@ void qdevice_report_status(struct strbuf *out, const struct qdevice_status *s, b
 /* "Disconnected", "Connected", "Connecting", "Connect failed". */
 const char *qdevice_status_state_str(enum qdevice_net_link state);
 
+/*
+ * The one line "systemctl status corosync-qdevice" shows (STATUS=): the connection, qnetd's vote,
+ * whether this node casts it and with how many votes. Always NUL-terminated, cut to len.
+ */
+void qdevice_report_status_line(const struct qdevice_status *s, char *buf, size_t len);
+
 #endif

@@ -171,10 +171,13 @@ int main(int argc, char **argv)
 			   "-s req refuses them");
 	log_info("QNetd ready to provide service");
 	service_notify_ready();
+	struct service_watchdog watchdog;
+	service_watchdog_start(&watchdog, loop);
 	struct status_notifier status = {.server = &net.server};
 	loop_timer_init(&status.timer, status_refresh, &status);
 	status_refresh(loop, &status);
 	rc = loop_run(loop) == 0 ? 0 : 1;
+	service_watchdog_stop(&watchdog);
 	service_notify_stopping();
 
 out:

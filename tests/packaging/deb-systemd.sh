@@ -220,6 +220,30 @@ check "the qdevice metrics file is written (sandboxed unit)" wait_for 90 c grep 
 check "promtool check metrics accepts both files" \
     sh -c "'$promtool' check metrics <'$root$textdir/corosync-qnetd.prom' && '$promtool' check metrics <'$root$textdir/corosync-qdevice.prom'"
 c systemctl disable --now corosync-qnetd-metrics.timer corosync-qdevice-metrics.timer >/dev/null 2>&1
+
+# ---- systemd's view: the watchdog and the status line. ----
+log "watchdog and status"
+check "corosync-qnetd has a 30 s watchdog" test "$(c systemctl show -p WatchdogUSec --value corosync-qnetd)" = 30s
+check "corosync-qdevice has a 30 s watchdog" test "$(c systemctl show -p WatchdogUSec --value corosync-qdevice)" = 30s
+status_ok() { c systemctl show -p StatusText --value corosync-qdevice | grep -q "^Connected to qnetd 127.0.0.1:5403, vote ACK, this node casts the device's vote (1 vote)$"; }
+check "systemctl status corosync-qdevice says what it is connected to and that it casts the vote" wait_for 10 status_ok
+# A stopped loop: with a short watchdog, systemd kills the daemon and starts it again.
+c mkdir -p /run/systemd/system/corosync-qnetd.service.d
+c sh -c 'printf "[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\n" >/run/systemd/system/corosync-qnetd.service.d/watchdog-test.conf'
+c systemctl daemon-reload
+c systemctl restart corosync-qnetd
+hung_pid=$(main_pid corosync-qnetd)
+restarts_before=$(c systemctl show -p NRestarts --value corosync-qnetd)
+check "an idle corosync-qnetd is not killed by a 2 s watchdog" sh -c "sleep 5; [ \"\$(nsenter -t $leader -a systemctl show -p MainPID --value corosync-qnetd)\" = $hung_pid ]"
+c kill -STOP "$hung_pid"
+restarted() { [ "$(c systemctl show -p NRestarts --value corosync-qnetd)" -gt "$restarts_before" ] && c systemctl is-active --quiet corosync-qnetd; }
+check "a stopped corosync-qnetd is killed by the watchdog and restarted" wait_for 30 restarted
+check "the watchdog is in the journal" \
+    sh -c "nsenter -t $leader -a journalctl -u corosync-qnetd -o cat | grep -qi 'watchdog timeout'"
+c rm -f /run/systemd/system/corosync-qnetd.service.d/watchdog-test.conf
+c systemctl daemon-reload
+c systemctl restart corosync-qnetd
+check "the arbiter serves the cluster again" wait_for 60 vote_counted
 c systemctl stop corosync-qnetd
 check "a clean stop: inactive" test "$(c systemctl is-active corosync-qnetd)" = inactive
 check "a clean stop: result success, exit status 0" \

@@ -572,6 +572,37 @@ static void test_json_status(void **state)
 	json_decref(j);
 }
 
+static void test_status_line(void **state)
+{
+	(void)state;
+	struct qdevice_status s;
+	char line[200];
+	qdevice_status_init(&s);
+	s.host = "192.0.2.10";
+	s.port = 5403;
+	s.state = QDEVICE_NET_LINK_CONNECT_FAILED;
+	qdevice_report_status_line(&s, line, sizeof(line));
+	assert_string_equal(line, "Not connected to qnetd 192.0.2.10:5403 (Connect failed)");
+
+	s.state = QDEVICE_NET_LINK_CONNECTED;
+	s.vote = PROTO_VOTE_ACK;
+	s.last_poll_set = true;
+	s.last_poll_cast = true;
+	s.device_votes_set = true;
+	s.device_votes = 1;
+	qdevice_report_status_line(&s, line, sizeof(line));
+	assert_string_equal(line, "Connected to qnetd 192.0.2.10:5403, vote ACK, this node casts the device's vote (1 vote)");
+
+	s.vote = PROTO_VOTE_NACK;
+	s.last_poll_cast = false;
+	qdevice_report_status_line(&s, line, sizeof(line));
+	assert_string_equal(line, "Connected to qnetd 192.0.2.10:5403, vote NACK, this node does not cast the device's vote");
+
+	/* Cut, never overrun. */
+	qdevice_report_status_line(&s, line, 12);
+	assert_string_equal(line, "Connected t");
+}
+
 static int fill_pve(void *ctx, struct qdevice_status *st)
 {
 	(void)ctx;
@@ -610,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_json_status),
 		cmocka_unit_test(test_json_command),
+		cmocka_unit_test(test_status_line),
 	};
 	return cmocka_run_group_tests(tests, setup_tz, NULL);
 }

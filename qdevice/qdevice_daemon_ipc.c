@@ -60,6 +60,8 @@ static int status_fill(void *ctx, struct qdevice_status *st)
 	st->heuristics_regular = n->heur_regular;
 	st->heuristics_membership = n->heur_membership;
 	st->heuristics_connect = n->heur_connect;
+	if (d->heuristics != NULL)
+		st->heuristics_outcomes = qdevice_heuristics_last_outcomes(d->heuristics, &st->heuristics_outcome_count);
 	st->tls_active = n->tls_active;
 	st->client_cert_sent = n->client_cert_sent;
 	st->connected_since_set = n->connected_since != 0;

@@ -168,6 +168,12 @@ struct qdevice_heuristics {
 	bool waiting;
 	uint64_t ignored;
 
+	/* Per-command outcomes: those of the awaited run as they come, then the last decided run's. */
+	struct qdevice_heuristics_exec_outcome *incoming;
+	size_t incoming_count;
+	struct qdevice_heuristics_exec_outcome *last;
+	size_t last_count;
+
 	bool failed;
 	enum qdevice_heuristics_close_reason reason;
 	struct loop_timer closed_timer;
@@ -341,14 +347,32 @@ static void cmd_fd_cb(struct loop *loop, int fd, uint32_t events, void *data)
 		flush(h);
 }
 
+/* Keeps one command's outcome of the awaited run; those of other runs are dropped. */
+static void note_outcome(struct qdevice_heuristics *h, const struct qdevice_heuristics_exec_outcome *o)
+{
+	if (!h->waiting || o->seq != h->seq || h->incoming_count >= QDEVICE_HEURISTICS_MAX_OUTCOMES)
+		return;
+	if (h->incoming == NULL) {
+		h->incoming = calloc(QDEVICE_HEURISTICS_MAX_OUTCOMES, sizeof(*h->incoming));
+		if (h->incoming == NULL)
+			return;                 /* the status goes without them; the run itself is unaffected */
+	}
+	h->incoming[h->incoming_count++] = *o;
+}
+
 static int on_result_line(char *line, void *arg)
 {
 	struct qdevice_heuristics *h = arg;
 	uint32_t seq;
 	enum qdevice_heuristics_result r;
+	struct qdevice_heuristics_exec_outcome outcome;
 
 	if (h->failed)
 		return 1;
+	if (qdevice_heuristics_parse_outcome_line(line, &outcome) == 0) {
+		note_outcome(h, &outcome);
+		return 0;
+	}
 	if (qdevice_heuristics_parse_result_line(line, &seq, &r) != 0) {
 		log_err("Unknown line received from the heuristics worker: \"%s\"", line);
 		heuristics_fail(h, QDEVICE_HEURISTICS_CLOSED_BAD_LINE);
@@ -362,6 +386,12 @@ static int on_result_line(char *line, void *arg)
 		return 0;
 	}
 	h->waiting = false;
+	/* The decided run's outcomes become the ones the status shows. */
+	struct qdevice_heuristics_exec_outcome *swap = h->last;
+	h->last = h->incoming;
+	h->last_count = h->incoming_count;
+	h->incoming = swap;
+	h->incoming_count = 0;
 	log_debug("Heuristics result %s (sequence %u)", qdevice_heuristics_result_str(r), (unsigned)seq);
 	qdevice_heuristics_notifiers_dispatch(&h->notifiers, seq, r);
 	if (h->cb.result != NULL)
@@ -567,6 +597,7 @@ int qdevice_heuristics_exec(struct qdevice_heuristics *h, uint32_t timeout_ms, u
 		return -1;
 	h->seq = seq;
 	h->waiting = true;
+	h->incoming_count = 0;
 	if (seq_out != NULL)
 		*seq_out = seq;
 	log_debug("Heuristics exec started (sequence %u, timeout %u ms)", (unsigned)seq, (unsigned)timeout_ms);
@@ -581,6 +612,13 @@ bool qdevice_heuristics_waiting(const struct qdevice_heuristics *h)
 uint32_t qdevice_heuristics_last_seq(const struct qdevice_heuristics *h)
 {
 	return h->seq;
+}
+
+const struct qdevice_heuristics_exec_outcome *qdevice_heuristics_last_outcomes(const struct qdevice_heuristics *h,
+									     size_t *count)
+{
+	*count = h->last_count;
+	return h->last;
 }
 
 uint64_t qdevice_heuristics_ignored_results(const struct qdevice_heuristics *h)
@@ -704,5 +742,7 @@ void qdevice_heuristics_destroy(struct qdevice_heuristics *h)
 	qdevice_heuristics_linebuf_destroy(&h->result_lb);
 	qdevice_heuristics_linebuf_destroy(&h->log_lb);
 	exec_list_free(h->sent, h->sent_count);
+	free(h->incoming);
+	free(h->last);
 	free(h);
 }

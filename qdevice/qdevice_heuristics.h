@@ -120,6 +120,11 @@ bool qdevice_heuristics_waiting(const struct qdevice_heuristics *h);
 uint32_t qdevice_heuristics_last_seq(const struct qdevice_heuristics *h);
 /* Results received but ignored because of their sequence number or because none was awaited. */
 uint64_t qdevice_heuristics_ignored_results(const struct qdevice_heuristics *h);
+/* At most this many per-command outcomes are kept for a run (more commands run, the rest go unreported). */
+#define QDEVICE_HEURISTICS_MAX_OUTCOMES 64
+/* Each command's outcome in the last run that was decided (count 0 before the first). */
+const struct qdevice_heuristics_exec_outcome *qdevice_heuristics_last_outcomes(const struct qdevice_heuristics *h,
+									     size_t *count);
 pid_t qdevice_heuristics_worker_pid(const struct qdevice_heuristics *h);
 struct qdevice_heuristics_notifiers *qdevice_heuristics_notifiers(struct qdevice_heuristics *h);
 

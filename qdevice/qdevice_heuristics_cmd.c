@@ -170,3 +170,14 @@ const char *qdevice_heuristics_result_str(enum qdevice_heuristics_result r)
 	}
 	return "Undefined";
 }
+
+const char *qdevice_heuristics_outcome_id(const struct qdevice_heuristics_exec_outcome *o)
+{
+	switch (o->state) {
+	case QDEVICE_HEURISTICS_PROC_EXITED: return o->exit_status == 0 ? "pass" : "fail";
+	case QDEVICE_HEURISTICS_PROC_SIGNALED: return "killed";
+	case QDEVICE_HEURISTICS_PROC_RUNNING: return "unfinished";
+	case QDEVICE_HEURISTICS_PROC_NOT_STARTED: return "not_started";
+	}
+	return "not_started";
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Splits a command into words, shell-free as upstream does: words are separated by space, \t, \f, \v; a CR
@@ -46,6 +47,24 @@ struct qdevice_heuristics_proc {
 	enum qdevice_heuristics_proc_state state;
 	int exit_status;
 };
+
+/* The longest exec name carried (cmap key names are shorter). */
+#define QDEVICE_HEURISTICS_EXEC_NAME_MAX 256
+
+/*
+ * One command's outcome in a run, which the worker sends just before the run's exec-result line.
+ * RUNNING means the command had not finished when the run was decided (the timeout, or another
+ * command failing first); it is killed afterwards. NOT_STARTED: it never ran.
+ */
+struct qdevice_heuristics_exec_outcome {
+	uint32_t seq;
+	enum qdevice_heuristics_proc_state state;
+	int exit_status;                        /* EXITED: the status */
+	uint32_t duration_ms;                   /* from the run's start to the exit (or to the decision) */
+	char name[QDEVICE_HEURISTICS_EXEC_NAME_MAX];
+};
+/* "pass", "fail", "killed", "unfinished", "not_started": the JSON and metrics name of an outcome. */
+const char *qdevice_heuristics_outcome_id(const struct qdevice_heuristics_exec_outcome *o);
 
 /*
  * The result rule (doc/qdevice-state-machine.md §9.2): an empty list is DISABLED; any process that

@@ -165,6 +165,31 @@ int qdevice_heuristics_parse_result_line(const char *line, uint32_t *seq, enum q
 	return 0;
 }
 
+int qdevice_heuristics_parse_outcome_line(const char *line, struct qdevice_heuristics_exec_outcome *out)
+{
+	char copy[QDEVICE_HEURISTICS_EXEC_NAME_MAX + 64];
+	char *p = copy;
+	uint32_t state, status, duration;
+
+	if (strlen(line) >= sizeof(copy))
+		return -1;
+	strcpy(copy, line);
+	char *verb = next_word(&p);
+	if (verb == NULL || strcmp(verb, "exec-outcome") != 0 || parse_u32(next_word(&p), &out->seq) != 0 ||
+	    parse_u32(next_word(&p), &state) != 0 || parse_u32(next_word(&p), &status) != 0 ||
+	    parse_u32(next_word(&p), &duration) != 0)
+		return -1;
+	char *name = next_word(&p);
+	if (name == NULL || next_word(&p) != NULL || strlen(name) >= sizeof(out->name) ||
+	    state > QDEVICE_HEURISTICS_PROC_NOT_STARTED || status > 255)
+		return -1;
+	out->state = (enum qdevice_heuristics_proc_state)state;
+	out->exit_status = (int)status;
+	out->duration_ms = duration;
+	memcpy(out->name, name, strlen(name) + 1);
+	return 0;
+}
+
 int qdevice_heuristics_parse_log_line(const char *line, int *priority, const char **text)
 {
 	/* One digit, one space, then the text (which may be empty). */
@@ -187,6 +212,13 @@ int qdevice_heuristics_format_result_line(char *buf, size_t size, uint32_t seq, 
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
+int qdevice_heuristics_format_outcome_line(char *buf, size_t size, const struct qdevice_heuristics_exec_outcome *o)
+{
+	int n = snprintf(buf, size, "exec-outcome %" PRIu32 " %d %d %" PRIu32 " %s\n", o->seq, (int)o->state,
+			 o->state == QDEVICE_HEURISTICS_PROC_EXITED ? o->exit_status : 0, o->duration_ms, o->name);
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
 /* ---- The worker process ---- */
 
 struct worker_exec {
@@ -200,6 +232,7 @@ struct worker_proc {
 	struct qdevice_heuristics_proc st;
 	unsigned kill_passes;   /* kill list only: signals sent so far */
 	bool leader_reaped;     /* kill list only: the command exited, others of its group may not have */
+	uint64_t ended_ms;      /* run list: when it was reaped */
 };
 
 struct worker {
@@ -213,6 +246,7 @@ struct worker {
 
 	bool run_pending;
 	uint32_t run_seq;
+	uint64_t run_started_ms;
 	uint64_t run_deadline_ms;
 	struct worker_proc *run;        /* one per exec of the list at exec time */
 	size_t run_count;
@@ -448,6 +482,28 @@ static void send_result(struct worker *w, uint32_t seq, enum qdevice_heuristics_
 		worker_set_exit(w, QDEVICE_HEURISTICS_WORKER_EXIT_ERROR);
 }
 
+/* Each command's outcome, for the daemon's status (sent before the result that decides the run). */
+static void send_outcomes(struct worker *w, uint64_t now)
+{
+	for (size_t i = 0; i < w->run_count; i++) {
+		const struct worker_proc *p = &w->run[i];
+		struct qdevice_heuristics_exec_outcome o = {.seq = w->run_seq, .state = p->st.state,
+							    .exit_status = p->st.exit_status};
+		uint64_t end = p->st.state == QDEVICE_HEURISTICS_PROC_RUNNING ? now : p->ended_ms;
+		if (p->st.state != QDEVICE_HEURISTICS_PROC_NOT_STARTED && end > w->run_started_ms)
+			o.duration_ms = end - w->run_started_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)(end - w->run_started_ms);
+		if (p->name == NULL || strlen(p->name) >= sizeof(o.name))
+			continue;
+		memcpy(o.name, p->name, strlen(p->name) + 1);
+		char line[QDEVICE_HEURISTICS_EXEC_NAME_MAX + 64];
+		int n = qdevice_heuristics_format_outcome_line(line, sizeof(line), &o);
+		if (n < 0 || write_all(STDOUT_FILENO, line, (size_t)n) != 0) {
+			worker_set_exit(w, QDEVICE_HEURISTICS_WORKER_EXIT_ERROR);
+			return;
+		}
+	}
+}
+
 static void run_start(struct worker *w, uint32_t timeout_ms, uint32_t seq)
 {
 	if (w->run_pending && run_abandon(w) != 0)
@@ -465,7 +521,8 @@ static void run_start(struct worker *w, uint32_t timeout_ms, uint32_t seq)
 	w->run_count = w->exec_count;
 	w->run_pending = true;
 	w->run_seq = seq;
-	w->run_deadline_ms = now_ms() + timeout_ms;
+	w->run_started_ms = now_ms();
+	w->run_deadline_ms = w->run_started_ms + timeout_ms;
 	for (size_t i = 0; i < w->run_count; i++) {
 		w->run[i].name = strdup(w->execs[i].name);
 		w->run[i].st.state = QDEVICE_HEURISTICS_PROC_NOT_STARTED;
@@ -550,6 +607,7 @@ static void reap(struct worker *w)
 			if (p->pid != pid || p->st.state != QDEVICE_HEURISTICS_PROC_RUNNING)
 				continue;
 			found = true;
+			p->ended_ms = now_ms();
 			if (WIFEXITED(status)) {
 				p->st.state = QDEVICE_HEURISTICS_PROC_EXITED;
 				p->st.exit_status = WEXITSTATUS(status);
@@ -599,6 +657,7 @@ static void run_check(struct worker *w, uint64_t now)
 			worker_log(w, LOG_WARNING, "Not all heuristics execs finished on time");
 	}
 	uint32_t seq = w->run_seq;
+	send_outcomes(w, now);
 	if (run_abandon(w) != 0)
 		worker_log(w, LOG_ERR, "Can't move processes to the kill list: out of memory");
 	send_result(w, seq, r);

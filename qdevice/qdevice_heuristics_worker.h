@@ -82,8 +82,12 @@ int qdevice_heuristics_parse_result_line(const char *line, uint32_t *seq, enum q
 /* Parses "<priority> <text>" with priority 0..7 (syslog); *text points into line. Returns 0 or -1. */
 int qdevice_heuristics_parse_log_line(const char *line, int *priority, const char **text);
 
+/* Parses "exec-outcome <seq> <state 0..3> <exit status> <duration_ms> <name>". Returns 0 or -1. */
+int qdevice_heuristics_parse_outcome_line(const char *line, struct qdevice_heuristics_exec_outcome *out);
+
 /* Line formatters: each writes a complete line with its '\n'; returns its length, or -1 if it does not fit. */
 int qdevice_heuristics_format_exec_line(char *buf, size_t size, uint32_t timeout_ms, uint32_t seq);
 int qdevice_heuristics_format_result_line(char *buf, size_t size, uint32_t seq, enum qdevice_heuristics_result r);
+int qdevice_heuristics_format_outcome_line(char *buf, size_t size, const struct qdevice_heuristics_exec_outcome *o);
 
 #endif

@@ -98,6 +98,23 @@ int qdevice_metrics_write(const json_t *status, struct strbuf *out)
 	gauge(out, P "expected_votes", "votequorum's expected votes.", int_at(vq, "expected_votes"));
 	state_set(out, P "heuristics_result", "result", results, 4, str_at(heur, "result", ""),
 		  "The latest heuristics result, as a state set (disabled when heuristics are off).");
+	const json_t *commands = json_object_get(heur, "commands");
+	if (json_array_size(commands) > 0) {
+		size_t i;
+		const json_t *c;
+		prom_family(out, P "heuristics_command_passed", "gauge",
+			    "1 when the command passed in the last heuristics run, else 0.");
+		json_array_foreach(commands, i, c) {
+			struct prom_label l = {"command", str_at(c, "name", "")};
+			prom_sample_int(out, P "heuristics_command_passed", &l, 1, strcmp(str_at(c, "result", ""), "pass") == 0);
+		}
+		prom_family(out, P "heuristics_command_duration_seconds", "gauge",
+			    "How long the command ran in the last heuristics run.");
+		json_array_foreach(commands, i, c) {
+			struct prom_label l = {"command", str_at(c, "name", "")};
+			prom_sample_ms(out, P "heuristics_command_duration_seconds", &l, 1, int_at(c, "duration_ms"));
+		}
+	}
 	if (json_is_integer(json_object_get(net, "echo_rtt_ms"))) {
 		prom_family(out, P "echo_rtt_seconds", "gauge", "Round trip of the latest heartbeat to qnetd.");
 		prom_sample_ms(out, P "echo_rtt_seconds", NULL, 0, int_at(net, "echo_rtt_ms"));

@@ -64,6 +64,9 @@ struct qdevice_status {
 	enum qdevice_heuristics_result heuristics_regular;
 	enum qdevice_heuristics_result heuristics_membership;
 	enum qdevice_heuristics_result heuristics_connect;
+	/* JSON only: each command's outcome in the last decided run (borrowed). */
+	const struct qdevice_heuristics_exec_outcome *heuristics_outcomes;
+	size_t heuristics_outcome_count;
 	bool tls_active;
 	bool client_cert_sent;
 	bool connected_since_set;

@@ -173,6 +173,18 @@ json_t *qdevice_status_json(const struct qdevice_status *st)
 	put(&b, heur, "regular", json_string(heuristics_result_id(st->heuristics_regular)));
 	put(&b, heur, "membership", json_string(heuristics_result_id(st->heuristics_membership)));
 	put(&b, heur, "connect", json_string(heuristics_result_id(st->heuristics_connect)));
+	json_t *commands = json_array();
+	for (size_t i = 0; i < st->heuristics_outcome_count && commands != NULL; i++) {
+		const struct qdevice_heuristics_exec_outcome *o = &st->heuristics_outcomes[i];
+		json_t *c = json_object();
+		put(&b, c, "name", json_string(o->name));
+		put(&b, c, "result", json_string(qdevice_heuristics_outcome_id(o)));
+		put(&b, c, "exit_status", o->state == QDEVICE_HEURISTICS_PROC_EXITED ? json_integer(o->exit_status) : json_null());
+		put(&b, c, "duration_ms", json_integer(o->duration_ms));
+		if (c == NULL || json_array_append_new(commands, c) != 0)
+			b.failed = true;
+	}
+	put(&b, heur, "commands", commands);
 	put(&b, root, "heuristics", heur);
 
 	json_t *net = json_object();

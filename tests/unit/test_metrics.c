@@ -202,7 +202,8 @@ static const char *const qdevice_status =
 	"{\"schema\":1,\"program\":\"corosync-qdevice\",\"version\":\"0.1.0\",\"time\":\"2026-12-06T16:00:00.000Z\","
 	"\"started\":\"2026-12-06T15:00:00.000Z\",\"model\":\"net\",\"node_id\":2,\"cluster_name\":\"pve\","
 	"\"votequorum\":{\"quorate\":true,\"expected_votes\":3,\"device_votes\":1},\"casting_vote\":false,"
-	"\"heuristics\":{\"mode\":\"on\",\"result\":\"fail\"},"
+	"\"heuristics\":{\"mode\":\"on\",\"result\":\"fail\",\"commands\":[{\"name\":\"ping\",\"result\":\"pass\","
+	"\"exit_status\":0,\"duration_ms\":40},{\"name\":\"disk\",\"result\":\"fail\",\"exit_status\":2,\"duration_ms\":1500}]},"
 	"\"net\":{\"host\":\"192.0.2.10\",\"port\":5403,\"tls\":\"on\",\"algorithm\":\"ffsplit\",\"state\":\"connected\","
 	"\"vote\":\"nack\",\"echo_rtt_ms\":12,\"connected_since\":\"2026-12-06T15:30:00.000Z\"},"
 	"\"counters\":{\"connect_attempts\":5,\"connects\":2,\"connect_failures\":{\"cant_connect_to_the_server\":3},"
@@ -231,6 +232,9 @@ static void test_qdevice_metrics(void **state)
 	assert_line(&sb, "corosync_qdevice_disconnects_total{reason=\"server_closed_connection\"} 1");
 	assert_line(&sb, "corosync_qdevice_quorate 1");
 	assert_line(&sb, "corosync_qdevice_expected_votes 3");
+	assert_line(&sb, "corosync_qdevice_heuristics_command_passed{command=\"ping\"} 1");
+	assert_line(&sb, "corosync_qdevice_heuristics_command_passed{command=\"disk\"} 0");
+	assert_line(&sb, "corosync_qdevice_heuristics_command_duration_seconds{command=\"disk\"} 1.500");
 	json_decref(st);
 
 	/* Before votequorum said anything and before the first echo: those series are left out. */

@@ -208,6 +208,43 @@ static void test_format(void **state)
 	assert_int_equal(qdevice_heuristics_format_result_line(buf, 16, 1, QDEVICE_HEURISTICS_RESULT_PASS), -1);
 }
 
+static void test_outcome_lines(void **state)
+{
+	(void)state;
+	char buf[400];
+	struct qdevice_heuristics_exec_outcome o = {.seq = 7, .state = QDEVICE_HEURISTICS_PROC_EXITED, .exit_status = 3,
+						    .duration_ms = 1250, .name = "ping_gw"}, back;
+	assert_int_equal(qdevice_heuristics_format_outcome_line(buf, sizeof(buf), &o), 32);
+	assert_string_equal(buf, "exec-outcome 7 1 3 1250 ping_gw\n");
+	buf[31] = '\0';
+	assert_int_equal(qdevice_heuristics_parse_outcome_line(buf, &back), 0);
+	assert_int_equal(back.seq, 7);
+	assert_int_equal(back.state, QDEVICE_HEURISTICS_PROC_EXITED);
+	assert_int_equal(back.exit_status, 3);
+	assert_int_equal(back.duration_ms, 1250);
+	assert_string_equal(back.name, "ping_gw");
+	assert_string_equal(qdevice_heuristics_outcome_id(&back), "fail");
+	back.exit_status = 0;
+	assert_string_equal(qdevice_heuristics_outcome_id(&back), "pass");
+	back.state = QDEVICE_HEURISTICS_PROC_RUNNING;
+	assert_string_equal(qdevice_heuristics_outcome_id(&back), "unfinished");
+	back.state = QDEVICE_HEURISTICS_PROC_SIGNALED;
+	assert_string_equal(qdevice_heuristics_outcome_id(&back), "killed");
+	/* Not outcome lines: wrong verb, a state or status out of range, a missing or extra word. */
+	static const char *const bad[] = {
+		"exec-result 7 1", "exec-outcome 7 4 0 1 a", "exec-outcome 7 1 256 1 a", "exec-outcome 7 1 0 1",
+		"exec-outcome 7 1 0 1 a b", "exec-outcome x 1 0 1 a", "exec-outcome 7 1 0 -1 a",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(qdevice_heuristics_parse_outcome_line(bad[i], &back), -1);
+	/* A name as long as the limit does not fit the line parser: refused, never cut. */
+	char longline[QDEVICE_HEURISTICS_EXEC_NAME_MAX + 40];
+	int n = snprintf(longline, sizeof(longline), "exec-outcome 1 1 0 1 ");
+	memset(longline + n, 'n', QDEVICE_HEURISTICS_EXEC_NAME_MAX);
+	longline[n + QDEVICE_HEURISTICS_EXEC_NAME_MAX] = '\0';
+	assert_int_equal(qdevice_heuristics_parse_outcome_line(longline, &back), -1);
+}
+
 static void test_exec_list_equal(void **state)
 {
 	(void)state;
@@ -559,6 +596,18 @@ static void test_fail_false(void **state)
 	assert_int_equal(qdevice_heuristics_exec(c->h, WAIT_MS, NULL), 0);
 	assert_true(wait_for(c, have_result));
 	assert_int_equal(c->res[0], QDEVICE_HEURISTICS_RESULT_FAIL);
+	/* Each command's outcome of that run, for the status. */
+	size_t count;
+	const struct qdevice_heuristics_exec_outcome *o = qdevice_heuristics_last_outcomes(c->h, &count);
+	assert_int_equal(count, 2);
+	assert_string_equal(o[0].name, "a");
+	assert_string_equal(o[1].name, "b");
+	assert_int_equal(o[1].state, QDEVICE_HEURISTICS_PROC_EXITED);
+	assert_int_equal(o[1].exit_status, 1);
+	assert_string_equal(qdevice_heuristics_outcome_id(&o[1]), "fail");
+	/* "a" either passed or was still running when "b" decided the run. */
+	assert_true(strcmp(qdevice_heuristics_outcome_id(&o[0]), "pass") == 0 ||
+		    strcmp(qdevice_heuristics_outcome_id(&o[0]), "unfinished") == 0);
 	c->want_log = "worker: process b finished with status 1";
 	assert_true(wait_for(c, have_log));
 	assert_int_equal(log_capture_find(c->want_log), LOG_WARNING);
@@ -658,6 +707,11 @@ static void test_timeout_kills(void **state)
 	start(c);
 	sleeper_command(c, cmd, sizeof(cmd));
 	assert_int_equal(run_one(c, cmd, 1000), QDEVICE_HEURISTICS_RESULT_FAIL);
+	size_t count;
+	const struct qdevice_heuristics_exec_outcome *o = qdevice_heuristics_last_outcomes(c->h, &count);
+	assert_int_equal(count, 1);
+	assert_string_equal(qdevice_heuristics_outcome_id(&o[0]), "unfinished");
+	assert_true(o[0].duration_ms >= 1000);
 	c->want_log = "worker: Not all heuristics execs finished on time";
 	assert_true(wait_for(c, have_log));
 	assert_int_equal(log_capture_find(c->want_log), LOG_WARNING);
@@ -838,6 +892,10 @@ static void test_worker_raw_pending(void **state)
 		 "exec-list-clear\r\n\nexec-list-add t /bin/true\rexec 60000 2\n",
 		 cmd);
 	assert_int_equal(write_str(w.cmd_fd, script), 0);
+	/* Run 1 was abandoned by run 2: only run 2's outcome and result come. */
+	assert_int_equal(read_line(w.result_fd, line, sizeof(line)), 0);
+	assert_int_equal(strncmp(line, "exec-outcome 2 1 0 ", 19), 0);
+	assert_string_equal(line + strlen(line) - 2, " t");
 	assert_int_equal(read_line(w.result_fd, line, sizeof(line)), 0);
 	assert_string_equal(line, "exec-result 2 1");
 	/* An empty list answers "disabled" at once. */
@@ -1278,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_parse_cmd),
 		cmocka_unit_test(test_parse_result_and_log),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_outcome_lines),
 		cmocka_unit_test(test_exec_list_equal),
 		cmocka_unit_test(test_notifier_chain),
 		cmocka_unit_test_setup_teardown(test_pass_true, setup, teardown),

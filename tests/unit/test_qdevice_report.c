@@ -525,8 +525,20 @@ static void test_json_status(void **state)
 	s.device_votes_set = true;
 	s.device_votes = 1;
 	s.counters = &counters;
+	const struct qdevice_heuristics_exec_outcome outcomes[] = {
+		{.seq = 4, .state = QDEVICE_HEURISTICS_PROC_EXITED, .exit_status = 0, .duration_ms = 12, .name = "ping"},
+		{.seq = 4, .state = QDEVICE_HEURISTICS_PROC_RUNNING, .duration_ms = 5000, .name = "slow"},
+	};
+	s.heuristics_outcomes = outcomes;
+	s.heuristics_outcome_count = 2;
 	json_t *j = qdevice_status_json(&s);
 	assert_non_null(j);
+	assert_string_equal(json_string_value(field(j, "heuristics.commands.0.name")), "ping");
+	assert_string_equal(json_string_value(field(j, "heuristics.commands.0.result")), "pass");
+	assert_int_equal(json_integer_value(field(j, "heuristics.commands.0.exit_status")), 0);
+	assert_string_equal(json_string_value(field(j, "heuristics.commands.1.result")), "unfinished");
+	assert_true(json_is_null(field(j, "heuristics.commands.1.exit_status")));
+	assert_int_equal(json_integer_value(field(j, "heuristics.commands.1.duration_ms")), 5000);
 	assert_int_equal(json_integer_value(field(j, "schema")), 1);
 	assert_string_equal(json_string_value(field(j, "program")), "corosync-qdevice");
 	assert_string_equal(json_string_value(field(j, "time")), "2026-11-22T02:04:12.345Z");

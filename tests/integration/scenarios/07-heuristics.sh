@@ -57,6 +57,15 @@ qdi_heur_fail n1
 qdi_await regular_fail_seconds 20 qdi_p_qnetd_heur 1 "Fail"
 v=$(qdi_qnetd_heur 1)
 [[ $v == *"regular: Fail"* ]] || qdi_fail "mode on: arbiter shows n1 heuristics '$v' (expected regular: Fail)"
+# Our qdevice names the failing command in its JSON status (doc/status-json.md §3).
+if [[ $QDEVICE_BIN != "$QDI_UPSTREAM_QDEVICE_BIN" ]]; then
+    L=$QDI_RUN/log
+    qdi_hq 5 n1 "$QDEVICE_TOOL_BIN" -j >"$L/qdevice-tool-j.heur" 2>&1 || qdi_fail "corosync-qdevice-tool -j on n1 failed"
+    python3 "$QDI_LIB/../json/check-json.py" "$QDI_LIB/../../../doc/schema/qdevice-status.schema.json" \
+        heuristics.mode=on heuristics.result=fail heuristics.commands.0.result=fail \
+        <"$L/qdevice-tool-j.heur" >"$L/qdevice-tool-j.heur.check" 2>&1 ||
+        qdi_fail "corosync-qdevice-tool -j on n1: $(head -n 3 "$L/qdevice-tool-j.heur.check" | tr '\n' ' ')"
+fi
 qdi_hold 2 qdi_p_all_full
 qdi_mark
 qdi_cut n1 n2

@@ -1,0 +1,94 @@
+/*
+ * libFuzzer target over what reads status and worker lines: arbitrary bytes as JSON through both
+ * health verdicts and both metrics writers, as a heuristics worker line through the outcome and
+ * result parsers, and as a metrics_listen value. No crash, no leak; a written exposition ends in a
+ * newline, a verdict is one of the four states.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "health.h"
+#include "qdevice_health.h"
+#include "qdevice_heuristics_worker.h"
+#include "qdevice_metrics.h"
+#include "qnetd_health.h"
+#include "qnetd_metrics.h"
+#include "qnetd_settings.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                       \
+	do {                              \
+		if (!(cond))              \
+			__builtin_trap(); \
+	} while (0)
+
+static void views(const json_t *status)
+{
+	struct strbuf out;
+	strbuf_init(&out, 1 << 22);
+	if (qnetd_metrics_write(status, true, &out) == 0 && !out.failed && out.len > 0)
+		CHECK(out.data[out.len - 1] == '\n');
+	out.len = 0;
+	if (qdevice_metrics_write(status, &out) == 0 && !out.failed && out.len > 0)
+		CHECK(out.data[out.len - 1] == '\n');
+	strbuf_free(&out);
+
+	struct health_report r;
+	struct strbuf line;
+	health_report_init(&r);
+	qnetd_health_evaluate(status, &r);
+	CHECK(r.state <= HEALTH_UNKNOWN);
+	strbuf_init(&line, 8192);
+	health_format(&r, "QNETD", &line);
+	health_report_free(&r);
+	health_report_init(&r);
+	qdevice_health_evaluate(status, &r);
+	CHECK(r.state <= HEALTH_UNKNOWN);
+	health_format(&r, "QDEVICE", &line);
+	health_report_free(&r);
+	strbuf_free(&line);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_error_t err;
+	json_t *status = json_loadb((const char *)data, size, JSON_ALLOW_NUL, &err);
+	if (status != NULL) {
+		views(status);
+		json_decref(status);
+	}
+
+	char *text = malloc(size + 1);
+	if (text == NULL)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	struct qdevice_heuristics_exec_outcome o;
+	if (qdevice_heuristics_parse_outcome_line(text, &o) == 0) {
+		CHECK(strlen(o.name) < sizeof(o.name));
+		CHECK(o.exit_status >= 0 && o.exit_status <= 255);
+		/* What parses formats back to a line that parses the same. */
+		char line[QDEVICE_HEURISTICS_EXEC_NAME_MAX + 64];
+		struct qdevice_heuristics_exec_outcome back;
+		int n = qdevice_heuristics_format_outcome_line(line, sizeof(line), &o);
+		CHECK(n > 0);
+		line[n - 1] = '\0';
+		CHECK(qdevice_heuristics_parse_outcome_line(line, &back) == 0);
+		CHECK(back.state == o.state && back.duration_ms == o.duration_ms && strcmp(back.name, o.name) == 0);
+	}
+	uint32_t seq;
+	enum qdevice_heuristics_result result;
+	if (qdevice_heuristics_parse_result_line(text, &seq, &result) == 0)
+		CHECK(result <= QDEVICE_HEURISTICS_RESULT_FAIL);
+	char addr[46];
+	uint16_t port;
+	if (qnetd_settings_parse_listen(text, addr, &port) == 0)
+		CHECK(port > 0 && strlen(addr) < sizeof(addr));
+	free(text);
+	return 0;
+}

@@ -126,6 +126,12 @@ http GET /healthz 200
 grep -q '^QNETD OK: 1 cluster, 2 clients' <<<"$body" || qdi_fail "/healthz: '$body'"
 http POST /metrics 405
 http GET /nothing 404
+# A header larger than the 16 KiB a connection may use (doc/hardening.md §3.5).
+big=$(head -c 20000 /dev/zero | tr '\0' a)
+step=$((step + 1))
+qdi_hq 10 arb curl -s -m 5 -o /dev/null -w '%{http_code}' -H "X-Big: $big" http://127.0.0.1:9405/metrics >"$L/http.$step" 2>&1
+[[ $(cat "$L/http.$step") == 431 ]] || qdi_fail "a 20 KB header answered '$(cat "$L/http.$step")', expected 431"
+qdi_log "HTTP GET with a 20 KB header: 431"
 grep -q 'HTTP client 127.0.0.1:[0-9]*: only GET and HEAD are served' "$(qdi_hostdir arb)/log/qnetd.out" ||
     qdi_fail "the refused POST is not in qnetd's log"
 curl_port=$(qdi_hq 5 arb ss -Hltn 'sport = :9405' | awk '{print $4}')

@@ -161,12 +161,22 @@ int main(int argc, char **argv)
 
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path)) {
+		strbuf_free(&req);
+		if (op == OP_HEALTH) {
+			printf("QNETD CRITICAL: corosync-qnetd does not answer on %s (path too long)\n", path);
+			return HEALTH_CRITICAL;
+		}
 		fprintf(stderr, "Can't connect to QNetd socket (path too long)\n");
 		return EXIT_CONNECT;
 	}
 	strcpy(sun.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		int e = errno;
+		strbuf_free(&req);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
 		if (op == OP_HEALTH) {
 			printf("QNETD CRITICAL: corosync-qnetd does not answer on %s (%s)\n", path, strerror(errno));
 			return HEALTH_CRITICAL;
@@ -178,6 +188,8 @@ int main(int argc, char **argv)
 		ssize_t n = send(fd, req.data + sent, req.len - sent, MSG_NOSIGNAL);
 		if (n <= 0) {
 			fprintf(stderr, "Can't send request to QNetd: %s\n", strerror(errno));
+			strbuf_free(&req);
+			close(fd);
 			return EXIT_INTERNAL;
 		}
 		sent += (size_t)n;

@@ -102,11 +102,11 @@ static enum MHD_Result refuse(struct qnetd_http *http, struct MHD_Connection *co
 	return respond(conn, code, "text/plain; charset=utf-8", body, (size_t)n, code == MHD_HTTP_METHOD_NOT_ALLOWED);
 }
 
-static json_t *status_now(const struct qnetd_http *http)
+static json_t *status_now(const struct qnetd_http *http, bool with_clients)
 {
 	struct qnetd_status_context ctx;
 	qnetd_ipc_status_context(http->ipc, &ctx);
-	return qnetd_status_json(http->server, &ctx, NULL, 0);
+	return qnetd_status_json(http->server, &ctx, NULL, 0, with_clients);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -125,7 +125,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return refuse(http, conn, MHD_HTTP_NOT_FOUND, "not found: the paths are /metrics and /healthz", method, url);
 	http->requests++;
 
-	json_t *status = status_now(http);
+	bool per_client = false;
+	if (metrics) {
+		const char *pc = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "per_client");
+		per_client = pc != NULL && (strcmp(pc, "1") == 0 || strcmp(pc, "true") == 0);
+	}
+	/* The client objects are most of the cost on a large arbiter: built only when they are shown. */
+	json_t *status = status_now(http, per_client);
 	if (status == NULL)
 		return respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "out of memory\n", 14, false);
 	struct strbuf out;
@@ -133,8 +139,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	unsigned code = MHD_HTTP_OK;
 	const char *type = PROM_CONTENT_TYPE;
 	if (metrics) {
-		const char *pc = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "per_client");
-		bool per_client = pc != NULL && (strcmp(pc, "1") == 0 || strcmp(pc, "true") == 0);
 		if (qnetd_metrics_write(status, per_client, &out) != 0)
 			out.failed = true;
 	} else {

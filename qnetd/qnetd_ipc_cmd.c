@@ -12,9 +12,15 @@ static void run_json(const struct qnetd_server *srv, const struct qnetd_status_c
 		     const struct ipc_request_tokens *t, struct strbuf *out)
 {
 	const char *name = NULL;
-	if (t->count > 2 && strcasecmp(t->tokens[1], "cluster") == 0)
-		name = t->tokens[2];
-	json_t *status = qnetd_status_json(srv, ctx, name, name != NULL ? strlen(name) : 0);
+	bool brief = false;
+	/* "json [brief] [cluster NAME]" */
+	for (size_t i = 1; i < t->count; i++) {
+		if (strcasecmp(t->tokens[i], "brief") == 0)
+			brief = true;
+		else if (strcasecmp(t->tokens[i], "cluster") == 0 && i + 1 < t->count)
+			name = t->tokens[++i];
+	}
+	json_t *status = qnetd_status_json(srv, ctx, name, name != NULL ? strlen(name) : 0, !brief);
 	char *text = status != NULL ? json_dumps(status, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(status);
 	if (text == NULL) {

@@ -90,7 +90,7 @@ static void clusters_section(struct strbuf *out, const json_t *clusters)
 			struct prom_label l = {"cluster", cluster_label(c, buf, sizeof(buf))};
 			long long v;
 			switch (g) {
-			case 0: v = (long long)json_array_size(json_object_get(c, "clients")); break;
+			case 0: v = int_at(c, "client_count"); break;
 			case 1: v = (long long)json_array_size(json_object_get(c, "configured_nodes")); break;
 			case 2: v = (long long)json_array_size(json_object_get(c, "missing_nodes")); break;
 			default: v = int_at(c, "acked_partitions"); break;

@@ -13,6 +13,7 @@
  */
 struct builder {
 	const struct qnetd_status_context *ctx;
+	bool with_clients;                  /* false: the brief form, without each cluster's client objects */
 	bool failed;
 };
 
@@ -249,6 +250,9 @@ static json_t *cluster_object(struct builder *b, const struct qnetd_cluster *clu
 	put(b, o, "configured_nodes", configured);
 	put(b, o, "missing_nodes", missing);
 	put(b, o, "acked_partitions", json_integer((json_int_t)acked_partitions(cluster)));
+	put(b, o, "client_count", json_integer((json_int_t)cluster->client_count));
+	if (!b->with_clients)
+		return o;
 	json_t *clients = json_array();
 	for (size_t i = 0; i < cluster->client_count; i++)
 		append(b, clients, client_object(b, cluster->clients[i]));
@@ -275,9 +279,9 @@ static const char *family_id(enum qnetd_address_family f)
 }
 
 json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_status_context *ctx,
-			  const char *cluster_name, size_t cluster_name_len)
+			  const char *cluster_name, size_t cluster_name_len, bool with_clients)
 {
-	struct builder b = {.ctx = ctx};
+	struct builder b = {.ctx = ctx, .with_clients = with_clients};
 	const struct qnetd_settings *s = srv->settings;
 	char now[TIMEFMT_RFC3339_LEN], started[TIMEFMT_RFC3339_LEN];
 

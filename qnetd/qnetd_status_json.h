@@ -23,11 +23,12 @@ struct qnetd_status_context {
 };
 
 /*
- * The status object; cluster_name (NULL or empty: every cluster) keeps one cluster only. NULL when
- * memory runs out. The caller owns the result (json_decref).
+ * The status object; cluster_name (NULL or empty: every cluster) keeps one cluster only. Without
+ * with_clients it is the brief form (doc/status-json.md §2.3): no client objects, which are most of
+ * the cost on a large arbiter. NULL when memory runs out. The caller owns the result (json_decref).
  */
 json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_status_context *ctx,
-			  const char *cluster_name, size_t cluster_name_len);
+			  const char *cluster_name, size_t cluster_name_len, bool with_clients);
 
 /*
  * Peer bytes as a JSON string: valid UTF-8 stays as it is, every byte of an invalid sequence

@@ -143,6 +143,9 @@ int main(int argc, char **argv)
 	static const char *const verbs[] = {[OP_STATUS] = "status", [OP_LIST] = "list", [OP_SHUTDOWN] = "shutdown",
 					     [OP_JSON] = "json", [OP_HEALTH] = "json", [OP_METRICS] = "json"};
 	strbuf_printf(&req, "%s ", verbs[op]);
+	/* -C and -M read no client objects (-M -v does): the brief form spares the daemon their cost. */
+	if (op == OP_HEALTH || (op == OP_METRICS && !verbose))
+		strbuf_printf(&req, "brief ");
 	/* The JSON status is always complete; -v means nothing to it (with -M it adds per-client series), nor -c to the health check. */
 	if (op == OP_HEALTH)
 		cluster = NULL;

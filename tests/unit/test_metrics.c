@@ -130,13 +130,13 @@ static const char *const qnetd_status =
 	"\"counts\":{\"connections\":3,\"clients\":3,\"clusters\":2,\"plaintext_clients\":0},"
 	"\"clusters\":["
 	"{\"name\":\"pve \\\"lab\\\"\",\"algorithm\":\"ffsplit\",\"tie_breaker\":{\"mode\":\"lowest\"},\"kap_tie_breaker\":true,"
-	"\"configured_nodes\":[1,2],\"missing_nodes\":[],\"acked_partitions\":1,\"clients\":["
+	"\"configured_nodes\":[1,2],\"missing_nodes\":[],\"acked_partitions\":1,\"client_count\":2,\"clients\":["
 	"{\"node_id\":1,\"address\":\"::ffff:192.0.2.1:40000\",\"tls_active\":true,\"client_cert_verified\":true,"
 	"\"last_ack_nack_vote\":\"ack\",\"connected_since\":\"2026-12-06T15:10:00.000Z\"},"
 	"{\"node_id\":2,\"address\":\"::ffff:192.0.2.2:40000\",\"tls_active\":true,\"client_cert_verified\":true,"
 	"\"last_ack_nack_vote\":\"nack\",\"connected_since\":\"2026-12-06T15:10:01.000Z\"}]},"
 	"{\"name\":\"b\\ufffd\",\"name_hex\":\"62ff\",\"algorithm\":\"lms\",\"tie_breaker\":{\"mode\":\"node\",\"node_id\":3},"
-	"\"kap_tie_breaker\":false,\"configured_nodes\":[1,2,3],\"missing_nodes\":[2,3],\"acked_partitions\":2,\"clients\":["
+	"\"kap_tie_breaker\":false,\"configured_nodes\":[1,2,3],\"missing_nodes\":[2,3],\"acked_partitions\":2,\"client_count\":1,\"clients\":["
 	"{\"node_id\":1,\"address\":\"192.0.2.9:1\",\"tls_active\":false,\"client_cert_verified\":false,"
 	"\"last_ack_nack_vote\":null,\"connected_since\":null}]}]}";
 

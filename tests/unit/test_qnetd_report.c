@@ -242,7 +242,7 @@ static void test_json_status(void **state)
 	example_build(&ex);
 	ex.conns[1].tls_started = false;
 	ex.conns[1].cert_verified = false;
-	json_t *j = qnetd_status_json(&ex.srv, &status_ctx, NULL, 0);
+	json_t *j = qnetd_status_json(&ex.srv, &status_ctx, NULL, 0, true);
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(field(j, "schema")), 1);
 	assert_string_equal(json_string_value(field(j, "program")), "corosync-qnetd");
@@ -287,14 +287,22 @@ static void test_json_status(void **state)
 	static const struct msg_node_info three[] = {{1, 0, 0}, {2, 0, 0}, {3, 0, 0}};
 	assert_int_equal(qnetd_node_list_set(&ex.conns[0].client.config_list, three, 3), 0);
 	ex.conns[1].client.ring_id.seq = 0x28;
-	j = qnetd_status_json(&ex.srv, &status_ctx, NULL, 0);
+	j = qnetd_status_json(&ex.srv, &status_ctx, NULL, 0, true);
 	assert_int_equal(json_integer_value(field(j, "clusters.0.acked_partitions")), 2);
 	assert_int_equal(json_array_size(field(j, "clusters.0.configured_nodes")), 3);
 	assert_int_equal(json_integer_value(field(j, "clusters.0.missing_nodes.0")), 3);
 	json_decref(j);
 
+	/* The brief form: the same cluster fields and counts, no client objects. */
+	j = qnetd_status_json(&ex.srv, &status_ctx, NULL, 0, false);
+	assert_int_equal(json_integer_value(field(j, "clusters.0.acked_partitions")), 2);
+	assert_int_equal(json_integer_value(field(j, "clusters.0.client_count")), 2);
+	assert_null(json_object_get(field(j, "clusters.0"), "clients"));
+	assert_int_equal(json_integer_value(field(j, "counts.clients")), 2);
+	json_decref(j);
+
 	/* A filter on another name leaves the counts but no cluster. */
-	j = qnetd_status_json(&ex.srv, &status_ctx, "other", 5);
+	j = qnetd_status_json(&ex.srv, &status_ctx, "other", 5, true);
 	assert_int_equal(json_array_size(field(j, "clusters")), 0);
 	assert_int_equal(json_integer_value(field(j, "counts.clusters")), 1);
 	json_decref(j);
@@ -310,7 +318,7 @@ static void test_json_cluster_names(void **state)
 	example_build(&ex);
 	static const uint8_t evil[] = {'a', '"', '\n', 0, 0xff, 0xc3, 0xa9, 0xed, 0xa0, 0x80};
 	assert_non_null(qnetd_cluster_map_create(&ex.srv.clusters, evil, sizeof(evil)));
-	json_t *j = qnetd_status_json(&ex.srv, &status_ctx, (const char *)evil, sizeof(evil));
+	json_t *j = qnetd_status_json(&ex.srv, &status_ctx, (const char *)evil, sizeof(evil), true);
 	assert_non_null(j);
 	char *text = json_dumps(j, JSON_COMPACT);
 	assert_non_null(text);

@@ -1,13 +1,14 @@
 #!/bin/bash
 # What reading qnetd's status costs it under load: CPU per -j, -M, /metrics and /healthz at N clients, and the storm p99 with a scraper running.
 #
-# Usage: tests/bench/scrape-cost.sh [--clients N] [--scrapes K] [--build DIR] [--keep]
+# Usage: tests/bench/scrape-cost.sh [--clients N] [--scrapes K] [--scraper PATH] [--build DIR] [--keep]
 #   --clients N   simulated qdevices, in 2-node clusters (default 10000)
+#   --scraper PATH  what the scraper fetches back to back during the second run's storms (default /metrics)
 #   --scrapes K   scrapes of each kind whose CPU cost is averaged (default 5)
 #   --build DIR   Release build directory (default /tmp/qnetd-bench-build, as run-bench.sh)
 # Runs on 127.0.0.1 only; starts one corosync-qnetd (with -S metrics_listen) and the generator
-# twice: once idle during the scrapes and for a baseline storm, once with a scraper fetching
-# /metrics?per_client=1 back to back during its storms. Prints one table; kills only what it started.
+# twice: once idle during the scrapes and for a baseline storm, once with a scraper fetching PATH
+# back to back during its storms. Prints one table; kills only what it started.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,11 +16,13 @@ root=$(cd "$here/../.." && pwd)
 build=${BENCH_BUILD_DIR:-/tmp/qnetd-bench-build}
 clients=10000
 scrapes=5
+scraper_path=/metrics
 keep=0
 while [ $# -gt 0 ]; do
     case $1 in
     --clients) clients=$2; shift ;;
     --scrapes) scrapes=$2; shift ;;
+    --scraper) scraper_path=$2; shift ;;
     --build) build=$2; shift ;;
     --keep) keep=1 ;;
     -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
@@ -128,7 +131,7 @@ for _ in $(seq 1 600); do
     sleep 0.5
 done
 (
-    while kill -0 "$load_pid" 2>/dev/null; do curl -s -o /dev/null "http://127.0.0.1:$http/metrics?per_client=1"; done
+    while kill -0 "$load_pid" 2>/dev/null; do curl -s -o /dev/null "http://127.0.0.1:$http$scraper_path"; done
 ) &
 scraper=$!
 started+=("$scraper")
@@ -142,4 +145,4 @@ echo
 echo "| storms (2 splits + 2 merges) | split p99 (ms) | merge p99 (ms) | wrong votes |"
 echo "|---|---|---|---|"
 echo "| no scraper | $(field split_p99_ms "$base") | $(field merge_p99_ms "$base") | $(field wrong "$base") |"
-echo "| /metrics?per_client=1 back to back | $(field split_p99_ms "$scraped") | $(field merge_p99_ms "$scraped") | $(field wrong "$scraped") |"
+echo "| GET $scraper_path back to back | $(field split_p99_ms "$scraped") | $(field merge_p99_ms "$scraped") | $(field wrong "$scraped") |"

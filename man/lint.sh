@@ -95,7 +95,7 @@ corosync-qnetd.8|46dfhvc:l:m:p:S:s:|qnetd/qnetd_settings.c
 corosync-qnetd-tool.8|CHhjlMsvc:p:|qnetd/qnetd_tool.c
 corosync-qnetd-certutil.8|:Ghisc:n:|qnetd/corosync-qnetd-certutil.sh
 corosync-qdevice.8|dfhS:|qdevice/qdevice_settings.h qdevice/qdevice_settings.c
-corosync-qdevice-tool.8|CHhjMsvp:|qdevice/qdevice_tool.c
+corosync-qdevice-tool.8|CDHhjMsvp:|qdevice/qdevice_tool.c
 corosync-qdevice-net-certutil.8|:hiMmQrc:S:C:n:|qdevice/corosync-qdevice-net-certutil.sh
 EOF
 

@@ -1,15 +1,23 @@
 /* corosync-qdevice-tool: sends one command to corosync-qdevice's local socket and prints the reply. */
+#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <corosync/cmap.h>
+
 #include "health.h"
+#include "qdevice_diagnose.h"
 #include "qdevice_health.h"
 #include "qdevice_metrics.h"
 #include "qdevice_settings.h"
@@ -26,9 +34,9 @@ enum tool_exit {
 /* Longest status line kept (the terminating NUL needs the last byte); upstream's limit. */
 #define TOOL_STATUS_LINE_MAX 512
 
-#define TOOL_USAGE "usage: corosync-qdevice-tool [-CHhjMsv] [-p qdevice_ipc_socket_path]\n"
+#define TOOL_USAGE "usage: corosync-qdevice-tool [-CDHhjMsv] [-p qdevice_ipc_socket_path]\n"
 
-enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON, TOOL_OP_HEALTH, TOOL_OP_METRICS };
+enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON, TOOL_OP_HEALTH, TOOL_OP_METRICS, TOOL_OP_DIAGNOSE };
 
 static int tool_usage(void)
 {
@@ -215,18 +223,204 @@ static int tool_health(const char *path)
 	return (int)state;
 }
 
+/* ---- -D: the facts the checks need (qdevice/qdevice_diagnose.h); nothing is changed anywhere. ---- */
+
+/* A cmap value of any integer or string type as an unsigned number; false when absent or not a number. */
+static bool diag_cmap_uint(cmap_handle_t h, const char *key, uint32_t *out)
+{
+	char buf[64];
+	size_t len = sizeof(buf) - 1;
+	cmap_value_types_t type;
+	if (cmap_get(h, key, buf, &len, &type) != CS_OK)
+		return false;
+	switch (type) {
+	case CMAP_VALUETYPE_UINT8: {
+		uint8_t u;
+		memcpy(&u, buf, sizeof(u));
+		*out = u;
+		return true;
+	}
+	case CMAP_VALUETYPE_UINT16: {
+		uint16_t u;
+		memcpy(&u, buf, sizeof(u));
+		*out = u;
+		return true;
+	}
+	case CMAP_VALUETYPE_UINT32: memcpy(out, buf, sizeof(*out)); return true;
+	case CMAP_VALUETYPE_STRING: {
+		buf[len < sizeof(buf) ? len : sizeof(buf) - 1] = '\0';
+		char *end;
+		unsigned long v = strtoul(buf, &end, 10);
+		if (end == buf || v > UINT32_MAX)
+			return false;
+		*out = (uint32_t)v;
+		return true;
+	}
+	default: return false;
+	}
+}
+
+static void diag_cmap_string(cmap_handle_t h, const char *key, char *out, size_t out_len)
+{
+	char *v = NULL;
+	out[0] = '\0';
+	if (cmap_get_string(h, key, &v) == CS_OK && v != NULL)
+		snprintf(out, out_len, "%s", v);
+	free(v);
+}
+
+static void diag_read_cmap(struct qdevice_diag_input *in)
+{
+	cmap_handle_t h;
+	cs_error_t err = cmap_initialize(&h);
+	if (err != CS_OK) {
+		snprintf(in->cmap_error, sizeof(in->cmap_error), "corosync does not answer on cmap (error %d): is corosync running?", (int)err);
+		return;
+	}
+	in->cmap_read = true;
+	char model[32];
+	diag_cmap_string(h, "quorum.device.model", model, sizeof(model));
+	in->device_configured = model[0] != '\0';
+	diag_cmap_string(h, "quorum.device.net.algorithm", in->algorithm, sizeof(in->algorithm));
+	diag_cmap_string(h, "quorum.device.net.host", in->host, sizeof(in->host));
+	uint32_t v;
+	in->port = diag_cmap_uint(h, "quorum.device.net.port", &v) && v > 0 && v <= 65535 ? (uint16_t)v : 5403;
+	in->two_node = diag_cmap_uint(h, "quorum.two_node", &v) && v == 1;
+	in->votes_set = diag_cmap_uint(h, "quorum.device.votes", &in->votes);
+	cmap_iter_handle_t it;
+	if (cmap_iter_init(h, "nodelist.node.", &it) == CS_OK) {
+		char key[CMAP_KEYNAME_MAXLEN + 1];
+		size_t len;
+		cmap_value_types_t type;
+		while (cmap_iter_next(h, it, key, &len, &type) == CS_OK) {
+			size_t kl = strlen(key);
+			if (kl > 7 && strcmp(key + kl - 7, ".nodeid") == 0)
+				in->node_count++;
+		}
+		cmap_iter_finalize(h, it);
+	}
+	cmap_finalize(h);
+}
+
+/* A non-blocking connect bounded by timeout_ms; 0 or the errno that ended it (ETIMEDOUT for silence). */
+static int diag_connect(const struct sockaddr *sa, socklen_t len, uint32_t timeout_ms)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int err = 0;
+	if (connect(fd, sa, len) != 0) {
+		err = errno;
+		if (err == EINPROGRESS) {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			int n;
+			do {
+				n = poll(&p, 1, (int)timeout_ms);
+			} while (n < 0 && errno == EINTR);
+			if (n == 0) {
+				err = ETIMEDOUT;
+			} else {
+				socklen_t el = sizeof(err);
+				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+					err = errno;
+			}
+		}
+	}
+	close(fd);
+	return err;
+}
+
+static void diag_reach(struct qdevice_diag_input *in)
+{
+	if (!in->cmap_read || in->host[0] == '\0')
+		return;
+	char port[8];
+	snprintf(port, sizeof(port), "%u", (unsigned)in->port);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	int rc = getaddrinfo(in->host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(in->resolve_error, sizeof(in->resolve_error), "%s", gai_strerror(rc));
+		return;
+	}
+	in->resolved = true;
+	for (struct addrinfo *ai = res; ai != NULL && in->addr_count < QDEVICE_DIAG_MAX_ADDRS; ai = ai->ai_next) {
+		char host[INET6_ADDRSTRLEN] = "?";
+		getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+		snprintf(in->addrs[in->addr_count].text, sizeof(in->addrs[0].text), ai->ai_family == AF_INET6 ? "[%s]" : "%s", host);
+		int err = diag_connect(ai->ai_addr, ai->ai_addrlen, in->connect_timeout_ms);
+		in->addrs[in->addr_count].err = err;
+		in->addrs[in->addr_count].reach = qdevice_diag_reach_from_errno(err);
+		in->addr_count++;
+	}
+	freeaddrinfo(res);
+}
+
+static int tool_diagnose(const char *path, bool as_json)
+{
+	struct qdevice_diag_input in;
+	json_t *status = NULL;
+	memset(&in, 0, sizeof(in));
+	in.connect_timeout_ms = 5000;
+
+	int fd = tool_try_connect(path);
+	if (fd < 0) {
+		snprintf(in.daemon_error, sizeof(in.daemon_error), "%s: %s", path, strerror(errno));
+	} else {
+		in.daemon_answered = true;
+		tool_send(fd, "json\n", 5);
+		struct strbuf reply;
+		tool_read_all(fd, &reply);
+		json_error_t jerr;
+		if (!reply.failed && reply.len >= 3 && strncmp(reply.data, "OK\n", 3) == 0)
+			status = json_loadb(reply.data + 3, reply.len - 3, JSON_ALLOW_NUL, &jerr);
+		strbuf_free(&reply);
+		in.status = status;
+	}
+	diag_read_cmap(&in);
+	diag_reach(&in);
+
+	struct qdevice_diag_report report;
+	qdevice_diagnose(&in, &report);
+	json_decref(status);
+	int rc = qdevice_diag_exit_status(&report);
+	if (as_json) {
+		json_t *j = qdevice_diag_json(&report);
+		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		if (text == NULL)
+			errx(3, "Can't alloc memory");
+		printf("%s\n", text);
+		free(text);
+	} else {
+		struct strbuf out;
+		strbuf_init(&out, 1 << 20);
+		qdevice_diag_format(&report, &out);
+		if (out.failed)
+			errx(3, "Can't alloc memory");
+		fputs(out.data != NULL ? out.data : "", stdout);
+		strbuf_free(&out);
+	}
+	return fflush(stdout) == 0 ? rc : 3;
+}
+
 int main(int argc, char **argv)
 {
 	enum tool_op op = TOOL_OP_NONE;
-	bool verbose = false;
+	bool verbose = false, json = false;
 	const char *path = QDEVICE_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CHhjMsvp:")) != -1) {
+	while ((ch = getopt(argc, argv, "CDHhjMsvp:")) != -1) {
 		switch (ch) {
 		case 'C': op = TOOL_OP_HEALTH; break;
+		case 'D': op = TOOL_OP_DIAGNOSE; break;
 		case 'H': op = TOOL_OP_SHUTDOWN; break;
-		case 'j': op = TOOL_OP_JSON; break;
+		case 'j':
+			/* -D -j (either order) is the diagnosis as JSON. */
+			json = true;
+			if (op != TOOL_OP_DIAGNOSE)
+				op = TOOL_OP_JSON;
+			break;
 		case 'M': op = TOOL_OP_METRICS; break;
 		case 's': op = TOOL_OP_STATUS; break;
 		case 'v': verbose = true; break;
@@ -241,6 +435,8 @@ int main(int argc, char **argv)
 		return tool_health(path);
 	if (op == TOOL_OP_METRICS)
 		return tool_metrics(path);
+	if (op == TOOL_OP_DIAGNOSE)
+		return tool_diagnose(path, json);
 
 	/* The trailing spaces are upstream's bytes; the daemon's tokenizer ignores them. */
 	char cmd[64];

@@ -6,12 +6,14 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "health.h"
+#include "qdevice_diagnose.h"
 #include "qdevice_health.h"
 #include "qdevice_heuristics_worker.h"
 #include "qdevice_metrics.h"
@@ -52,6 +54,26 @@ static void views(const json_t *status)
 	health_format(&r, "QDEVICE", &line);
 	health_report_free(&r);
 	strbuf_free(&line);
+
+	/* The diagnosis over the same status, with corosync's configuration both read and not. */
+	struct qdevice_diag_input in;
+	struct qdevice_diag_report report;
+	memset(&in, 0, sizeof(in));
+	in.daemon_answered = true;
+	in.status = status;
+	for (int cmap = 0; cmap < 2; cmap++) {
+		in.cmap_read = cmap == 1;
+		in.device_configured = true;
+		snprintf(in.algorithm, sizeof(in.algorithm), "lms");
+		in.node_count = 1;
+		qdevice_diagnose(&in, &report);
+		CHECK(report.count == QDEVICE_DIAG_CHECKS);
+		struct strbuf text;
+		strbuf_init(&text, 1 << 16);
+		qdevice_diag_format(&report, &text);
+		strbuf_free(&text);
+		json_decref(qdevice_diag_json(&report));
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

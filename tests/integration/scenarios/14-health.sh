@@ -50,7 +50,27 @@ metrics() {
     qdi_log "$h ${tool##*/} -M: $(grep -vc '^#' "$out") series, promtool clean, $# values as expected"
 }
 
+# diagnose HOST WANT_RC FAIL_ID: corosync-qdevice-tool -D on HOST exits WANT_RC and FAILs exactly
+# FAIL_ID ("" for none), with nothing at WARN (doc/diagnose.md).
+diagnose() {
+    local h=$1 want=$2 fail_id=$3 rc out fails
+    step=$((step + 1))
+    out=$L/diagnose.$step.$h
+    qdi_hq 40 "$h" "$QDEVICE_TOOL_BIN" -D >"$out" 2>&1
+    rc=$?
+    fails=$(sed -n 's/^FAIL \([a-z-]*\):.*/\1/p' "$out" | paste -sd, -)
+    qdi_log "$h corosync-qdevice-tool -D: exit $rc, FAIL: ${fails:-none}; $(grep -c '^OK ' "$out") OK"
+    [[ $rc == "$want" ]] || qdi_fail "$h -D exited $rc, expected $want: $(tr '\n' ' ' <"$out")"
+    [[ $fails == "$fail_id" ]] || qdi_fail "$h -D: FAIL '$fails', expected '$fail_id': $(tr '\n' ' ' <"$out")"
+    grep -q '^WARN ' "$out" && qdi_fail "$h -D: unexpected WARN: $(grep '^WARN ' "$out")"
+    [[ -z $fail_id ]] || grep -A1 "^FAIL $fail_id:" "$out" | grep -q '^    fix: ' || qdi_fail "$h -D: no fix line after $fail_id"
+}
+
 # Healthy.
+diagnose n1 0 ""
+qdi_hq 40 n1 "$QDEVICE_TOOL_BIN" -D -j >"$L/diagnose-j.n1" 2>&1
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]==1 and d["exit_status"]==0 and len(d["checks"])==6, d' \
+    <"$L/diagnose-j.n1" || qdi_fail "-D -j on n1: $(head -c 300 "$L/diagnose-j.n1")"
 metrics arb "$QNETD_TOOL_BIN" -v -- 'corosync_qnetd_clients 2' 'corosync_qnetd_clusters 1' \
     'corosync_qnetd_cluster_missing_nodes\{cluster="qdi"\} 0' 'corosync_qnetd_cluster_acked_partitions\{cluster="qdi"\} 1' \
     'corosync_qnetd_decision_duration_seconds_count [1-9][0-9]*' 'corosync_qnetd_client_vote\{cluster="qdi",node_id="2",vote="ack"\} 1' \
@@ -71,8 +91,9 @@ qdi_await qdevice_stop_seconds 30 p_n1_only
 health arb "$QNETD_TOOL_BIN" 1 '^QNETD WARNING: cluster "qdi": node 2 not connected \|'
 health n2 "$QDEVICE_TOOL_BIN" 2 '^QDEVICE CRITICAL: corosync-qdevice does not answer on '
 health n1 "$QDEVICE_TOOL_BIN" 0 '^QDEVICE OK: '
+diagnose n2 2 qdevice-running
 metrics arb "$QNETD_TOOL_BIN" -- 'corosync_qnetd_clients 1' 'corosync_qnetd_cluster_missing_nodes\{cluster="qdi"\} 1' \
-    'corosync_qnetd_connections_closed_total\{reason="peer_closed"\} 1'
+    'corosync_qnetd_connections_closed_total\{reason="peer_closed"\} [1-9][0-9]*'
 qdi_start_qdevice n2
 qdi_await qdevice_back_seconds 60 qdi_p_all_full
 
@@ -100,6 +121,9 @@ for h in n1 n2; do
     metrics "$h" "$QDEVICE_TOOL_BIN" -- 'corosync_qdevice_connected 0' 'corosync_qdevice_casting_vote 0' \
         'corosync_qdevice_disconnects_total\{reason="[a-z_]+"\} [1-9][0-9]*'
 done
+diagnose n1 2 qnetd-reachable
+grep -q '^FAIL qnetd-reachable: .*refused' "$L/diagnose.$step.n1" || qdi_fail "-D with qnetd down: not reported as refused"
+
 # Back with the HTTP listener on the arbiter's loopback (-S metrics_listen, doc/monitoring.md §6).
 qdi_spawn arb qnetd "$QNETD_BIN" -f -S metrics_listen=9405
 qdi_await vote_back_seconds 60 qdi_p_all_full

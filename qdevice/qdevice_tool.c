@@ -152,14 +152,29 @@ static void tool_read_all(int fd, struct strbuf *reply)
 	close(fd);
 }
 
+/*
+ * Asks for the JSON status on fd (closed afterwards). *answered_ok says whether the reply began
+ * with "OK"; the status is NULL when it did not or when what followed was not JSON. The reply stays
+ * in *reply for the caller's messages (strbuf_free it).
+ */
+static json_t *tool_fetch_status(int fd, struct strbuf *reply, bool *answered_ok)
+{
+	tool_send(fd, "json\n", 5);
+	tool_read_all(fd, reply);
+	*answered_ok = !reply->failed && reply->len >= 3 && strncmp(reply->data, "OK\n", 3) == 0;
+	if (!*answered_ok)
+		return NULL;
+	json_error_t jerr;
+	return json_loadb(reply->data + 3, reply->len - 3, JSON_ALLOW_NUL, &jerr);
+}
+
 /* -M: the Prometheus exposition of the daemon's JSON status. */
 static int tool_metrics(const char *path)
 {
-	int fd = tool_connect(path);
-	tool_send(fd, "json\n", 5);
 	struct strbuf reply;
-	tool_read_all(fd, &reply);
-	if (reply.failed || reply.len < 3 || strncmp(reply.data, "OK\n", 3) != 0) {
+	bool ok;
+	json_t *status = tool_fetch_status(tool_connect(path), &reply, &ok);
+	if (!ok) {
 		const char *nl = reply.data != NULL ? memchr(reply.data, '\n', reply.len) : NULL;
 		if (nl != NULL && strncasecmp(reply.data, "Error\n", 6) == 0)
 			fprintf(stderr, "Error: %.*s", (int)(reply.len - (size_t)(nl + 1 - reply.data)), nl + 1);
@@ -168,8 +183,6 @@ static int tool_metrics(const char *path)
 		strbuf_free(&reply);
 		return TOOL_EXIT_DAEMON_ERROR;
 	}
-	json_error_t jerr;
-	json_t *status = json_loadb(reply.data + 3, reply.len - 3, JSON_ALLOW_NUL, &jerr);
 	strbuf_free(&reply);
 	struct strbuf text;
 	strbuf_init(&text, (size_t)1 << 26);
@@ -194,17 +207,14 @@ static int tool_health(const char *path)
 		printf("QDEVICE CRITICAL: corosync-qdevice does not answer on %s (%s)\n", path, strerror(errno));
 		return HEALTH_CRITICAL;
 	}
-	tool_send(fd, "json\n", 5);
 	struct strbuf reply;
-	tool_read_all(fd, &reply);
-	if (reply.failed || reply.len < 3 || strncmp(reply.data, "OK\n", 3) != 0) {
+	bool ok;
+	json_t *status = tool_fetch_status(fd, &reply, &ok);
+	strbuf_free(&reply);
+	if (!ok) {
 		printf("QDEVICE UNKNOWN: the daemon has no JSON status (an upstream corosync-qdevice?)\n");
-		strbuf_free(&reply);
 		return HEALTH_UNKNOWN;
 	}
-	json_error_t jerr;
-	json_t *status = json_loadb(reply.data + 3, reply.len - 3, JSON_ALLOW_NUL, &jerr);
-	strbuf_free(&reply);
 	if (status == NULL) {
 		printf("QDEVICE UNKNOWN: the daemon's status could not be read\n");
 		return HEALTH_UNKNOWN;
@@ -367,12 +377,9 @@ static int tool_diagnose(const char *path, bool as_json)
 		snprintf(in.daemon_error, sizeof(in.daemon_error), "%s: %s", path, strerror(errno));
 	} else {
 		in.daemon_answered = true;
-		tool_send(fd, "json\n", 5);
 		struct strbuf reply;
-		tool_read_all(fd, &reply);
-		json_error_t jerr;
-		if (!reply.failed && reply.len >= 3 && strncmp(reply.data, "OK\n", 3) == 0)
-			status = json_loadb(reply.data + 3, reply.len - 3, JSON_ALLOW_NUL, &jerr);
+		bool ok;
+		status = tool_fetch_status(fd, &reply, &ok);
 		strbuf_free(&reply);
 		in.status = status;
 	}

@@ -48,6 +48,7 @@ void qnetd_http_close(struct qnetd_http *http)
 #include "prom.h"
 #include "qnetd_health.h"
 #include "qnetd_metrics.h"
+#include "qnetd_net.h"
 #include "qnetd_status_json.h"
 #include "strbuf.h"
 
@@ -59,19 +60,7 @@ bool qnetd_http_available(void)
 static void peer_text(struct MHD_Connection *conn, char *buf, size_t len)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		port = ntohs(in->sin_port);
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		port = ntohs(in6->sin6_port);
-	}
-	snprintf(buf, len, "%s:%u", host, port);
+	qnetd_net_format_peer(info != NULL ? info->client_addr : NULL, buf, len);
 }
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned code, const char *type, const char *body,

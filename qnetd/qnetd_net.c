@@ -443,17 +443,16 @@ static void algo_timer_expired(struct loop *loop, void *data)
 		mark_closing(c);
 }
 
-/* "address:port" the way upstream prints it: v4-mapped stays mapped, no brackets. */
-static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len)
+void qnetd_net_format_peer(const struct sockaddr *sa, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
 		port = ntohs(s6->sin6_port);
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	} else if (sa != NULL && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		port = ntohs(s4->sin_port);
 	}
@@ -463,7 +462,7 @@ static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len
 static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_storage *ss)
 {
 	char peer[64];
-	format_peer(ss, peer, sizeof(peer));
+	qnetd_net_format_peer((const struct sockaddr *)ss, peer, sizeof(peer));
 
 	if (net->settings->max_clients != 0 && (long long)net->server.conn_count >= net->settings->max_clients) {
 		log_ratelimited(&net->refused_max_clients, loop_now_ms(), LOG_ERR, "Maximum clients reached. Not accepting connection from %s",

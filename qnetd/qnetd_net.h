@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "listen_guard.h"
 #include "loop.h"
@@ -38,5 +39,7 @@ struct qnetd_net {
 int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_settings *settings);
 /* Closes every connection (algorithms told the server is going down) and the listener. */
 void qnetd_net_shutdown(struct qnetd_net *net);
+/* "address:port" the way upstream prints a client: v4-mapped stays mapped, no brackets ("?:0" for NULL). */
+void qnetd_net_format_peer(const struct sockaddr *sa, char *out, size_t len);
 
 #endif

@@ -26,8 +26,69 @@ enum qdevice_diag_reach {
 	QDEVICE_DIAG_REACH_OTHER,
 };
 enum qdevice_diag_reach qdevice_diag_reach_from_errno(int err);
+/* quorum.device.net.tls as corosync-qdevice reads it ("" is unset): PROTO_TLS_*, or -1 for a value it refuses. */
+int qdevice_diag_configured_tls(const char *tls);
 
 #define QDEVICE_DIAG_MAX_ADDRS 8
+
+/* A certificate as the checks see it; times in seconds since the epoch. */
+struct qdevice_diag_cert {
+	bool present;
+	char subject[160];                      /* "CN=Qnetd Server" */
+	char issuer[160];
+	char common_name[96];
+	int64_t not_before;
+	int64_t not_after;
+	char sha256[65];                        /* of the DER encoding, lower-case hex */
+};
+
+/* The server certificate against this node's database, dates aside (cert-validity judges those). */
+enum qdevice_diag_verify {
+	QDEVICE_DIAG_VERIFY_NOT_TRIED = 0,
+	QDEVICE_DIAG_VERIFY_OK,                 /* chains to a CA of the database, for "Qnetd Server" */
+	QDEVICE_DIAG_VERIFY_UNKNOWN_ISSUER,     /* no CA of the database issued it */
+	QDEVICE_DIAG_VERIFY_BAD_NAME,           /* issued by our CA, but not for "Qnetd Server" */
+	QDEVICE_DIAG_VERIFY_REUSED_CA,          /* the server sent a CA with our CA's issuer and serial, other contents */
+	QDEVICE_DIAG_VERIFY_OTHER,
+};
+
+/*
+ * What the probe of one address learnt (doc/diagnose.md §4): connect, PREINIT, PREINIT_REPLY,
+ * STARTTLS, the TLS handshake with this node's certificate, closed before INIT.
+ */
+struct qdevice_diag_probe {
+	bool preinit_reply;                     /* the server answered PREINIT */
+	char protocol_error[128];               /* why not, when connected but not */
+	uint8_t server_tls;                     /* PROTO_TLS_* of PREINIT_REPLY */
+	bool server_wants_client_cert;
+	bool tls_tried;                         /* STARTTLS sent, handshake started */
+	bool handshake_ok;
+	char tls_error[160];                    /* the handshake's failure, or the alert after it */
+	bool client_cert_sent;
+	bool client_cert_refused;               /* the server ended the handshake over our certificate */
+	struct qdevice_diag_cert server_cert;
+	enum qdevice_diag_verify server_verify;
+	char verify_error[160];
+};
+
+/* One address of the arbiter's name. */
+struct qdevice_diag_addr {
+	char text[64];                          /* "192.0.2.10", "[2001:db8::1]" */
+	enum qdevice_diag_reach reach;
+	int err;                                /* errno of the failure */
+	struct qdevice_diag_probe probe;        /* when connected */
+};
+
+/* This node's NSS database (quorum.device.net's certificates). */
+struct qdevice_diag_node_db {
+	bool opened;
+	char error[160];                        /* why not, when not */
+	bool unreadable;                        /* not opened for lack of permission: run as root */
+	struct qdevice_diag_cert cert;          /* "Cluster Cert" */
+	bool key_found;
+	size_t ca_count;
+	struct qdevice_diag_cert cas[4];        /* the CA certificates it holds */
+};
 
 /* What the tool gathered; every part may be missing (its flag false). */
 struct qdevice_diag_input {
@@ -49,15 +110,17 @@ struct qdevice_diag_input {
 	bool resolved;                          /* host resolved (reachability was tried) */
 	char resolve_error[128];
 	size_t addr_count;
-	struct {
-		char text[64];                      /* "192.0.2.10", "[2001:db8::1]" */
-		enum qdevice_diag_reach reach;
-		int err;                            /* errno of the failure */
-	} addrs[QDEVICE_DIAG_MAX_ADDRS];
+	struct qdevice_diag_addr addrs[QDEVICE_DIAG_MAX_ADDRS];
+	size_t addrs_not_tried;                 /* resolved, but the time budget ran out first */
 	uint32_t connect_timeout_ms;
+
+	char tls[16];                           /* quorum.device.net.tls as written ("" unset: on) */
+	char cluster_name[256];                 /* totem.cluster_name */
+	struct qdevice_diag_node_db db;
+	int64_t now;                            /* this node's clock, seconds since the epoch */
 };
 
-#define QDEVICE_DIAG_TEXT_MAX 320
+#define QDEVICE_DIAG_TEXT_MAX 640
 struct qdevice_diag_result {
 	const char *id;                         /* stable check id (doc/diagnose.md §2) */
 	enum qdevice_diag_state state;
@@ -65,7 +128,7 @@ struct qdevice_diag_result {
 	char fix[QDEVICE_DIAG_TEXT_MAX];        /* "" unless WARN or FAIL */
 };
 
-#define QDEVICE_DIAG_CHECKS 6
+#define QDEVICE_DIAG_CHECKS 10
 struct qdevice_diag_report {
 	struct qdevice_diag_result checks[QDEVICE_DIAG_CHECKS];
 	size_t count;

@@ -11,15 +11,19 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <corosync/cmap.h>
 
 #include "health.h"
+#include "proto.h"
 #include "qdevice_diagnose.h"
 #include "qdevice_health.h"
 #include "qdevice_metrics.h"
+#include "qdevice_probe.h"
 #include "qdevice_settings.h"
 #include "strbuf.h"
 
@@ -293,6 +297,8 @@ static void diag_read_cmap(struct qdevice_diag_input *in)
 	in->device_configured = model[0] != '\0';
 	diag_cmap_string(h, "quorum.device.net.algorithm", in->algorithm, sizeof(in->algorithm));
 	diag_cmap_string(h, "quorum.device.net.host", in->host, sizeof(in->host));
+	diag_cmap_string(h, "quorum.device.net.tls", in->tls, sizeof(in->tls));
+	diag_cmap_string(h, "totem.cluster_name", in->cluster_name, sizeof(in->cluster_name));
 	uint32_t v;
 	in->port = diag_cmap_uint(h, "quorum.device.net.port", &v) && v > 0 && v <= 65535 ? (uint16_t)v : 5403;
 	in->two_node = diag_cmap_uint(h, "quorum.two_node", &v) && v == 1;
@@ -312,57 +318,50 @@ static void diag_read_cmap(struct qdevice_diag_input *in)
 	cmap_finalize(h);
 }
 
-/* A non-blocking connect bounded by timeout_ms; 0 or the errno that ended it (ETIMEDOUT for silence). */
-static int diag_connect(const struct sockaddr *sa, socklen_t len, uint32_t timeout_ms)
-{
-	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	int err = 0;
-	if (connect(fd, sa, len) != 0) {
-		err = errno;
-		if (err == EINPROGRESS) {
-			struct pollfd p = {.fd = fd, .events = POLLOUT};
-			int n;
-			do {
-				n = poll(&p, 1, (int)timeout_ms);
-			} while (n < 0 && errno == EINTR);
-			if (n == 0) {
-				err = ETIMEDOUT;
-			} else {
-				socklen_t el = sizeof(err);
-				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
-					err = errno;
-			}
-		}
-	}
-	close(fd);
-	return err;
-}
+/* The whole diagnosis stays under 30 s even when every packet is dropped (doc/diagnose.md §4). */
+#define DIAG_PROBE_BUDGET_MS 24000u
+#define DIAG_STEP_TIMEOUT_MS 5000u
 
 static void diag_reach(struct qdevice_diag_input *in)
 {
 	if (!in->cmap_read || in->host[0] == '\0')
 		return;
+	int tls = qdevice_diag_configured_tls(in->tls);
+	bool db_open = false;
+	if (tls > PROTO_TLS_UNSUPPORTED)
+		db_open = qdevice_probe_open_db(QDEVICE_DEFAULT_NET_NSS_DB_DIR, &in->db);
 	char port[8];
 	snprintf(port, sizeof(port), "%u", (unsigned)in->port);
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	int rc = getaddrinfo(in->host, port, &hints, &res);
 	if (rc != 0) {
 		snprintf(in->resolve_error, sizeof(in->resolve_error), "%s", gai_strerror(rc));
+		if (db_open)
+			qdevice_probe_close_db();
 		return;
 	}
 	in->resolved = true;
-	for (struct addrinfo *ai = res; ai != NULL && in->addr_count < QDEVICE_DIAG_MAX_ADDRS; ai = ai->ai_next) {
+	struct qdevice_probe_params p = {
+		.cluster_name = in->cluster_name,
+		.tls = tls,
+		.db_open = db_open,
+		.step_timeout_ms = in->connect_timeout_ms,
+		.deadline_ms = qdevice_probe_now_ms() + DIAG_PROBE_BUDGET_MS,
+	};
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+		if (in->addr_count == QDEVICE_DIAG_MAX_ADDRS || qdevice_probe_now_ms() + 1000 > p.deadline_ms) {
+			in->addrs_not_tried++;
+			continue;
+		}
+		struct qdevice_diag_addr *a = &in->addrs[in->addr_count++];
 		char host[INET6_ADDRSTRLEN] = "?";
 		getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-		snprintf(in->addrs[in->addr_count].text, sizeof(in->addrs[0].text), ai->ai_family == AF_INET6 ? "[%s]" : "%s", host);
-		int err = diag_connect(ai->ai_addr, ai->ai_addrlen, in->connect_timeout_ms);
-		in->addrs[in->addr_count].err = err;
-		in->addrs[in->addr_count].reach = qdevice_diag_reach_from_errno(err);
-		in->addr_count++;
+		snprintf(a->text, sizeof(a->text), ai->ai_family == AF_INET6 ? "[%s]" : "%s", host);
+		qdevice_probe_address(ai->ai_addr, ai->ai_addrlen, &p, a);
 	}
 	freeaddrinfo(res);
+	if (db_open)
+		qdevice_probe_close_db();
 }
 
 static int tool_diagnose(const char *path, bool as_json)
@@ -370,16 +369,24 @@ static int tool_diagnose(const char *path, bool as_json)
 	struct qdevice_diag_input in;
 	json_t *status = NULL;
 	memset(&in, 0, sizeof(in));
-	in.connect_timeout_ms = 5000;
+	in.connect_timeout_ms = DIAG_STEP_TIMEOUT_MS;
+	in.now = (int64_t)time(NULL);
 
 	int fd = tool_try_connect(path);
 	if (fd < 0) {
 		snprintf(in.daemon_error, sizeof(in.daemon_error), "%s: %s", path, strerror(errno));
 	} else {
-		in.daemon_answered = true;
+		/* A stopped or stuck daemon must not hold the diagnosis past its 30 s. */
+		struct timeval tv = {.tv_sec = DIAG_STEP_TIMEOUT_MS / 1000};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		struct strbuf reply;
 		bool ok;
 		status = tool_fetch_status(fd, &reply, &ok);
+		in.daemon_answered = reply.len > 0;
+		if (!in.daemon_answered)
+			snprintf(in.daemon_error, sizeof(in.daemon_error), "%s: it accepted the connection but sent no reply within %u s (stopped or stuck?)",
+				 path, DIAG_STEP_TIMEOUT_MS / 1000);
 		strbuf_free(&reply);
 		in.status = status;
 	}

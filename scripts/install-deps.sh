@@ -11,10 +11,10 @@ fi
 build_pkgs="build-essential cmake pkg-config
     libnss3-dev libnspr4-dev libssl-dev libqb-dev libsystemd-dev libjansson-dev libmicrohttpd-dev
     libcmap-dev libvotequorum-dev libcorosync-common-dev libquorum-dev libcfg-dev"
-# Tests: cmocka, clang + libFuzzer runtime, NSS tools for certificates, packet capture.
+# Tests: cmocka, clang + libFuzzer runtime, NSS tools for certificates, packet capture, a moved clock (faketime).
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev libnss3-tools tcpdump python3-jsonschema
     iproute2 iptables util-linux procps iputils-ping psmisc groff-base man-db curl
-    systemd"
+    systemd faketime"
 # Packages: building, checking, and the chroot and container tests.
 pkg_pkgs="debhelper dpkg-dev lintian mmdebstrap systemd-container
     crossbuild-essential-arm64 qemu-user-static"

@@ -29,7 +29,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			__builtin_trap(); \
 	} while (0)
 
-static void views(const json_t *status)
+/* Probe and certificate facts drawn from the input's bytes, so the TLS checks see every combination. */
+static void fuzz_probe_facts(struct qdevice_diag_input *in, const uint8_t *data, size_t size)
+{
+	static const char *const modes[] = {"", "on", "off", "required", "bogus"};
+	uint8_t b[8] = {0};
+	memcpy(b, data, size < sizeof(b) ? size : sizeof(b));
+	snprintf(in->tls, sizeof(in->tls), "%s", modes[b[0] % 5]);
+	snprintf(in->cluster_name, sizeof(in->cluster_name), "%s", b[1] & 1 ? "qdi" : "other");
+	in->resolved = b[1] & 2;
+	in->addr_count = b[2] % (QDEVICE_DIAG_MAX_ADDRS + 1);
+	in->addrs_not_tried = b[2] >> 7;
+	in->now = (int64_t)b[3] * 100000000;
+	for (size_t i = 0; i < in->addr_count; i++) {
+		struct qdevice_diag_addr *a = &in->addrs[i];
+		uint8_t f = b[4 + i % 4] ^ (uint8_t)i;
+		a->reach = (enum qdevice_diag_reach)(f % 5);
+		a->probe.preinit_reply = f & 8;
+		a->probe.server_tls = (uint8_t)((f >> 4) % 3);
+		a->probe.server_wants_client_cert = f & 64;
+		a->probe.handshake_ok = f & 128;
+		a->probe.client_cert_sent = f & 32;
+		a->probe.client_cert_refused = f & 16;
+		a->probe.server_verify = (enum qdevice_diag_verify)(f % 6);
+		a->probe.server_cert.present = f & 4;
+		a->probe.server_cert.not_before = (int64_t)(f & 0x0f) * 200000000;
+		a->probe.server_cert.not_after = (int64_t)(f >> 4) * 400000000;
+		snprintf(a->probe.server_cert.sha256, sizeof(a->probe.server_cert.sha256), "%02x", f & 3);
+	}
+	in->db.opened = b[5] & 1;
+	in->db.unreadable = b[5] & 2;
+	in->db.cert.present = b[5] & 4;
+	in->db.key_found = b[5] & 8;
+	snprintf(in->db.cert.common_name, sizeof(in->db.cert.common_name), "%s", b[5] & 16 ? "qdi" : "x");
+	in->db.cert.not_after = (int64_t)b[6] * 100000000;
+	in->db.ca_count = b[7] % 5;
+	for (size_t i = 0; i < in->db.ca_count; i++) {
+		in->db.cas[i].present = true;
+		in->db.cas[i].not_after = (int64_t)(b[7] >> 3) * 100000000;
+	}
+}
+
+static void views(const json_t *status, const uint8_t *data, size_t size)
 {
 	struct strbuf out;
 	strbuf_init(&out, 1 << 22);
@@ -59,6 +100,7 @@ static void views(const json_t *status)
 	struct qdevice_diag_input in;
 	struct qdevice_diag_report report;
 	memset(&in, 0, sizeof(in));
+	fuzz_probe_facts(&in, data, size);
 	in.daemon_answered = true;
 	in.status = status;
 	for (int cmap = 0; cmap < 2; cmap++) {
@@ -81,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_error_t err;
 	json_t *status = json_loadb((const char *)data, size, JSON_ALLOW_NUL, &err);
 	if (status != NULL) {
-		views(status);
+		views(status, data, size);
 		json_decref(status);
 	}
 

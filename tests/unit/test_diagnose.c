@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "proto.h"
 #include "qdevice_diagnose.h"
 
 /* A healthy node of a 2-node ffsplit cluster, connected and casting the vote. */
@@ -18,6 +19,23 @@ static const char *const healthy_status =
 	"{\"node_id\":2,\"state\":\"member\"}]},\"casting_vote\":true,\"net\":{\"state\":\"connected\",\"vote\":\"ack\"}}";
 
 static json_t *status_json;
+
+/* 2026-12-06 12:00 UTC; the certificates run from 2026-01-01 for a century. */
+#define NOW INT64_C(1796558400)
+#define MADE INT64_C(1767225600)
+#define CENTURY (INT64_C(100) * 365 * 86400)
+
+static void cert(struct qdevice_diag_cert *c, const char *subject, const char *issuer, const char *cn, const char *sha)
+{
+	memset(c, 0, sizeof(*c));
+	c->present = true;
+	strcpy(c->subject, subject);
+	strcpy(c->issuer, issuer);
+	strcpy(c->common_name, cn);
+	c->not_before = MADE;
+	c->not_after = MADE + CENTURY;
+	strcpy(c->sha256, sha);
+}
 
 static void healthy(struct qdevice_diag_input *in, const char *status)
 {
@@ -39,6 +57,23 @@ static void healthy(struct qdevice_diag_input *in, const char *status)
 	in->addr_count = 1;
 	strcpy(in->addrs[0].text, "192.0.2.10");
 	in->addrs[0].reach = QDEVICE_DIAG_REACH_OK;
+	strcpy(in->cluster_name, "qdi");
+	in->now = NOW;
+	/* What the probe found: TLS with a client certificate, a server certificate from our CA. */
+	struct qdevice_diag_probe *p = &in->addrs[0].probe;
+	p->preinit_reply = true;
+	p->server_tls = PROTO_TLS_SUPPORTED;
+	p->server_wants_client_cert = true;
+	p->tls_tried = true;
+	p->handshake_ok = true;
+	p->client_cert_sent = true;
+	cert(&p->server_cert, "CN=Qnetd Server", "CN=QNet CA", "Qnetd Server", "aa");
+	p->server_verify = QDEVICE_DIAG_VERIFY_OK;
+	in->db.opened = true;
+	cert(&in->db.cert, "CN=qdi", "CN=QNet CA", "qdi", "bb");
+	in->db.key_found = true;
+	in->db.ca_count = 1;
+	cert(&in->db.cas[0], "CN=QNet CA", "CN=QNet CA", "QNet CA", "cc");
 }
 
 static const struct qdevice_diag_result *find(const struct qdevice_diag_report *r, const char *id)
@@ -76,8 +111,8 @@ static void test_healthy(void **state)
 		assert_int_equal(r.checks[i].state, QDEVICE_DIAG_OK);
 	assert_int_equal(qdevice_diag_exit_status(&r), 0);
 	/* The ids are the interface, in their documented order. */
-	static const char *const ids[] = {"qdevice-running", "qnetd-reachable", "qdevice-votes",
-					  "algorithm-fit", "two-node", "vote-cast"};
+	static const char *const ids[] = {"qdevice-running", "qnetd-reachable", "tls-mode", "server-ca", "node-cert",
+					  "cert-validity", "qdevice-votes", "algorithm-fit", "two-node", "vote-cast"};
 	for (size_t i = 0; i < r.count; i++)
 		assert_string_equal(r.checks[i].id, ids[i]);
 }
@@ -130,7 +165,7 @@ static void test_reachability(void **state)
 	in.addrs[1].reach = QDEVICE_DIAG_REACH_TIMEOUT;
 	qdevice_diagnose(&in, &r);
 	c = only(&r, "qnetd-reachable", QDEVICE_DIAG_WARN);
-	assert_non_null(strstr(c->found, "192.0.2.10:5403 connected"));
+	assert_non_null(strstr(c->found, "192.0.2.10:5403 answers as a qnetd"));
 	assert_non_null(strstr(c->found, "[2001:db8::10]:5403 no answer"));
 
 	in.resolved = false;
@@ -248,12 +283,217 @@ static void test_output_forms(void **state)
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_object_get(j, "schema")), 1);
 	assert_int_equal(json_integer_value(json_object_get(j, "exit_status")), 2);
-	json_t *two = json_array_get(json_object_get(j, "checks"), 4);
+	json_t *two = json_array_get(json_object_get(j, "checks"), 8);
 	assert_string_equal(json_string_value(json_object_get(two, "id")), "two-node");
 	assert_string_equal(json_string_value(json_object_get(two, "state")), "fail");
 	assert_true(json_is_string(json_object_get(two, "fix")));
 	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "checks"), 0), "fix")));
 	json_decref(j);
+}
+
+/* Connected, but what answers is not a qnetd (or it stalls): not reachable as an arbiter. */
+static void test_connected_not_qnetd(void **state)
+{
+	(void)state;
+	struct qdevice_diag_input in;
+	struct qdevice_diag_report r;
+	healthy(&in, healthy_status);
+	memset(&in.addrs[0].probe, 0, sizeof(in.addrs[0].probe));
+	strcpy(in.addrs[0].probe.protocol_error, "no reply to PREINIT within 5 s (not a qnetd, or packets dropped after the connect)");
+	qdevice_diagnose(&in, &r);
+	const struct qdevice_diag_result *c = only(&r, "qnetd-reachable", QDEVICE_DIAG_FAIL);
+	assert_non_null(strstr(c->found, "connected, but no reply to PREINIT"));
+	assert_non_null(strstr(c->fix, "corosync-qnetd"));
+	assert_int_equal(find(&r, "tls-mode")->state, QDEVICE_DIAG_SKIP);
+	assert_int_equal(find(&r, "server-ca")->state, QDEVICE_DIAG_SKIP);
+}
+
+/* Two addresses of one name that are two arbiters (their certificates differ). */
+static void test_two_arbiters(void **state)
+{
+	(void)state;
+	struct qdevice_diag_input in;
+	struct qdevice_diag_report r;
+	healthy(&in, healthy_status);
+	in.addr_count = 2;
+	in.addrs[1] = in.addrs[0];
+	strcpy(in.addrs[1].text, "[2001:db8::10]");
+	qdevice_diagnose(&in, &r);
+	assert_int_equal(find(&r, "qnetd-reachable")->state, QDEVICE_DIAG_OK);
+	strcpy(in.addrs[1].probe.server_cert.sha256, "dd");
+	qdevice_diagnose(&in, &r);
+	const struct qdevice_diag_result *c = only(&r, "qnetd-reachable", QDEVICE_DIAG_WARN);
+	assert_non_null(strstr(c->found, "192.0.2.10 and [2001:db8::10] present different server certificates"));
+	/* An address left untried for time is not called reachable. */
+	strcpy(in.addrs[1].probe.server_cert.sha256, "aa");
+	in.addrs_not_tried = 1;
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "qnetd-reachable", QDEVICE_DIAG_WARN)->found, "1 more address not tried"));
+}
+
+static void test_tls_mode(void **state)
+{
+	(void)state;
+	struct qdevice_diag_input in;
+	struct qdevice_diag_report r;
+	static const struct {
+		const char *node;
+		uint8_t server;
+		enum qdevice_diag_state want;
+		const char *text;
+	} cases[] = {
+		{"", PROTO_TLS_SUPPORTED, QDEVICE_DIAG_OK, "TLS is used"},
+		{"on", PROTO_TLS_REQUIRED, QDEVICE_DIAG_OK, "TLS is used"},
+		{"required", PROTO_TLS_SUPPORTED, QDEVICE_DIAG_OK, "TLS is used"},
+		{"off", PROTO_TLS_REQUIRED, QDEVICE_DIAG_FAIL, "refuses to connect"},
+		{"no", PROTO_TLS_REQUIRED, QDEVICE_DIAG_FAIL, "refuses to connect"},
+		{"required", PROTO_TLS_UNSUPPORTED, QDEVICE_DIAG_FAIL, "refuses to connect"},
+		{"on", PROTO_TLS_UNSUPPORTED, QDEVICE_DIAG_WARN, "plaintext"},
+		{"off", PROTO_TLS_SUPPORTED, QDEVICE_DIAG_WARN, "plaintext"},
+		{"sometimes", PROTO_TLS_SUPPORTED, QDEVICE_DIAG_FAIL, "'sometimes'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		healthy(&in, healthy_status);
+		strcpy(in.tls, cases[i].node);
+		in.addrs[0].probe.server_tls = cases[i].server;
+		qdevice_diagnose(&in, &r);
+		const struct qdevice_diag_result *c = find(&r, "tls-mode");
+		if (c->state != cases[i].want || strstr(c->found, cases[i].text) == NULL)
+			fail_msg("tls %s against server %u: %s %s", cases[i].node, cases[i].server, qdevice_diag_state_str(c->state), c->found);
+		if (cases[i].want != QDEVICE_DIAG_OK)
+			only(&r, "tls-mode", cases[i].want);
+		/* Without TLS the certificate checks have nothing to judge. */
+		bool used = cases[i].want == QDEVICE_DIAG_OK;
+		assert_int_equal(find(&r, "node-cert")->state, used ? QDEVICE_DIAG_OK : QDEVICE_DIAG_SKIP);
+	}
+}
+
+static void test_server_ca(void **state)
+{
+	(void)state;
+	struct qdevice_diag_input in;
+	struct qdevice_diag_report r;
+	healthy(&in, healthy_status);
+	struct qdevice_diag_probe *p = &in.addrs[0].probe;
+
+	/* The arbiter's CA created anew under the same name: the signature does not verify. */
+	p->server_verify = QDEVICE_DIAG_VERIFY_UNKNOWN_ISSUER;
+	p->client_cert_refused = true;
+	strcpy(p->tls_error, "the server ended the connection after the handshake (-12271): SSL peer cannot verify your certificate.");
+	qdevice_diagnose(&in, &r);
+	const struct qdevice_diag_result *c = only(&r, "server-ca", QDEVICE_DIAG_FAIL);
+	assert_non_null(strstr(c->found, "signature does not verify with the CA of that name in this node's database (made 2026-01-01 00:00 UTC)"));
+	assert_non_null(strstr(c->fix, "pvecm qdevice setup"));
+	/* The arbiter refusing our certificate too is the same cause, not a second fault. */
+	assert_int_equal(find(&r, "node-cert")->state, QDEVICE_DIAG_SKIP);
+
+	/* Another CA altogether. */
+	strcpy(p->server_cert.issuer, "CN=Other CA");
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "server-ca", QDEVICE_DIAG_FAIL)->found, "is not issued by a CA in this node's database (CN=QNet CA)"));
+
+	/* A server that sent its new CA along: NSS refuses it before any certificate is seen. */
+	memset(&p->server_cert, 0, sizeof(p->server_cert));
+	p->server_verify = QDEVICE_DIAG_VERIFY_REUSED_CA;
+	p->handshake_ok = false;
+	p->client_cert_refused = false;
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "server-ca", QDEVICE_DIAG_FAIL)->found, "name and serial number of this node's CA"));
+
+	healthy(&in, healthy_status);
+	in.addrs[0].probe.server_verify = QDEVICE_DIAG_VERIFY_BAD_NAME;
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "server-ca", QDEVICE_DIAG_FAIL)->found, "not for the name Qnetd Server"));
+}
+
+static void test_node_cert(void **state)
+{
+	(void)state;
+	struct qdevice_diag_input in;
+	struct qdevice_diag_report r;
+	const struct qdevice_diag_result *c;
+
+	/* A database copied from another cluster. */
+	healthy(&in, healthy_status);
+	strcpy(in.db.cert.common_name, "othercluster");
+	qdevice_diagnose(&in, &r);
+	c = only(&r, "node-cert", QDEVICE_DIAG_FAIL);
+	assert_non_null(strstr(c->found, "for cluster 'othercluster' but totem.cluster_name is 'qdi'"));
+	assert_non_null(strstr(c->fix, "corosync-qdevice-net-certutil -r -n"));
+	/* An arbiter that does not ask for certificates only risks it. */
+	in.addrs[0].probe.server_wants_client_cert = false;
+	qdevice_diagnose(&in, &r);
+	only(&r, "node-cert", QDEVICE_DIAG_WARN);
+
+	/* No certificate: fatal only when the arbiter asks for one. */
+	healthy(&in, healthy_status);
+	memset(&in.db.cert, 0, sizeof(in.db.cert));
+	in.db.key_found = false;
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "node-cert", QDEVICE_DIAG_FAIL)->found, "no certificate named Cluster Cert"));
+	in.addrs[0].probe.server_wants_client_cert = false;
+	qdevice_diagnose(&in, &r);
+	assert_int_equal(find(&r, "node-cert")->state, QDEVICE_DIAG_OK);
+
+	/* The arbiter refused our certificate although its own verifies here. */
+	healthy(&in, healthy_status);
+	in.addrs[0].probe.client_cert_refused = true;
+	strcpy(in.addrs[0].probe.tls_error, "the handshake failed (-12195): Peer does not recognize and trust the CA that issued your certificate.");
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "node-cert", QDEVICE_DIAG_FAIL)->found, "the arbiter refused this node's certificate"));
+
+	/* No database, or one this user may not read. */
+	healthy(&in, healthy_status);
+	in.db.opened = false;
+	strcpy(in.db.error, "/etc/corosync/qdevice/net/nssdb: No such file or directory (pvecm qdevice setup creates it)");
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "node-cert", QDEVICE_DIAG_FAIL)->found, "no usable certificate database"));
+	assert_int_equal(find(&r, "server-ca")->state, QDEVICE_DIAG_SKIP);
+	assert_int_equal(find(&r, "cert-validity")->state, QDEVICE_DIAG_SKIP);
+	in.db.unreadable = true;
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(find(&r, "node-cert")->found, "run as root"));
+	assert_int_equal(find(&r, "node-cert")->state, QDEVICE_DIAG_SKIP);
+}
+
+static void test_cert_validity(void **state)
+{
+	(void)state;
+	struct qdevice_diag_input in;
+	struct qdevice_diag_report r;
+	const struct qdevice_diag_result *c;
+
+	/* A board that booted in 2020: nothing is valid yet. */
+	healthy(&in, healthy_status);
+	in.now = INT64_C(1577836800);
+	qdevice_diagnose(&in, &r);
+	c = only(&r, "cert-validity", QDEVICE_DIAG_FAIL);
+	assert_non_null(strstr(c->found, "by this node's clock (2020-01-01 00:00 UTC): this node's certificate is not valid before 2026-01-01 00:00 UTC"));
+	assert_non_null(strstr(c->found, "the arbiter's certificate is not valid before"));
+	assert_non_null(strstr(c->fix, "timedatectl"));
+
+	/* The arbiter's certificate expired: corosync-qdevice still accepts it. */
+	healthy(&in, healthy_status);
+	in.addrs[0].probe.server_cert.not_after = NOW - 86400;
+	qdevice_diagnose(&in, &r);
+	c = only(&r, "cert-validity", QDEVICE_DIAG_WARN);
+	assert_non_null(strstr(c->found, "the arbiter's certificate expired on 2026-12-05"));
+
+	/* Ours expired: the arbiter decides; it took it in the handshake, or it did not. */
+	healthy(&in, healthy_status);
+	in.db.cert.not_after = NOW - 86400;
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "cert-validity", QDEVICE_DIAG_WARN)->found, "(the arbiter still accepts it)"));
+	in.addrs[0].probe.client_cert_refused = true;
+	in.addrs[0].probe.server_verify = QDEVICE_DIAG_VERIFY_OK;
+	qdevice_diagnose(&in, &r);
+	assert_int_equal(find(&r, "cert-validity")->state, QDEVICE_DIAG_FAIL);
+
+	/* About to expire. */
+	healthy(&in, healthy_status);
+	in.db.cas[0].not_after = NOW + 10 * 86400;
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "cert-validity", QDEVICE_DIAG_WARN)->found, "the CA in this node's database expires on 2026-12-16"));
 }
 
 static int teardown_group(void **state)
@@ -275,6 +515,12 @@ int main(void)
 		cmocka_unit_test(test_not_casting),
 		cmocka_unit_test(test_corosync_down),
 		cmocka_unit_test(test_output_forms),
+		cmocka_unit_test(test_connected_not_qnetd),
+		cmocka_unit_test(test_two_arbiters),
+		cmocka_unit_test(test_tls_mode),
+		cmocka_unit_test(test_server_ca),
+		cmocka_unit_test(test_node_cert),
+		cmocka_unit_test(test_cert_validity),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_group);
 }

@@ -586,8 +586,10 @@ qdi_hosts_create() {
 #   QDI_HEUR_EXEC   heuristics exec_check command (with QDI_HEUR_MODE)
 #   QDI_HEUR_INTERVAL, QDI_HEUR_TIMEOUT, QDI_HEUR_SYNC_TIMEOUT (ms, optional)
 #   QDI_EXTRA_NODES configured nodes that never run (n<N+1>.., addresses with no host), default 0
+#   QDI_NET_TLS     quorum.device.net.tls: on | off | required (default on, as pvecm writes it)
+#   QDI_TWO_NODE    empty (key absent) | 0 | 1: quorum.two_node
 #   QDI_CONFIG_VERSION (incremented by every qdi_write_conf)
-: "${QDI_EXTRA_NODES:=0}"
+: "${QDI_EXTRA_NODES:=0}" "${QDI_NET_TLS:=on}" "${QDI_TWO_NODE:=}"
 : "${QDI_ALGO:=ffsplit}" "${QDI_DEVICE:=1}" "${QDI_TIE_BREAKER:=}" "${QDI_QDEV_VOTES:=}"
 : "${QDI_HEUR_MODE:=}" "${QDI_HEUR_EXEC:=}" "${QDI_HEUR_INTERVAL:=}" "${QDI_HEUR_TIMEOUT:=}"
 : "${QDI_HEUR_SYNC_TIMEOUT:=}"
@@ -642,7 +644,7 @@ EOF
         echo "      algorithm: $QDI_ALGO"
         echo "      host: $(qdi_ip arb)"
         [[ -n $QDI_TIE_BREAKER ]] && echo "      tie_breaker: $QDI_TIE_BREAKER"
-        echo "      tls: on"
+        echo "      tls: $QDI_NET_TLS"
         echo "    }"
         echo "    sync_timeout: $QDI_QDEV_SYNC_TIMEOUT"
         echo "    timeout: $QDI_QDEV_TIMEOUT"
@@ -650,6 +652,7 @@ EOF
         echo "  }"
     fi
     echo "  provider: corosync_votequorum"
+    [[ -n $QDI_TWO_NODE ]] && echo "  two_node: $QDI_TWO_NODE"
     echo "}"
     echo
     cat <<EOF
@@ -1451,6 +1454,47 @@ qdi_tool() {
     local f=$1 h=$2
     shift 2
     qdi_hq 5 "$h" "$@" >"$f" 2>&1
+}
+
+# qdi_diagnose HOST WANT_RC FAIL_IDS WARN_IDS [WRAPPER...]: runs corosync-qdevice-tool -D on HOST
+# (through WRAPPER, e.g. faketime) and fails the scenario unless it exits WANT_RC within 30 s with
+# exactly the checks FAIL_IDS at FAIL and WARN_IDS at WARN (comma-separated in the tool's order, ""
+# for none), each followed by its fix line (doc/diagnose.md). The output is left in $QDI_DIAG_OUT.
+QDI_DIAG_STEP=0
+qdi_diagnose() {
+    local h=$1 want=$2 fail_ids=$3 warn_ids=$4 rc fails warns t0 secs id
+    shift 4
+    QDI_DIAG_STEP=$((QDI_DIAG_STEP + 1))
+    QDI_DIAG_OUT=$QDI_RUN/log/diagnose.$QDI_DIAG_STEP.$h
+    t0=${EPOCHREALTIME/./}
+    qdi_hq 45 "$h" "$@" "$QDEVICE_TOOL_BIN" -D >"$QDI_DIAG_OUT" 2>&1
+    rc=$?
+    secs=$(qdi_since "$t0")
+    fails=$(sed -n 's/^FAIL \([a-z-]*\):.*/\1/p' "$QDI_DIAG_OUT" | paste -sd, -)
+    warns=$(sed -n 's/^WARN \([a-z-]*\):.*/\1/p' "$QDI_DIAG_OUT" | paste -sd, -)
+    qdi_log "$h corosync-qdevice-tool -D: exit $rc in $secs s, FAIL: ${fails:-none}, WARN: ${warns:-none}"
+    [[ $rc == "$want" ]] || qdi_fail "$h -D exited $rc, expected $want: $(tr '\n' ' ' <"$QDI_DIAG_OUT")"
+    [[ $fails == "$fail_ids" ]] || qdi_fail "$h -D: FAIL '$fails', expected '$fail_ids': $(tr '\n' ' ' <"$QDI_DIAG_OUT")"
+    [[ $warns == "$warn_ids" ]] || qdi_fail "$h -D: WARN '$warns', expected '$warn_ids': $(tr '\n' ' ' <"$QDI_DIAG_OUT")"
+    for id in ${fail_ids//,/ } ${warn_ids//,/ }; do
+        grep -A1 -E "^(FAIL|WARN) $id:" "$QDI_DIAG_OUT" | grep -q '^    fix: ' || qdi_fail "$h -D: no fix line after $id"
+    done
+    (($(qdi_now_us) - t0 < 30000000)) || qdi_fail "$h -D took $secs s (at most 30 s)"
+}
+
+# qdi_certs_node HOST CN: gives HOST a new node database holding the arbiter's CA and a
+# certificate for cluster name CN signed by the arbiter (steps 5 and 7-11 of qdi_certs for one
+# node). The current database must have been moved away first.
+qdi_certs_node() {
+    local h=$1 cn=$2
+    _qdi_ccopy 4 "arb:$QDI_NSS_QNETD/qnetd-cacert.crt" "$h:$QDI_XFER/qnetd-cacert.crt"
+    _qdi_cstep 5 1 "$h" "$QDEVICE_CERTUTIL" -i -c "$QDI_XFER/qnetd-cacert.crt"
+    _qdi_cstep 7 1 "$h" "$QDEVICE_CERTUTIL" -r -n "$cn"
+    _qdi_ccopy 8 "$h:$QDI_NSS_NODE/qdevice-net-node.crq" "arb:$QDI_XFER"
+    _qdi_cstep 9 1 arb "$QNETD_CERTUTIL" -s -c "$QDI_XFER/qdevice-net-node.crq" -n "$cn"
+    _qdi_ccopy 10 "arb:$QDI_NSS_QNETD/cluster-$cn.crt" "$h:$QDI_NSS_NODE"
+    _qdi_cstep 11 1 "$h" "$QDEVICE_CERTUTIL" -M -c "$QDI_NSS_NODE/cluster-$cn.crt"
+    qdi_event "new node certificate database on $h for cluster name $cn"
 }
 
 # qdi_qnetd_field NODEID FIELD FILE: value of "FIELD:" in the section of

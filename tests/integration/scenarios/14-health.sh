@@ -69,7 +69,7 @@ diagnose() {
 # Healthy.
 diagnose n1 0 ""
 qdi_hq 40 n1 "$QDEVICE_TOOL_BIN" -D -j >"$L/diagnose-j.n1" 2>&1
-python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]==1 and d["exit_status"]==0 and len(d["checks"])==6, d' \
+python3 -c 'import json,sys; d=json.load(sys.stdin); ids=[c["id"] for c in d["checks"]]; assert d["schema"]==1 and d["exit_status"]==0 and ids==["qdevice-running","qnetd-reachable","tls-mode","server-ca","node-cert","cert-validity","qdevice-votes","algorithm-fit","two-node","vote-cast"] and all(c["state"]=="ok" for c in d["checks"]), d' \
     <"$L/diagnose-j.n1" || qdi_fail "-D -j on n1: $(head -c 300 "$L/diagnose-j.n1")"
 metrics arb "$QNETD_TOOL_BIN" -v -- 'corosync_qnetd_clients 2' 'corosync_qnetd_clusters 1' \
     'corosync_qnetd_cluster_missing_nodes\{cluster="qdi"\} 0' 'corosync_qnetd_cluster_acked_partitions\{cluster="qdi"\} 1' \

@@ -540,11 +540,13 @@ static void check_algorithm(const struct qdevice_diag_input *in, struct qdevice_
 		    in->votes);
 		return;
 	}
-	if (strcmp(algo, "lms") == 0 && in->votes_set && n > 0 && in->votes != n - 1) {
+	/* A one-node cluster's device needs 1 vote to count at all (nodes - 1 would be 0). */
+	if (strcmp(algo, "lms") == 0 && in->votes_set && n > 0 && in->votes != (n > 1 ? n - 1 : 1)) {
 		add(r, "algorithm-fit", QDEVICE_DIAG_WARN,
-		    "remove votes from the quorum { device { } } section (lms then gives nodes - 1), then corosync-cfgtool -R",
-		    "algorithm lms with quorum.device.votes %u on %u nodes: lms expects nodes - 1 = %u, so a last node standing may not be quorate",
-		    in->votes, n, n - 1);
+		    n > 1 ? "remove votes from the quorum { device { } } section (lms then gives nodes - 1), then corosync-cfgtool -R"
+			  : "set votes: 1 in the quorum { device { } } section, then corosync-cfgtool -R",
+		    "algorithm lms with quorum.device.votes %u on %u node%s: lms expects %s = %u, so a last node standing may not be quorate",
+		    in->votes, n, n == 1 ? "" : "s", n > 1 ? "nodes - 1" : "1 on a single node", n > 1 ? n - 1 : 1);
 		return;
 	}
 	add(r, "algorithm-fit", QDEVICE_DIAG_OK, NULL,

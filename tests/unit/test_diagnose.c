@@ -194,6 +194,16 @@ static void test_lms_zero_votes(void **state)
 	in.status = NULL;
 	qdevice_diagnose(&in, &r);
 	assert_int_equal(find(&r, "qdevice-votes")->state, QDEVICE_DIAG_FAIL);
+	/* The fix applied: votes 1 on the single node is what lms wants there, not nodes - 1. */
+	in.votes_set = true;
+	in.votes = 1;
+	qdevice_diagnose(&in, &r);
+	assert_int_equal(find(&r, "qdevice-votes")->state, QDEVICE_DIAG_OK);
+	assert_int_equal(find(&r, "algorithm-fit")->state, QDEVICE_DIAG_OK);
+	in.votes = 2;
+	qdevice_diagnose(&in, &r);
+	assert_int_equal(find(&r, "algorithm-fit")->state, QDEVICE_DIAG_WARN);
+	assert_non_null(strstr(find(&r, "algorithm-fit")->found, "lms expects 1 on a single node = 1"));
 }
 
 static void test_algorithm_fit(void **state)

@@ -25,10 +25,8 @@ enum qdevice_diag_reach qdevice_diag_reach_from_errno(int err)
 	}
 }
 
-static struct qdevice_diag_result *add(struct qdevice_diag_report *r, const char *id, enum qdevice_diag_state s,
-				       const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static struct qdevice_diag_result *add(struct qdevice_diag_report *r, const char *id, enum qdevice_diag_state s,
-				       const char *fix, const char *fmt, ...)
+struct qdevice_diag_result *qdevice_diag_add(struct qdevice_diag_report *r, const char *id, enum qdevice_diag_state s,
+					     const char *fix, const char *fmt, ...)
 {
 	struct qdevice_diag_result *c = &r->checks[r->count++];
 	va_list ap;
@@ -55,17 +53,17 @@ static const char *str_or(const json_t *v, const char *dflt)
 static void check_running(const struct qdevice_diag_input *in, struct qdevice_diag_report *r)
 {
 	if (!in->daemon_answered) {
-		add(r, "qdevice-running", QDEVICE_DIAG_FAIL,
+		qdevice_diag_add(r, "qdevice-running", QDEVICE_DIAG_FAIL,
 		    "systemctl start corosync-qdevice; if it stops again, journalctl -u corosync-qdevice -b says why",
 		    "corosync-qdevice does not answer on its local socket (%s)", in->daemon_error);
 		return;
 	}
 	if (in->status == NULL) {
-		add(r, "qdevice-running", QDEVICE_DIAG_WARN, "install the corosync-qdevice of this project on every node",
+		qdevice_diag_add(r, "qdevice-running", QDEVICE_DIAG_WARN, "install the corosync-qdevice of this project on every node",
 		    "corosync-qdevice answers but has no JSON status (an upstream corosync-qdevice?); the other checks use corosync's configuration only");
 		return;
 	}
-	add(r, "qdevice-running", QDEVICE_DIAG_OK, NULL, "corosync-qdevice answers; its connection to qnetd is %s",
+	qdevice_diag_add(r, "qdevice-running", QDEVICE_DIAG_OK, NULL, "corosync-qdevice answers; its connection to qnetd is %s",
 	    str_or(at(in->status, "net", "state"), "unknown"));
 }
 
@@ -120,12 +118,12 @@ static bool arbiters_differ(const struct qdevice_diag_input *in, size_t *first, 
 static void check_reachable(const struct qdevice_diag_input *in, struct qdevice_diag_report *r)
 {
 	if (!in->cmap_read || in->host[0] == '\0') {
-		add(r, "qnetd-reachable", QDEVICE_DIAG_SKIP, NULL, "the arbiter's address is unknown (%s)",
+		qdevice_diag_add(r, "qnetd-reachable", QDEVICE_DIAG_SKIP, NULL, "the arbiter's address is unknown (%s)",
 		    in->cmap_read ? "quorum.device.net.host is not set" : in->cmap_error);
 		return;
 	}
 	if (!in->resolved) {
-		add(r, "qnetd-reachable", QDEVICE_DIAG_FAIL,
+		qdevice_diag_add(r, "qnetd-reachable", QDEVICE_DIAG_FAIL,
 		    "correct quorum.device.net.host in /etc/corosync/corosync.conf, or the name in DNS or /etc/hosts",
 		    "%s does not resolve: %s", in->host, in->resolve_error);
 		return;
@@ -153,12 +151,12 @@ static void check_reachable(const struct qdevice_diag_input *in, struct qdevice_
 	size_t first = 0, other = 0;
 	if (ok == in->addr_count && in->addrs_not_tried == 0) {
 		if (arbiters_differ(in, &first, &other))
-			add(r, "qnetd-reachable", QDEVICE_DIAG_WARN,
+			qdevice_diag_add(r, "qnetd-reachable", QDEVICE_DIAG_WARN,
 			    "set quorum.device.net.host to one arbiter: an address, or a name whose every address is that arbiter",
 			    "%s: %s; but %s and %s present different server certificates: they are different arbiters, and nodes that reach different ones can both get a vote",
 			    in->host, list, in->addrs[first].text, in->addrs[other].text);
 		else
-			add(r, "qnetd-reachable", QDEVICE_DIAG_OK, NULL, "%s: %s", in->host, list);
+			qdevice_diag_add(r, "qnetd-reachable", QDEVICE_DIAG_OK, NULL, "%s: %s", in->host, list);
 		return;
 	}
 	const char *fix;
@@ -180,7 +178,7 @@ static void check_reachable(const struct qdevice_diag_input *in, struct qdevice_
 			break;
 		}
 	}
-	add(r, "qnetd-reachable", ok > 0 ? QDEVICE_DIAG_WARN : QDEVICE_DIAG_FAIL, fix, "%s: %s%s", in->host, list,
+	qdevice_diag_add(r, "qnetd-reachable", ok > 0 ? QDEVICE_DIAG_WARN : QDEVICE_DIAG_FAIL, fix, "%s: %s%s", in->host, list,
 	    ok > 0 ? " (corosync-qdevice tries the addresses in order: a dead one first costs a connect timeout)" : "");
 }
 
@@ -231,14 +229,14 @@ static void check_tls_mode(const struct qdevice_diag_input *in, struct qdevice_d
 {
 	int node = configured_tls(in);
 	if (in->cmap_read && node < 0) {
-		add(r, "tls-mode", QDEVICE_DIAG_FAIL,
+		qdevice_diag_add(r, "tls-mode", QDEVICE_DIAG_FAIL,
 		    "set tls to on, off or required in the quorum { device { net { } } } section, then corosync-cfgtool -R",
 		    "quorum.device.net.tls is '%s': corosync-qdevice refuses it", in->tls);
 		return;
 	}
 	const struct qdevice_diag_addr *a = answering(in);
 	if (!in->cmap_read || a == NULL) {
-		add(r, "tls-mode", QDEVICE_DIAG_SKIP, NULL, "%s",
+		qdevice_diag_add(r, "tls-mode", QDEVICE_DIAG_SKIP, NULL, "%s",
 		    !in->cmap_read ? in->cmap_error : "no address of the arbiter answered PREINIT (qnetd-reachable)");
 		return;
 	}
@@ -246,30 +244,30 @@ static void check_tls_mode(const struct qdevice_diag_input *in, struct qdevice_d
 	const char *server_text = server == PROTO_TLS_UNSUPPORTED ? "has TLS off (-s off)"
 				  : server == PROTO_TLS_REQUIRED ? "requires TLS (-s req)" : "offers TLS (-s on)";
 	if (node == PROTO_TLS_REQUIRED && server == PROTO_TLS_UNSUPPORTED) {
-		add(r, "tls-mode", QDEVICE_DIAG_FAIL,
+		qdevice_diag_add(r, "tls-mode", QDEVICE_DIAG_FAIL,
 		    "start corosync-qnetd with TLS (-s on or -s req, in COROSYNC_QNETD_OPTIONS of /etc/default/corosync-qnetd), or set tls: on here",
 		    "this node requires TLS (quorum.device.net.tls: required) but the arbiter %s: corosync-qdevice refuses to connect", server_text);
 		return;
 	}
 	if (node == PROTO_TLS_UNSUPPORTED && server == PROTO_TLS_REQUIRED) {
-		add(r, "tls-mode", QDEVICE_DIAG_FAIL,
+		qdevice_diag_add(r, "tls-mode", QDEVICE_DIAG_FAIL,
 		    "set tls: on in the quorum { device { net { } } } section of /etc/corosync/corosync.conf on every node (with the certificates of pvecm qdevice setup), then corosync-cfgtool -R",
 		    "this node has TLS off (quorum.device.net.tls: off) but the arbiter %s: corosync-qdevice refuses to connect", server_text);
 		return;
 	}
 	if (server == PROTO_TLS_UNSUPPORTED) {
-		add(r, "tls-mode", QDEVICE_DIAG_WARN,
+		qdevice_diag_add(r, "tls-mode", QDEVICE_DIAG_WARN,
 		    "start corosync-qnetd with -s on or -s req (COROSYNC_QNETD_OPTIONS in /etc/default/corosync-qnetd) and set tls: required on the nodes",
 		    "the arbiter %s: the connection is plaintext, so anyone on the path can forge the vote", server_text);
 		return;
 	}
 	if (node == PROTO_TLS_UNSUPPORTED) {
-		add(r, "tls-mode", QDEVICE_DIAG_WARN,
+		qdevice_diag_add(r, "tls-mode", QDEVICE_DIAG_WARN,
 		    "set tls: on (or required) in the quorum { device { net { } } } section, then corosync-cfgtool -R",
 		    "this node has TLS off while the arbiter %s: the connection is plaintext, so anyone on the path can forge the vote", server_text);
 		return;
 	}
-	add(r, "tls-mode", QDEVICE_DIAG_OK, NULL, "this node has tls %s and the arbiter %s%s: TLS is used", tls_word(node), server_text,
+	qdevice_diag_add(r, "tls-mode", QDEVICE_DIAG_OK, NULL, "this node has tls %s and the arbiter %s%s: TLS is used", tls_word(node), server_text,
 	    a->probe.server_wants_client_cert ? ", with a client certificate" : "");
 }
 
@@ -317,7 +315,7 @@ static void check_server_ca(const struct qdevice_diag_input *in, struct qdevice_
 	const struct qdevice_diag_addr *a = answering(in);
 	char why[256];
 	if (tls_skip_reason(in, a, why, sizeof(why))) {
-		add(r, "server-ca", QDEVICE_DIAG_SKIP, NULL, "%s", why);
+		qdevice_diag_add(r, "server-ca", QDEVICE_DIAG_SKIP, NULL, "%s", why);
 		return;
 	}
 	const struct qdevice_diag_probe *p = &a->probe;
@@ -326,7 +324,7 @@ static void check_server_ca(const struct qdevice_diag_input *in, struct qdevice_
 		text_add(cas, sizeof(cas), "%s%s", i > 0 ? "; " : "", cert_name(&in->db.cas[i]));
 	switch (p->server_verify) {
 	case QDEVICE_DIAG_VERIFY_OK:
-		add(r, "server-ca", QDEVICE_DIAG_OK, NULL, "the arbiter's certificate (%s) is issued by %s, a CA of this node's database",
+		qdevice_diag_add(r, "server-ca", QDEVICE_DIAG_OK, NULL, "the arbiter's certificate (%s) is issued by %s, a CA of this node's database",
 		    cert_name(&p->server_cert), p->server_cert.issuer);
 		return;
 	case QDEVICE_DIAG_VERIFY_UNKNOWN_ISSUER:
@@ -335,28 +333,28 @@ static void check_server_ca(const struct qdevice_diag_input *in, struct qdevice_
 				continue;
 			char made[40];
 			day_text(in->db.cas[i].not_before, made, sizeof(made));
-			add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN,
+			qdevice_diag_add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN,
 			    "the arbiter's certificate (%s) names %s as its issuer, but its signature does not verify with the CA of that name in this node's database (made %s): the arbiter's CA was created anew (qnetd reinstalled?)",
 			    cert_name(&p->server_cert), p->server_cert.issuer, made);
 			return;
 		}
-		add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN,
+		qdevice_diag_add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN,
 		    "the arbiter's certificate (%s, issued by %s) is not issued by a CA in this node's database (%s): the arbiter's CA was created anew (qnetd reinstalled?), or another arbiter answers",
 		    cert_name(&p->server_cert), p->server_cert.issuer, cas[0] != '\0' ? cas : "it holds no CA");
 		return;
 	case QDEVICE_DIAG_VERIFY_REUSED_CA:
-		add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN,
+		qdevice_diag_add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN,
 		    "the arbiter sent a CA certificate with the name and serial number of this node's CA (%s) but other contents: the arbiter's CA was created anew (qnetd reinstalled?)",
 		    in->db.ca_count > 0 ? cert_name(&in->db.cas[0]) : "?");
 		return;
 	case QDEVICE_DIAG_VERIFY_BAD_NAME:
-		add(r, "server-ca", QDEVICE_DIAG_FAIL,
+		qdevice_diag_add(r, "server-ca", QDEVICE_DIAG_FAIL,
 		    "on the arbiter, let corosync-qnetd-certutil -i create the server certificate (its name must be Qnetd Server)",
 		    "the arbiter's certificate (%s) is issued by a CA of this node, but not for the name Qnetd Server that corosync-qdevice checks",
 		    cert_name(&p->server_cert));
 		return;
 	default:
-		add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN, "the arbiter's certificate (%s) does not verify: %s",
+		qdevice_diag_add(r, "server-ca", QDEVICE_DIAG_FAIL, SETUP_AGAIN, "the arbiter's certificate (%s) does not verify: %s",
 		    cert_name(&p->server_cert), p->verify_error[0] != '\0' ? p->verify_error : "unknown error");
 		return;
 	}
@@ -369,7 +367,7 @@ static void check_node_cert(const struct qdevice_diag_input *in, struct qdevice_
 {
 	const struct qdevice_diag_addr *a = answering(in);
 	if (a == NULL || !tls_used(in, a)) {
-		add(r, "node-cert", QDEVICE_DIAG_SKIP, NULL, "%s",
+		qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_SKIP, NULL, "%s",
 		    a == NULL ? (!in->cmap_read ? in->cmap_error : "no address of the arbiter answered PREINIT (qnetd-reachable)")
 			      : "TLS is not used on this connection: no certificate is needed (tls-mode)");
 		return;
@@ -377,39 +375,39 @@ static void check_node_cert(const struct qdevice_diag_input *in, struct qdevice_
 	const struct qdevice_diag_node_db *db = &in->db;
 	if (!db->opened) {
 		if (db->unreadable)
-			add(r, "node-cert", QDEVICE_DIAG_SKIP, NULL, "this node's certificate database is not readable by this user (%s): run as root", db->error);
+			qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_SKIP, NULL, "this node's certificate database is not readable by this user (%s): run as root", db->error);
 		else
-			add(r, "node-cert", QDEVICE_DIAG_FAIL, SETUP_AGAIN, "this node has no usable certificate database: %s", db->error);
+			qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_FAIL, SETUP_AGAIN, "this node has no usable certificate database: %s", db->error);
 		return;
 	}
 	bool wanted = a->probe.server_wants_client_cert;
 	if (!db->cert.present || !db->key_found) {
 		const char *what = !db->cert.present ? "no certificate named Cluster Cert" : "the certificate Cluster Cert but not its private key";
 		if (wanted)
-			add(r, "node-cert", QDEVICE_DIAG_FAIL, NEW_NODE_CERT,
+			qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_FAIL, NEW_NODE_CERT,
 			    "the arbiter requires a client certificate and this node's database holds %s", what);
 		else
-			add(r, "node-cert", QDEVICE_DIAG_OK, NULL,
+			qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_OK, NULL,
 			    "this node's database holds %s, and the arbiter does not ask for one", what);
 		return;
 	}
 	if (strcmp(db->cert.common_name, in->cluster_name) != 0) {
-		add(r, "node-cert", wanted ? QDEVICE_DIAG_FAIL : QDEVICE_DIAG_WARN, NEW_NODE_CERT,
+		qdevice_diag_add(r, "node-cert", wanted ? QDEVICE_DIAG_FAIL : QDEVICE_DIAG_WARN, NEW_NODE_CERT,
 		    "this node's certificate is for cluster '%s' but totem.cluster_name is '%s': %s", db->cert.common_name,
 		    in->cluster_name, wanted ? "the arbiter refuses it when the node joins" : "an arbiter that checks client certificates (-c on) refuses it");
 		return;
 	}
 	if (a->probe.client_cert_refused) {
 		if (a->probe.server_verify == QDEVICE_DIAG_VERIFY_UNKNOWN_ISSUER || a->probe.server_verify == QDEVICE_DIAG_VERIFY_REUSED_CA)
-			add(r, "node-cert", QDEVICE_DIAG_SKIP, NULL,
+			qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_SKIP, NULL,
 			    "the arbiter refused this node's certificate too (%s), as it does once its CA is new (server-ca)", a->probe.tls_error);
 		else
-			add(r, "node-cert", QDEVICE_DIAG_FAIL, NEW_NODE_CERT,
+			qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_FAIL, NEW_NODE_CERT,
 			    "the arbiter refused this node's certificate (%s) in the TLS handshake: it is not issued by the arbiter's CA, or not valid by the arbiter's clock",
 			    a->probe.tls_error);
 		return;
 	}
-	add(r, "node-cert", QDEVICE_DIAG_OK, NULL, "Cluster Cert (%s) matches totem.cluster_name%s", cert_name(&db->cert),
+	qdevice_diag_add(r, "node-cert", QDEVICE_DIAG_OK, NULL, "Cluster Cert (%s) matches totem.cluster_name%s", cert_name(&db->cert),
 	    a->probe.handshake_ok && a->probe.client_cert_sent ? "; the arbiter accepted it in a TLS handshake" : "");
 }
 
@@ -462,7 +460,7 @@ static void check_cert_validity(const struct qdevice_diag_input *in, struct qdev
 {
 	const struct qdevice_diag_addr *a = answering(in);
 	if (a == NULL || !tls_used(in, a) || !in->db.opened) {
-		add(r, "cert-validity", QDEVICE_DIAG_SKIP, NULL, "%s",
+		qdevice_diag_add(r, "cert-validity", QDEVICE_DIAG_SKIP, NULL, "%s",
 		    a == NULL ? (!in->cmap_read ? in->cmap_error : "no address of the arbiter answered PREINIT (qnetd-reachable)")
 		    : !tls_used(in, a) ? "TLS is not used on this connection (tls-mode)"
 				       : "this node's certificate database could not be opened (node-cert)");
@@ -479,10 +477,10 @@ static void check_cert_validity(const struct qdevice_diag_input *in, struct qdev
 	char now[40];
 	day_text(in->now, now, sizeof(now));
 	if (worst == QDEVICE_DIAG_OK) {
-		add(r, "cert-validity", QDEVICE_DIAG_OK, NULL, "every certificate involved is valid by this node's clock (%s)", now);
+		qdevice_diag_add(r, "cert-validity", QDEVICE_DIAG_OK, NULL, "every certificate involved is valid by this node's clock (%s)", now);
 		return;
 	}
-	add(r, "cert-validity", worst, fix, "by this node's clock (%s): %s", now, found);
+	qdevice_diag_add(r, "cert-validity", worst, fix, "by this node's clock (%s): %s", now, found);
 }
 
 static void check_votes(const struct qdevice_diag_input *in, struct qdevice_diag_report *r)
@@ -500,56 +498,56 @@ static void check_votes(const struct qdevice_diag_input *in, struct qdevice_diag
 		votes = in->node_count > 0 ? (long long)in->node_count - 1 : 0;
 	}
 	if (!known) {
-		add(r, "qdevice-votes", QDEVICE_DIAG_SKIP, NULL, "the device's votes are unknown (%s)",
+		qdevice_diag_add(r, "qdevice-votes", QDEVICE_DIAG_SKIP, NULL, "the device's votes are unknown (%s)",
 		    in->cmap_read ? "corosync-qdevice has not said" : in->cmap_error);
 		return;
 	}
 	if (votes == 0) {
 		if (lms_default)
-			add(r, "qdevice-votes", QDEVICE_DIAG_FAIL,
+			qdevice_diag_add(r, "qdevice-votes", QDEVICE_DIAG_FAIL,
 			    "set votes: 1 in the quorum { device { } } section of /etc/corosync/corosync.conf (on every node), then corosync-cfgtool -R",
 			    "the quorum device carries 0 votes: with algorithm lms and no quorum.device.votes, corosync gives it nodes - 1 = %u - 1 = 0 votes (pvecm qdevice setup -f on an odd node count does this)",
 			    in->node_count);
 		else
-			add(r, "qdevice-votes", QDEVICE_DIAG_FAIL,
+			qdevice_diag_add(r, "qdevice-votes", QDEVICE_DIAG_FAIL,
 			    "set votes in the quorum { device { } } section of /etc/corosync/corosync.conf (1 for ffsplit, nodes - 1 for lms), then corosync-cfgtool -R",
 			    "the quorum device carries 0 votes");
 		return;
 	}
-	add(r, "qdevice-votes", QDEVICE_DIAG_OK, NULL, "the quorum device carries %lld vote%s", votes, votes == 1 ? "" : "s");
+	qdevice_diag_add(r, "qdevice-votes", QDEVICE_DIAG_OK, NULL, "the quorum device carries %lld vote%s", votes, votes == 1 ? "" : "s");
 }
 
 static void check_algorithm(const struct qdevice_diag_input *in, struct qdevice_diag_report *r)
 {
 	if (!in->cmap_read || !in->device_configured) {
-		add(r, "algorithm-fit", QDEVICE_DIAG_SKIP, NULL, "%s",
+		qdevice_diag_add(r, "algorithm-fit", QDEVICE_DIAG_SKIP, NULL, "%s",
 		    in->cmap_read ? "no quorum device is configured" : in->cmap_error);
 		return;
 	}
 	const char *algo = in->algorithm[0] != '\0' ? in->algorithm : "ffsplit";
 	uint32_t n = in->node_count;
 	if (strcmp(algo, "ffsplit") == 0 && n % 2 == 1) {
-		add(r, "algorithm-fit", QDEVICE_DIAG_WARN,
+		qdevice_diag_add(r, "algorithm-fit", QDEVICE_DIAG_WARN,
 		    "for an odd node count use algorithm lms (pvecm qdevice setup -f), or no quorum device: an odd cluster has no 50:50 split to break",
 		    "algorithm ffsplit with %u nodes: ffsplit breaks 50:50 splits, which an odd node count does not have", n);
 		return;
 	}
 	if (strcmp(algo, "ffsplit") == 0 && in->votes_set && in->votes != 1) {
-		add(r, "algorithm-fit", QDEVICE_DIAG_FAIL, "set votes: 1 in the quorum { device { } } section, then corosync-cfgtool -R",
+		qdevice_diag_add(r, "algorithm-fit", QDEVICE_DIAG_FAIL, "set votes: 1 in the quorum { device { } } section, then corosync-cfgtool -R",
 		    "algorithm ffsplit with quorum.device.votes %u: ffsplit needs exactly 1 (corosync-qdevice refuses to start otherwise)",
 		    in->votes);
 		return;
 	}
 	/* A one-node cluster's device needs 1 vote to count at all (nodes - 1 would be 0). */
 	if (strcmp(algo, "lms") == 0 && in->votes_set && n > 0 && in->votes != (n > 1 ? n - 1 : 1)) {
-		add(r, "algorithm-fit", QDEVICE_DIAG_WARN,
+		qdevice_diag_add(r, "algorithm-fit", QDEVICE_DIAG_WARN,
 		    n > 1 ? "remove votes from the quorum { device { } } section (lms then gives nodes - 1), then corosync-cfgtool -R"
 			  : "set votes: 1 in the quorum { device { } } section, then corosync-cfgtool -R",
 		    "algorithm lms with quorum.device.votes %u on %u node%s: lms expects %s = %u, so a last node standing may not be quorate",
 		    in->votes, n, n == 1 ? "" : "s", n > 1 ? "nodes - 1" : "1 on a single node", n > 1 ? n - 1 : 1);
 		return;
 	}
-	add(r, "algorithm-fit", QDEVICE_DIAG_OK, NULL,
+	qdevice_diag_add(r, "algorithm-fit", QDEVICE_DIAG_OK, NULL,
 	    "algorithm %s with %u node%s; note that the arbiter is a single point: while it is down, a split leaves only the halves' own votes",
 	    algo, n, n == 1 ? "" : "s");
 }
@@ -557,31 +555,31 @@ static void check_algorithm(const struct qdevice_diag_input *in, struct qdevice_
 static void check_two_node(const struct qdevice_diag_input *in, struct qdevice_diag_report *r)
 {
 	if (!in->cmap_read) {
-		add(r, "two-node", QDEVICE_DIAG_SKIP, NULL, "%s", in->cmap_error);
+		qdevice_diag_add(r, "two-node", QDEVICE_DIAG_SKIP, NULL, "%s", in->cmap_error);
 		return;
 	}
 	if (in->two_node && in->device_configured) {
-		add(r, "two-node", QDEVICE_DIAG_FAIL,
+		qdevice_diag_add(r, "two-node", QDEVICE_DIAG_FAIL,
 		    "remove two_node: 1 from the quorum section of /etc/corosync/corosync.conf on every node (the device breaks the tie instead), then corosync-cfgtool -R",
 		    "quorum.two_node is 1 together with a quorum device: votequorum does not use both");
 		return;
 	}
-	add(r, "two-node", QDEVICE_DIAG_OK, NULL, "quorum.two_node is %s", in->two_node ? "1 (no quorum device)" : "not set");
+	qdevice_diag_add(r, "two-node", QDEVICE_DIAG_OK, NULL, "quorum.two_node is %s", in->two_node ? "1 (no quorum device)" : "not set");
 }
 
 static void check_vote_cast(const struct qdevice_diag_input *in, struct qdevice_diag_report *r)
 {
 	if (in->status == NULL) {
-		add(r, "vote-cast", QDEVICE_DIAG_SKIP, NULL, "corosync-qdevice's status is not available");
+		qdevice_diag_add(r, "vote-cast", QDEVICE_DIAG_SKIP, NULL, "corosync-qdevice's status is not available");
 		return;
 	}
 	const char *state = str_or(at(in->status, "net", "state"), "");
 	if (strcmp(state, "connected") != 0) {
-		add(r, "vote-cast", QDEVICE_DIAG_SKIP, NULL, "not connected to qnetd (%s)", state);
+		qdevice_diag_add(r, "vote-cast", QDEVICE_DIAG_SKIP, NULL, "not connected to qnetd (%s)", state);
 		return;
 	}
 	if (json_is_true(json_object_get(in->status, "casting_vote"))) {
-		add(r, "vote-cast", QDEVICE_DIAG_OK, NULL, "this node casts the quorum device's vote");
+		qdevice_diag_add(r, "vote-cast", QDEVICE_DIAG_OK, NULL, "this node casts the quorum device's vote");
 		return;
 	}
 	char others[160] = "";
@@ -595,7 +593,7 @@ static void check_vote_cast(const struct qdevice_diag_input *in, struct qdevice_
 		if (n > 0 && (size_t)n < sizeof(others) - used)
 			used += (size_t)n;
 	}
-	add(r, "vote-cast", QDEVICE_DIAG_WARN,
+	qdevice_diag_add(r, "vote-cast", QDEVICE_DIAG_WARN,
 	    "on the arbiter, corosync-qnetd-tool -l shows which partition holds the vote; heal the split, or check heuristics if they fail here",
 	    "connected, but qnetd's vote for this node is %s: another partition has the device's vote%s%s",
 	    str_or(at(in->status, "net", "vote"), "?"), used > 0 ? "; nodes outside this partition: " : "", others);
@@ -649,7 +647,7 @@ void qdevice_diag_format(const struct qdevice_diag_report *r, struct strbuf *out
 	}
 }
 
-json_t *qdevice_diag_json(const struct qdevice_diag_report *r)
+json_t *qdevice_diag_json(const struct qdevice_diag_report *r, const char *program)
 {
 	static const char *const ids[] = {"ok", "warn", "fail", "skip"};
 	json_t *checks = json_array();
@@ -664,6 +662,6 @@ json_t *qdevice_diag_json(const struct qdevice_diag_report *r)
 	}
 	if (checks == NULL)
 		return NULL;
-	return json_pack("{s:i, s:s, s:o, s:i}", "schema", 1, "program", "corosync-qdevice-tool -D", "checks", checks,
+	return json_pack("{s:i, s:s, s:o, s:i}", "schema", 1, "program", program, "checks", checks,
 			 "exit_status", qdevice_diag_exit_status(r));
 }

@@ -142,7 +142,10 @@ int qdevice_diag_exit_status(const struct qdevice_diag_report *r);
 const char *qdevice_diag_state_str(enum qdevice_diag_state s);
 /* The text form: one line per check, an indented "fix:" line after WARN and FAIL. */
 void qdevice_diag_format(const struct qdevice_diag_report *r, struct strbuf *out);
-/* The JSON form (doc/diagnose.md §3); NULL when memory runs out. */
-json_t *qdevice_diag_json(const struct qdevice_diag_report *r);
+/* The JSON form (doc/diagnose.md §1) for "corosync-qdevice-tool -D" or "-P"; NULL when memory runs out. */
+json_t *qdevice_diag_json(const struct qdevice_diag_report *r, const char *program);
+/* Appends one check's result (the report has room for QDEVICE_DIAG_CHECKS). */
+struct qdevice_diag_result *qdevice_diag_add(struct qdevice_diag_report *r, const char *id, enum qdevice_diag_state s,
+					     const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -24,6 +24,7 @@
 #include "qdevice_health.h"
 #include "qdevice_metrics.h"
 #include "qdevice_probe.h"
+#include "qdevice_tool_preflight.h"
 #include "qdevice_settings.h"
 #include "strbuf.h"
 
@@ -38,9 +39,18 @@ enum tool_exit {
 /* Longest status line kept (the terminating NUL needs the last byte); upstream's limit. */
 #define TOOL_STATUS_LINE_MAX 512
 
-#define TOOL_USAGE "usage: corosync-qdevice-tool [-CDHhjMsv] [-p qdevice_ipc_socket_path]\n"
+#define TOOL_USAGE "usage: corosync-qdevice-tool [-CDHhjMsv] [-P arbiter] [-p qdevice_ipc_socket_path]\n"
 
-enum tool_op { TOOL_OP_NONE, TOOL_OP_STATUS, TOOL_OP_SHUTDOWN, TOOL_OP_JSON, TOOL_OP_HEALTH, TOOL_OP_METRICS, TOOL_OP_DIAGNOSE };
+enum tool_op {
+	TOOL_OP_NONE,
+	TOOL_OP_STATUS,
+	TOOL_OP_SHUTDOWN,
+	TOOL_OP_JSON,
+	TOOL_OP_HEALTH,
+	TOOL_OP_METRICS,
+	TOOL_OP_DIAGNOSE,
+	TOOL_OP_PREFLIGHT,
+};
 
 static int tool_usage(void)
 {
@@ -364,6 +374,30 @@ static void diag_reach(struct qdevice_diag_input *in)
 		qdevice_probe_close_db();
 }
 
+/* Prints a report of -D or -P as text or JSON; the exit status of doc/diagnose.md §1. */
+static int tool_print_report(const struct qdevice_diag_report *report, bool as_json, const char *program)
+{
+	int rc = qdevice_diag_exit_status(report);
+	if (as_json) {
+		json_t *j = qdevice_diag_json(report, program);
+		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		if (text == NULL)
+			errx(3, "Can't alloc memory");
+		printf("%s\n", text);
+		free(text);
+	} else {
+		struct strbuf out;
+		strbuf_init(&out, 1 << 20);
+		qdevice_diag_format(report, &out);
+		if (out.failed)
+			errx(3, "Can't alloc memory");
+		fputs(out.data != NULL ? out.data : "", stdout);
+		strbuf_free(&out);
+	}
+	return fflush(stdout) == 0 ? rc : 3;
+}
+
 static int tool_diagnose(const char *path, bool as_json)
 {
 	struct qdevice_diag_input in;
@@ -396,44 +430,43 @@ static int tool_diagnose(const char *path, bool as_json)
 	struct qdevice_diag_report report;
 	qdevice_diagnose(&in, &report);
 	json_decref(status);
-	int rc = qdevice_diag_exit_status(&report);
-	if (as_json) {
-		json_t *j = qdevice_diag_json(&report);
-		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(j);
-		if (text == NULL)
-			errx(3, "Can't alloc memory");
-		printf("%s\n", text);
-		free(text);
-	} else {
-		struct strbuf out;
-		strbuf_init(&out, 1 << 20);
-		qdevice_diag_format(&report, &out);
-		if (out.failed)
-			errx(3, "Can't alloc memory");
-		fputs(out.data != NULL ? out.data : "", stdout);
-		strbuf_free(&out);
-	}
-	return fflush(stdout) == 0 ? rc : 3;
+	return tool_print_report(&report, as_json, "corosync-qdevice-tool -D");
+}
+
+/* -P ARBITER: the checks before pvecm qdevice setup (doc/diagnose.md §5). */
+static int tool_preflight(const char *arbiter, bool as_json)
+{
+	struct qdevice_preflight_input *in = calloc(1, sizeof(*in));
+	if (in == NULL)
+		errx(3, "Can't alloc memory");
+	qdevice_tool_preflight_gather(arbiter, in);
+	struct qdevice_diag_report report;
+	qdevice_preflight(in, &report);
+	free(in);
+	return tool_print_report(&report, as_json, "corosync-qdevice-tool -P");
 }
 
 int main(int argc, char **argv)
 {
 	enum tool_op op = TOOL_OP_NONE;
 	bool verbose = false, json = false;
-	const char *path = QDEVICE_DEFAULT_LOCAL_SOCKET;
+	const char *path = QDEVICE_DEFAULT_LOCAL_SOCKET, *arbiter = NULL;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CDHhjMsvp:")) != -1) {
+	while ((ch = getopt(argc, argv, "CDHhjMsvP:p:")) != -1) {
 		switch (ch) {
 		case 'C': op = TOOL_OP_HEALTH; break;
 		case 'D': op = TOOL_OP_DIAGNOSE; break;
 		case 'H': op = TOOL_OP_SHUTDOWN; break;
 		case 'j':
-			/* -D -j (either order) is the diagnosis as JSON. */
+			/* -D -j and -P -j (either order) are the checks as JSON. */
 			json = true;
-			if (op != TOOL_OP_DIAGNOSE)
+			if (op != TOOL_OP_DIAGNOSE && op != TOOL_OP_PREFLIGHT)
 				op = TOOL_OP_JSON;
+			break;
+		case 'P':
+			op = TOOL_OP_PREFLIGHT;
+			arbiter = optarg;
 			break;
 		case 'M': op = TOOL_OP_METRICS; break;
 		case 's': op = TOOL_OP_STATUS; break;
@@ -451,6 +484,8 @@ int main(int argc, char **argv)
 		return tool_metrics(path);
 	if (op == TOOL_OP_DIAGNOSE)
 		return tool_diagnose(path, json);
+	if (op == TOOL_OP_PREFLIGHT)
+		return tool_preflight(arbiter, json);
 
 	/* The trailing spaces are upstream's bytes; the daemon's tokenizer ignores them. */
 	char cmd[64];

@@ -14,6 +14,7 @@
 
 #include "health.h"
 #include "qdevice_diagnose.h"
+#include "qdevice_preflight.h"
 #include "qdevice_health.h"
 #include "qdevice_heuristics_worker.h"
 #include "qdevice_metrics.h"
@@ -114,12 +115,51 @@ static void views(const json_t *status, const uint8_t *data, size_t size)
 		strbuf_init(&text, 1 << 16);
 		qdevice_diag_format(&report, &text);
 		strbuf_free(&text);
-		json_decref(qdevice_diag_json(&report));
+		json_decref(qdevice_diag_json(&report, "corosync-qdevice-tool -D"));
 	}
+}
+
+/* -P's checks over hosts whose ssh errors and script output are the input's bytes (they come from other machines). */
+static void preflight_view(const uint8_t *data, size_t size)
+{
+	static struct qdevice_preflight_input in;
+	struct qdevice_diag_report report;
+	memset(&in, 0, sizeof(in));
+	in.cmap_read = size > 0 && (data[0] & 1);
+	in.device_configured = size > 0 && (data[0] & 2);
+	in.node_count = size > 1 ? data[1] % (QDEVICE_PREFLIGHT_MAX_NODES + 1) : 0;
+	struct qdevice_preflight_host *hosts[QDEVICE_PREFLIGHT_MAX_NODES + 1];
+	hosts[0] = &in.arbiter_host;
+	for (size_t i = 0; i < in.node_count; i++) {
+		hosts[i + 1] = &in.nodes[i].host;
+		in.nodes[i].online = (data[1] >> (i % 8)) & 1;
+		in.nodes[i].host.local = i == 0;
+	}
+	size_t off = 2;
+	for (size_t i = 0; i <= in.node_count; i++) {
+		struct qdevice_preflight_host *h = hosts[i];
+		size_t len = size > off ? size - off : 0;
+		size_t out_len = len < sizeof(h->output) - 1 ? len : sizeof(h->output) - 1;
+		memcpy(h->output, data + (size > off ? off : 0), out_len);
+		size_t err_len = len < sizeof(h->error) - 1 ? len : sizeof(h->error) - 1;
+		memcpy(h->error, data + (size > off ? off : 0), err_len);
+		h->ran = true;
+		h->exit_status = size > off ? data[off] : 0;
+		h->timed_out = size > off && (data[off] & 0x80);
+		off += 7;
+	}
+	qdevice_preflight(&in, &report);
+	CHECK(report.count == 8);
+	struct strbuf text;
+	strbuf_init(&text, 1 << 16);
+	qdevice_diag_format(&report, &text);
+	strbuf_free(&text);
+	json_decref(qdevice_diag_json(&report, "corosync-qdevice-tool -P"));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	preflight_view(data, size);
 	json_error_t err;
 	json_t *status = json_loadb((const char *)data, size, JSON_ALLOW_NUL, &err);
 	if (status != NULL) {

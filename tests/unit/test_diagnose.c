@@ -289,7 +289,7 @@ static void test_output_forms(void **state)
 	assert_non_null(strstr(out.data, "FAIL two-node: quorum.two_node is 1 together with a quorum device: votequorum does not use both\n"
 				       "    fix: remove two_node: 1"));
 	strbuf_free(&out);
-	json_t *j = qdevice_diag_json(&r);
+	json_t *j = qdevice_diag_json(&r, "corosync-qdevice-tool -D");
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_object_get(j, "schema")), 1);
 	assert_int_equal(json_integer_value(json_object_get(j, "exit_status")), 2);

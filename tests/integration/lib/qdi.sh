@@ -1497,6 +1497,36 @@ qdi_certs_node() {
     qdi_event "new node certificate database on $h for cluster name $cn"
 }
 
+# qdi_ssh_standin: makes lib/qdi-ssh the ssh of the tools run afterwards (QDEVICE_TOOL_SSH) and
+# maps every host's address to it. QDI_SSH_DENY="n2 arb" makes those hosts refuse root.
+qdi_ssh_standin() {
+    local h
+    for h in $(qdi_hosts); do
+        printf '%s %s %s %s %s\n' "$(qdi_ip "$h")" "$h" "$(qdi_ns "$h")" "$(qdi_hostdir "$h")" "$QDI_SHM/$h"
+    done >"$QDI_RUN/ssh-hosts"
+    export QDEVICE_TOOL_SSH=$QDI_LIB/qdi-ssh QDI_SSH_MAP=$QDI_RUN/ssh-hosts QDI_SSH_PARENT=$$ \
+        QDI_SSH_ROOT_MNT=$QDI_ROOT_MNT QDI_SSH_LIB=$QDI_LIB QDI_SSH_DENY=${QDI_SSH_DENY:-}
+}
+
+# qdi_preflight HOST ARBITER WANT_RC FAIL_IDS WARN_IDS: corosync-qdevice-tool -P ARBITER on HOST,
+# judged as qdi_diagnose judges -D; the output is left in $QDI_DIAG_OUT.
+qdi_preflight() {
+    local h=$1 arb=$2 want=$3 fail_ids=$4 warn_ids=$5 rc fails warns id
+    QDI_DIAG_STEP=$((QDI_DIAG_STEP + 1))
+    QDI_DIAG_OUT=$QDI_RUN/log/preflight.$QDI_DIAG_STEP.$h
+    qdi_hq 120 "$h" "$QDEVICE_TOOL_BIN" -P "$arb" >"$QDI_DIAG_OUT" 2>&1
+    rc=$?
+    fails=$(sed -n 's/^FAIL \([a-z-]*\):.*/\1/p' "$QDI_DIAG_OUT" | paste -sd, -)
+    warns=$(sed -n 's/^WARN \([a-z-]*\):.*/\1/p' "$QDI_DIAG_OUT" | paste -sd, -)
+    qdi_log "$h corosync-qdevice-tool -P $arb: exit $rc, FAIL: ${fails:-none}, WARN: ${warns:-none}"
+    [[ $rc == "$want" ]] || qdi_fail "$h -P exited $rc, expected $want: $(tr '\n' ' ' <"$QDI_DIAG_OUT")"
+    [[ $fails == "$fail_ids" ]] || qdi_fail "$h -P: FAIL '$fails', expected '$fail_ids': $(tr '\n' ' ' <"$QDI_DIAG_OUT")"
+    [[ $warns == "$warn_ids" ]] || qdi_fail "$h -P: WARN '$warns', expected '$warn_ids': $(tr '\n' ' ' <"$QDI_DIAG_OUT")"
+    for id in ${fail_ids//,/ } ${warn_ids//,/ }; do
+        grep -A1 -E "^(FAIL|WARN) $id:" "$QDI_DIAG_OUT" | grep -q '^    fix: ' || qdi_fail "$h -P: no fix line after $id"
+    done
+}
+
 # qdi_qnetd_field NODEID FIELD FILE: value of "FIELD:" in the section of
 # client NODEID of a `corosync-qnetd-tool -l [-v]` output (tabs removed).
 qdi_qnetd_field() {

@@ -30,6 +30,19 @@ const char *qnetd_diag_nssdb_file_name(enum qnetd_diag_nssdb_file f)
 	return "?";
 }
 
+/* Text into buf, cut with "..." when it does not fit (the texts hold paths and names of any length). */
+static void textf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void textf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	char line[DIAG_TEXT_MAX * 2];
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	buf[0] = '\0';
+	diag_appendf(buf, len, "%s", line);
+}
+
 /* ---- Reading the status ---- */
 
 static bool status_usable(const struct qnetd_diag_input *in)
@@ -82,7 +95,8 @@ static void findings_init(struct findings *f)
 static void note(struct findings *f, enum diag_state s, const char *fix, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void note(struct findings *f, enum diag_state s, const char *fix, const char *fmt, ...)
 {
-	char line[DIAG_TEXT_MAX];
+	/* Larger than the text it joins, so a cut shows as "..." there. */
+	char line[DIAG_TEXT_MAX * 2];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -202,7 +216,7 @@ static bool nssdb_files(const struct qnetd_diag_input *in, struct findings *f)
 	const struct qnetd_diag_file *key4 = &in->nssdb_files[QNETD_DIAG_KEY4_DB];
 	const struct qnetd_diag_file *cert8 = &in->nssdb_files[QNETD_DIAG_CERT8_DB];
 	if (!cert9->exists && cert8->exists) {
-		snprintf(fix, sizeof(fix),
+		textf(fix, sizeof(fix),
 			 "convert it as Debian's package does: certutil -N -d sql:%s -f %s/pwdfile.txt -@ %s/pwdfile.txt, then "
 			 "chgrp coroqnetd %s/cert9.db %s/key4.db and chmod g+r %s/cert9.db %s/key4.db",
 			 dir, dir, dir, dir, dir, dir, dir);
@@ -220,7 +234,7 @@ static bool nssdb_files(const struct qnetd_diag_input *in, struct findings *f)
 	user_text(&in->user, who, sizeof(who));
 	const char *group = in->user.group_name[0] != '\0' ? in->user.group_name : "coroqnetd";
 	if (!may(&in->user, &in->nssdb, 5)) {
-		snprintf(fix, sizeof(fix), "chgrp %s %s && chmod g+rx %s", group, dir, dir);
+		textf(fix, sizeof(fix), "chgrp %s %s && chmod g+rx %s", group, dir, dir);
 		note(f, DIAG_FAIL, fix, "%s cannot open %s (%s)", who, dir, file_text(&in->nssdb, mode, sizeof(mode)));
 		return true;
 	}
@@ -234,7 +248,7 @@ static bool nssdb_files(const struct qnetd_diag_input *in, struct findings *f)
 		if (may(&in->user, file, 4))
 			continue;
 		const char *name = qnetd_diag_nssdb_file_name(needed[i]);
-		snprintf(fix, sizeof(fix), "chgrp %s %s/%s && chmod g+r %s/%s", group, dir, name, dir, name);
+		textf(fix, sizeof(fix), "chgrp %s %s/%s && chmod g+r %s/%s", group, dir, name, dir, name);
 		note(f, DIAG_FAIL, fix, "%s cannot read %s/%s (%s)", who, dir, name,
 		     file_text(file, mode, sizeof(mode)));
 		return true;
@@ -275,7 +289,7 @@ static void nssdb_certificates(const struct qnetd_diag_input *in, struct finding
 {
 	const char *dir = in->nssdb_dir;
 	char server_fix[DIAG_TEXT_MAX];
-	snprintf(server_fix, sizeof(server_fix),
+	textf(server_fix, sizeof(server_fix),
 		 "issue a new server certificate from QNet CA: certutil -D -d %s -n 'QNetd Cert'; certutil -S -d %s -f %s/pwdfile.txt "
 		 "-z %s/noise.txt -n 'QNetd Cert' -s 'CN=Qnetd Server' -c 'QNet CA' -t u,u,u -m <next number of serial.txt> -v 1200; "
 		 "systemctl restart corosync-qnetd",
@@ -286,7 +300,7 @@ static void nssdb_certificates(const struct qnetd_diag_input *in, struct finding
 		cert_window(in, f, "the server certificate (as corosync-qnetd loaded it)", nb, na, server_fix);
 	} else if (in->nss_read && in->server_cert.found) {
 		char what[128];
-		snprintf(what, sizeof(what), "the server certificate '%s'", in->server_cert.nickname);
+		textf(what, sizeof(what), "the server certificate '%s'", in->server_cert.nickname);
 		cert_window(in, f, what, in->server_cert.not_before_ms, in->server_cert.not_after_ms, server_fix);
 	} else if (in->nss_read) {
 		note(f, DIAG_FAIL,
@@ -305,11 +319,11 @@ static void nssdb_certificates(const struct qnetd_diag_input *in, struct finding
 		return;
 	}
 	char what[128];
-	snprintf(what, sizeof(what), "the CA '%s'", in->ca.nickname);
+	textf(what, sizeof(what), "the CA '%s'", in->ca.nickname);
 	cert_window(in, f, what, in->ca.not_before_ms, in->ca.not_after_ms, ca_fix);
 	if (client_certs_checked && !in->ca.trusted_for_clients) {
 		char trust_fix[DIAG_TEXT_MAX];
-		snprintf(trust_fix, sizeof(trust_fix), "certutil -M -d %s -n '%s' -t CT,,", dir, in->ca.nickname);
+		textf(trust_fix, sizeof(trust_fix), "certutil -M -d %s -n '%s' -t CT,,", dir, in->ca.nickname);
 		note(f, DIAG_FAIL, trust_fix, "the CA '%s' is not trusted to issue client certificates (no T in its SSL trust): every client certificate is refused",
 		     in->ca.nickname);
 	}
@@ -331,7 +345,7 @@ static void check_nssdb(const struct qnetd_diag_input *in, struct diag_report *r
 	}
 	if (f.state == DIAG_OK) {
 		char summary[DIAG_TEXT_MAX];
-		snprintf(summary, sizeof(summary), "%s%s", in->nssdb_dir,
+		textf(summary, sizeof(summary), "%s%s", in->nssdb_dir,
 			 in->nssdb_files[QNETD_DIAG_CERT9_DB].exists ? " (sql format)" : "");
 		if (in->user.known) {
 			char who[80];

@@ -535,10 +535,15 @@ static void differing_lists(const json_t *cluster, struct findings *f)
 {
 	const json_t *clients = json_object_get(cluster, "clients");
 	const json_t *first = json_array_get(clients, 0);
+	const json_t *first_nodes = json_object_get(first, "configured_nodes");
 	size_t i;
 	const json_t *client;
+	if (!json_is_array(first_nodes))
+		return;
 	json_array_foreach(clients, i, client) {
-		if (i == 0 || json_equal(json_object_get(first, "configured_nodes"), json_object_get(client, "configured_nodes")))
+		const json_t *nodes = json_object_get(client, "configured_nodes");
+		/* A client without a list (none sent yet) disagrees with nobody. */
+		if (i == 0 || !json_is_array(nodes) || json_equal(first_nodes, nodes))
 			continue;
 		char name[NAME_MAX_TEXT], a[120], b[120];
 		qnetd_health_node_ids(json_object_get(first, "configured_nodes"), a, sizeof(a));

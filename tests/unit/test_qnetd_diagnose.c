@@ -510,6 +510,16 @@ static void test_cluster_conflicts(void **state)
 	c = only(&r, "cluster-conflicts", DIAG_WARN);
 	contains(c->found, "cluster \"qdi\": its clients' configured node lists differ (node 1: 1, 2; node 2: 2, 3)");
 
+	/* A client that has sent no list yet (or a brief status without clients) disagrees with nobody. */
+	json_t *cluster = json_array_get(json_object_get(status_json, "clusters"), 0);
+	json_object_del(json_array_get(json_object_get(cluster, "clients"), 0), "configured_nodes");
+	qnetd_diagnose(&in, &r);
+	only(&r, "cluster-conflicts", DIAG_OK);
+	healthy(&in);
+	json_object_del(json_array_get(json_object_get(status_json, "clusters"), 0), "clients");
+	qnetd_diagnose(&in, &r);
+	only(&r, "cluster-conflicts", DIAG_OK);
+
 	/* A refused INIT in the last hour, named with its cluster and reason. */
 	healthy(&in);
 	set_at("init_refusals.total", json_integer(4));

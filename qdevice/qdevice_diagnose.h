@@ -8,14 +8,8 @@
 
 #include <jansson.h>
 
-#include "strbuf.h"
+#include "diag.h"
 
-enum qdevice_diag_state {
-	QDEVICE_DIAG_OK = 0,
-	QDEVICE_DIAG_WARN,
-	QDEVICE_DIAG_FAIL,
-	QDEVICE_DIAG_SKIP,
-};
 
 /* How a TCP connect to one of the arbiter's addresses ended. */
 enum qdevice_diag_reach {
@@ -120,32 +114,10 @@ struct qdevice_diag_input {
 	int64_t now;                            /* this node's clock, seconds since the epoch */
 };
 
-#define QDEVICE_DIAG_TEXT_MAX 640
-struct qdevice_diag_result {
-	const char *id;                         /* stable check id (doc/diagnose.md §2) */
-	enum qdevice_diag_state state;
-	char found[QDEVICE_DIAG_TEXT_MAX];
-	char fix[QDEVICE_DIAG_TEXT_MAX];        /* "" unless WARN or FAIL */
-};
-
+/* How many checks -D runs (doc/diagnose.md §2). */
 #define QDEVICE_DIAG_CHECKS 10
-struct qdevice_diag_report {
-	struct qdevice_diag_result checks[QDEVICE_DIAG_CHECKS];
-	size_t count;
-};
 
 /* Runs every check, in the order of doc/diagnose.md §2. */
-void qdevice_diagnose(const struct qdevice_diag_input *in, struct qdevice_diag_report *out);
-/* 0 when nothing is WARN or FAIL, 1 for a WARN, 2 for a FAIL. */
-int qdevice_diag_exit_status(const struct qdevice_diag_report *r);
-/* "OK", "WARN", "FAIL", "SKIP". */
-const char *qdevice_diag_state_str(enum qdevice_diag_state s);
-/* The text form: one line per check, an indented "fix:" line after WARN and FAIL. */
-void qdevice_diag_format(const struct qdevice_diag_report *r, struct strbuf *out);
-/* The JSON form (doc/diagnose.md §1) for "corosync-qdevice-tool -D" or "-P"; NULL when memory runs out. */
-json_t *qdevice_diag_json(const struct qdevice_diag_report *r, const char *program);
-/* Appends one check's result (the report has room for QDEVICE_DIAG_CHECKS). */
-struct qdevice_diag_result *qdevice_diag_add(struct qdevice_diag_report *r, const char *id, enum qdevice_diag_state s,
-					     const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void qdevice_diagnose(const struct qdevice_diag_input *in, struct diag_report *out);
 
 #endif

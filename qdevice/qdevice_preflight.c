@@ -4,12 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Appends to a fixed buffer, keeping what fits. */
+/* Appends ", item" (or the first item) to a list that is cut with "..." when full. */
 static void list_add(char *buf, size_t cap, const char *item)
 {
-	size_t used = strlen(buf);
-	if (used + 1 < cap)
-		snprintf(buf + used, cap - used, "%s%s", used > 0 ? ", " : "", item);
+	diag_appendf(buf, cap, "%s%s", buf[0] != '\0' ? ", " : "", item);
 }
 
 /* The script's line "WORD NAME" for NAME is there. */
@@ -78,10 +76,10 @@ static enum ssh_verdict ssh_judge(const struct qdevice_preflight_host *h, const 
 	return SSH_FAILED;
 }
 
-static void check_nodes_online(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_nodes_online(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	if (!in->cmap_read) {
-		qdevice_diag_add(r, "nodes-online", QDEVICE_DIAG_FAIL, "start corosync on this node (systemctl start corosync)",
+		diag_add(r, "nodes-online", DIAG_FAIL, "start corosync on this node (systemctl start corosync)",
 				 "%s", in->cmap_error);
 		return;
 	}
@@ -90,69 +88,69 @@ static void check_nodes_online(const struct qdevice_preflight_input *in, struct 
 		if (!in->nodes[i].online)
 			list_add(off, sizeof(off), in->nodes[i].host.name);
 	if (off[0] != '\0') {
-		qdevice_diag_add(r, "nodes-online", QDEVICE_DIAG_FAIL,
+		diag_add(r, "nodes-online", DIAG_FAIL,
 				 "start corosync on those nodes, or remove them from the cluster (pvecm delnode) before the setup",
 				 "configured nodes not in the membership: %s (pvecm qdevice setup needs every member online)", off);
 		return;
 	}
-	qdevice_diag_add(r, "nodes-online", QDEVICE_DIAG_OK, NULL, "all %zu configured nodes are members", in->node_count);
+	diag_add(r, "nodes-online", DIAG_OK, NULL, "all %zu configured nodes are members", in->node_count);
 }
 
-static void check_device_configured(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_device_configured(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	if (!in->cmap_read) {
-		qdevice_diag_add(r, "device-configured", QDEVICE_DIAG_SKIP, NULL, "%s", in->cmap_error);
+		diag_add(r, "device-configured", DIAG_SKIP, NULL, "%s", in->cmap_error);
 		return;
 	}
 	if (in->device_configured) {
-		qdevice_diag_add(r, "device-configured", QDEVICE_DIAG_WARN,
+		diag_add(r, "device-configured", DIAG_WARN,
 				 "pvecm qdevice remove first, or run the setup with --force",
 				 "a quorum device is configured already (host %s): pvecm qdevice setup refuses without --force",
 				 in->device_host[0] != '\0' ? in->device_host : "not set");
 		return;
 	}
-	qdevice_diag_add(r, "device-configured", QDEVICE_DIAG_OK, NULL, "no quorum device is configured yet");
+	diag_add(r, "device-configured", DIAG_OK, NULL, "no quorum device is configured yet");
 }
 
-static void check_node_count(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_node_count(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	if (!in->cmap_read) {
-		qdevice_diag_add(r, "node-count", QDEVICE_DIAG_SKIP, NULL, "%s", in->cmap_error);
+		diag_add(r, "node-count", DIAG_SKIP, NULL, "%s", in->cmap_error);
 		return;
 	}
 	size_t n = in->node_count;
 	if (n % 2 == 0) {
-		qdevice_diag_add(r, "node-count", QDEVICE_DIAG_OK, NULL,
+		diag_add(r, "node-count", DIAG_OK, NULL,
 				 "%zu nodes: the setup picks algorithm ffsplit with 1 vote for the device", n);
 		return;
 	}
 	if (n == 1) {
-		qdevice_diag_add(r, "node-count", QDEVICE_DIAG_WARN,
+		diag_add(r, "node-count", DIAG_WARN,
 				 "after pvecm qdevice setup --force, add votes: 1 to the quorum { device { } } section and run corosync-cfgtool -R",
 				 "1 node: the setup refuses without --force, and --force picks algorithm lms without votes, so the device gets nodes - 1 = 0 votes");
 		return;
 	}
-	qdevice_diag_add(r, "node-count", QDEVICE_DIAG_WARN,
+	diag_add(r, "node-count", DIAG_WARN,
 			 "run pvecm qdevice setup with --force if a device is wanted: an odd cluster already has no 50:50 split",
 			 "%zu nodes: the setup refuses an odd node count without --force, which picks algorithm lms (the device gets %zu votes)",
 			 n, n - 1);
 }
 
-static void check_ssh_arbiter(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_ssh_arbiter(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	const struct qdevice_preflight_host *a = &in->arbiter_host;
 	const char *why;
 	switch (ssh_judge(a, &why)) {
 	case SSH_OK:
-		qdevice_diag_add(r, "ssh-arbiter", QDEVICE_DIAG_OK, NULL, "root@%s answers over SSH without a password", a->address);
+		diag_add(r, "ssh-arbiter", DIAG_OK, NULL, "root@%s answers over SSH without a password", a->address);
 		return;
 	case SSH_PASSWORD:
-		qdevice_diag_add(r, "ssh-arbiter", QDEVICE_DIAG_WARN,
+		diag_add(r, "ssh-arbiter", DIAG_WARN,
 				 "nothing to change if the password is at hand: the setup copies this node's key with ssh-copy-id first",
 				 "root@%s: %s; pvecm qdevice setup asks for it once", a->address, why);
 		return;
 	case SSH_NEW_HOST_KEY:
-		qdevice_diag_add(r, "ssh-arbiter", QDEVICE_DIAG_WARN, "ssh root@<arbiter> once and compare the key's fingerprint on the arbiter",
+		diag_add(r, "ssh-arbiter", DIAG_WARN, "ssh root@<arbiter> once and compare the key's fingerprint on the arbiter",
 				 "root@%s: %s; the setup asks to accept it", a->address, why);
 		return;
 	case SSH_FAILED:
@@ -163,7 +161,7 @@ static void check_ssh_arbiter(const struct qdevice_preflight_input *in, struct q
 			  : strstr(why, "may not log in") != NULL
 				  ? "on the arbiter, allow root to log in (PermitRootLogin in /etc/ssh/sshd_config) or put this node's key in /root/.ssh/authorized_keys"
 				  : "install and start an SSH server on the arbiter (apt install openssh-server) and allow TCP port 22 from this node";
-	qdevice_diag_add(r, "ssh-arbiter", QDEVICE_DIAG_FAIL, fix, "root@%s: %s%s%s", a->address, why,
+	diag_add(r, "ssh-arbiter", DIAG_FAIL, fix, "root@%s: %s%s%s", a->address, why,
 			 a->error[0] != '\0' && strcmp(why, a->error) != 0 ? " - ssh: " : "",
 			 a->error[0] != '\0' && strcmp(why, a->error) != 0 ? a->error : "");
 }
@@ -184,32 +182,32 @@ static bool missing_commands(const struct qdevice_preflight_host *h, const char 
 	return true;
 }
 
-static void check_arbiter_commands(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_arbiter_commands(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	static const char *const names[] = {"corosync-qnetd", "corosync-qnetd-certutil", "corosync-qnetd-tool"};
 	char missing[200];
 	if (!missing_commands(&in->arbiter_host, names, 3, missing, sizeof(missing))) {
-		qdevice_diag_add(r, "arbiter-commands", QDEVICE_DIAG_SKIP, NULL,
+		diag_add(r, "arbiter-commands", DIAG_SKIP, NULL,
 				 "root SSH without a password to %s does not work yet (ssh-arbiter); check by hand: ssh root@%s command -v corosync-qnetd-certutil",
 				 in->arbiter_host.address, in->arbiter_host.address);
 		return;
 	}
 	if (missing[0] != '\0') {
-		qdevice_diag_add(r, "arbiter-commands", QDEVICE_DIAG_FAIL, "apt install corosync-qnetd on the arbiter",
+		diag_add(r, "arbiter-commands", DIAG_FAIL, "apt install corosync-qnetd on the arbiter",
 				 "%s lacks %s in root's PATH", in->arbiter_host.address, missing);
 		return;
 	}
-	qdevice_diag_add(r, "arbiter-commands", QDEVICE_DIAG_OK, NULL, "%s has corosync-qnetd and its certutil",
+	diag_add(r, "arbiter-commands", DIAG_OK, NULL, "%s has corosync-qnetd and its certutil",
 			 in->arbiter_host.address);
 }
 
-static void check_ssh_nodes(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_ssh_nodes(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	if (!in->cmap_read) {
-		qdevice_diag_add(r, "ssh-nodes", QDEVICE_DIAG_SKIP, NULL, "%s", in->cmap_error);
+		diag_add(r, "ssh-nodes", DIAG_SKIP, NULL, "%s", in->cmap_error);
 		return;
 	}
-	char bad[QDEVICE_DIAG_TEXT_MAX - 160] = "";
+	char bad[DIAG_TEXT_MAX - 160] = "";
 	for (size_t i = 0; i < in->node_count; i++) {
 		const struct qdevice_preflight_host *h = &in->nodes[i].host;
 		const char *why;
@@ -220,19 +218,19 @@ static void check_ssh_nodes(const struct qdevice_preflight_input *in, struct qde
 		list_add(bad, sizeof(bad), item);
 	}
 	if (bad[0] != '\0') {
-		qdevice_diag_add(r, "ssh-nodes", QDEVICE_DIAG_FAIL,
+		diag_add(r, "ssh-nodes", DIAG_FAIL,
 				 "make root SSH without a password work from this node to every member's cluster address (pvecm updatecerts on Proxmox VE)",
 				 "pvecm qdevice setup runs its steps on every member over SSH (this node included), and these do not answer: %s", bad);
 		return;
 	}
-	qdevice_diag_add(r, "ssh-nodes", QDEVICE_DIAG_OK, NULL, "root SSH without a password works to all %zu members",
+	diag_add(r, "ssh-nodes", DIAG_OK, NULL, "root SSH without a password works to all %zu members",
 			 in->node_count);
 }
 
-static void check_node_commands(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_node_commands(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	static const char *const names[] = {"corosync-qdevice", "corosync-qdevice-net-certutil"};
-	char bad[QDEVICE_DIAG_TEXT_MAX - 160] = "", unknown[200] = "";
+	char bad[DIAG_TEXT_MAX - 160] = "", unknown[200] = "";
 	for (size_t i = 0; in->cmap_read && i < in->node_count; i++) {
 		const struct qdevice_preflight_host *h = &in->nodes[i].host;
 		char missing[100];
@@ -247,21 +245,21 @@ static void check_node_commands(const struct qdevice_preflight_input *in, struct
 		list_add(bad, sizeof(bad), item);
 	}
 	if (!in->cmap_read) {
-		qdevice_diag_add(r, "node-commands", QDEVICE_DIAG_SKIP, NULL, "%s", in->cmap_error);
+		diag_add(r, "node-commands", DIAG_SKIP, NULL, "%s", in->cmap_error);
 	} else if (bad[0] != '\0') {
-		qdevice_diag_add(r, "node-commands", QDEVICE_DIAG_FAIL, "apt install corosync-qdevice on those nodes", "%s%s%s", bad,
+		diag_add(r, "node-commands", DIAG_FAIL, "apt install corosync-qdevice on those nodes", "%s%s%s", bad,
 				 unknown[0] != '\0' ? "; not checked (no SSH): " : "", unknown);
 	} else if (unknown[0] != '\0') {
-		qdevice_diag_add(r, "node-commands", QDEVICE_DIAG_SKIP, NULL, "not checked on %s (no SSH: ssh-nodes)", unknown);
+		diag_add(r, "node-commands", DIAG_SKIP, NULL, "not checked on %s (no SSH: ssh-nodes)", unknown);
 	} else {
-		qdevice_diag_add(r, "node-commands", QDEVICE_DIAG_OK, NULL, "every member has corosync-qdevice and its certutil");
+		diag_add(r, "node-commands", DIAG_OK, NULL, "every member has corosync-qdevice and its certutil");
 	}
 }
 
-static void check_stale_nodedb(const struct qdevice_preflight_input *in, struct qdevice_diag_report *r)
+static void check_stale_nodedb(const struct qdevice_preflight_input *in, struct diag_report *r)
 {
 	if (!in->cmap_read) {
-		qdevice_diag_add(r, "stale-nodedb", QDEVICE_DIAG_SKIP, NULL, "%s", in->cmap_error);
+		diag_add(r, "stale-nodedb", DIAG_SKIP, NULL, "%s", in->cmap_error);
 		return;
 	}
 	char here[64] = "", others[200] = "", unknown[200] = "";
@@ -280,18 +278,18 @@ static void check_stale_nodedb(const struct qdevice_preflight_input *in, struct 
 	}
 	if (here[0] == '\0' && others[0] == '\0') {
 		if (unknown[0] != '\0')
-			qdevice_diag_add(r, "stale-nodedb", QDEVICE_DIAG_SKIP, NULL, "not checked on %s (no SSH: ssh-nodes)", unknown);
+			diag_add(r, "stale-nodedb", DIAG_SKIP, NULL, "not checked on %s (no SSH: ssh-nodes)", unknown);
 		else
-			qdevice_diag_add(r, "stale-nodedb", QDEVICE_DIAG_OK, NULL, "no member has a node certificate database yet");
+			diag_add(r, "stale-nodedb", DIAG_OK, NULL, "no member has a node certificate database yet");
 		return;
 	}
 	/* With a device configured the databases are in use, not stale; device-configured says so. */
 	if (in->device_configured) {
-		qdevice_diag_add(r, "stale-nodedb", QDEVICE_DIAG_OK, NULL,
+		diag_add(r, "stale-nodedb", DIAG_OK, NULL,
 				 "the members' node databases belong to the configured device (device-configured)");
 		return;
 	}
-	char found[QDEVICE_DIAG_TEXT_MAX - 160] = "";
+	char found[DIAG_TEXT_MAX - 160] = "";
 	if (here[0] != '\0')
 		snprintf(found, sizeof(found), "this node (%s) has /etc/corosync/qdevice/net/nssdb: the setup stops with \"QDevice certificate store already initialised\" unless --force%s",
 			 here, others[0] != '\0' ? "; " : "");
@@ -302,14 +300,14 @@ static void check_stale_nodedb(const struct qdevice_preflight_input *in, struct 
 			 others, strchr(others, ',') != NULL ? "" : "s", strchr(others, ',') != NULL ? "they" : "it",
 			 strchr(others, ',') != NULL ? "" : "s");
 	}
-	qdevice_diag_add(r, "stale-nodedb", QDEVICE_DIAG_FAIL,
+	diag_add(r, "stale-nodedb", DIAG_FAIL,
 			 "rm -rf /etc/corosync/qdevice/net/nssdb on those nodes (left by an earlier setup; pvecm qdevice remove deletes it)",
 			 "%s", found);
 }
 
-void qdevice_preflight(const struct qdevice_preflight_input *in, struct qdevice_diag_report *out)
+void qdevice_preflight(const struct qdevice_preflight_input *in, struct diag_report *out)
 {
-	out->count = 0;
+	diag_report_init(out);
 	check_nodes_online(in, out);
 	check_device_configured(in, out);
 	check_node_count(in, out);

@@ -51,6 +51,6 @@ struct qdevice_preflight_input {
 };
 
 /* Runs every check, in the order of doc/diagnose.md §5. */
-void qdevice_preflight(const struct qdevice_preflight_input *in, struct qdevice_diag_report *out);
+void qdevice_preflight(const struct qdevice_preflight_input *in, struct diag_report *out);
 
 #endif

@@ -375,11 +375,11 @@ static void diag_reach(struct qdevice_diag_input *in)
 }
 
 /* Prints a report of -D or -P as text or JSON; the exit status of doc/diagnose.md §1. */
-static int tool_print_report(const struct qdevice_diag_report *report, bool as_json, const char *program)
+static int tool_print_report(const struct diag_report *report, bool as_json, const char *program)
 {
-	int rc = qdevice_diag_exit_status(report);
+	int rc = diag_exit_status(report);
 	if (as_json) {
-		json_t *j = qdevice_diag_json(report, program);
+		json_t *j = diag_json(report, program);
 		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(j);
 		if (text == NULL)
@@ -389,7 +389,7 @@ static int tool_print_report(const struct qdevice_diag_report *report, bool as_j
 	} else {
 		struct strbuf out;
 		strbuf_init(&out, 1 << 20);
-		qdevice_diag_format(report, &out);
+		diag_format(report, &out);
 		if (out.failed)
 			errx(3, "Can't alloc memory");
 		fputs(out.data != NULL ? out.data : "", stdout);
@@ -427,7 +427,7 @@ static int tool_diagnose(const char *path, bool as_json)
 	diag_read_cmap(&in);
 	diag_reach(&in);
 
-	struct qdevice_diag_report report;
+	struct diag_report report;
 	qdevice_diagnose(&in, &report);
 	json_decref(status);
 	return tool_print_report(&report, as_json, "corosync-qdevice-tool -D");
@@ -440,7 +440,7 @@ static int tool_preflight(const char *arbiter, bool as_json)
 	if (in == NULL)
 		errx(3, "Can't alloc memory");
 	qdevice_tool_preflight_gather(arbiter, in);
-	struct qdevice_diag_report report;
+	struct diag_report report;
 	qdevice_preflight(in, &report);
 	free(in);
 	return tool_print_report(&report, as_json, "corosync-qdevice-tool -P");

@@ -236,6 +236,59 @@ const char *qnetd_cert_rejection_id(enum qnetd_cert_rejection r)
 	return "other";
 }
 
+const char *qnetd_init_refusal_id(enum qnetd_init_refusal r)
+{
+	switch (r) {
+	case QNETD_INIT_REFUSAL_DUPLICATE_NODE_ID: return "duplicate_node_id";
+	case QNETD_INIT_REFUSAL_ALGORITHM_DIFFERS: return "algorithm_differs";
+	case QNETD_INIT_REFUSAL_TIE_BREAKER_DIFFERS: return "tie_breaker_differs";
+	case QNETD_INIT_REFUSAL_UNSUPPORTED_ALGORITHM: return "unsupported_algorithm";
+	case QNETD_INIT_REFUSAL_INVALID_HEARTBEAT: return "invalid_heartbeat_interval";
+	case QNETD_INIT_REFUSAL_MISSING_OPTION: return "missing_option";
+	case QNETD_INIT_REFUSAL_PREINIT_REQUIRED: return "preinit_required";
+	case QNETD_INIT_REFUSAL_REPEATED: return "repeated_init";
+	case QNETD_INIT_REFUSAL_CLUSTER_FULL: return "cluster_full";
+	case QNETD_INIT_REFUSAL_OTHER: return "other";
+	}
+	return "other";
+}
+
+enum qnetd_init_refusal qnetd_init_refusal_from_error(uint16_t code)
+{
+	switch (code) {
+	case PROTO_ERR_DUPLICATE_NODE_ID: return QNETD_INIT_REFUSAL_DUPLICATE_NODE_ID;
+	case PROTO_ERR_ALGORITHM_DIFFERS_FROM_OTHER_NODES: return QNETD_INIT_REFUSAL_ALGORITHM_DIFFERS;
+	case PROTO_ERR_TIE_BREAKER_DIFFERS_FROM_OTHER_NODES: return QNETD_INIT_REFUSAL_TIE_BREAKER_DIFFERS;
+	case PROTO_ERR_UNSUPPORTED_DECISION_ALGORITHM: return QNETD_INIT_REFUSAL_UNSUPPORTED_ALGORITHM;
+	case PROTO_ERR_INVALID_HEARTBEAT_INTERVAL: return QNETD_INIT_REFUSAL_INVALID_HEARTBEAT;
+	case PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION: return QNETD_INIT_REFUSAL_MISSING_OPTION;
+	case PROTO_ERR_PREINIT_REQUIRED: return QNETD_INIT_REFUSAL_PREINIT_REQUIRED;
+	case PROTO_ERR_UNEXPECTED_MESSAGE: return QNETD_INIT_REFUSAL_REPEATED;
+	default: return QNETD_INIT_REFUSAL_OTHER;
+	}
+}
+
+/* One event in the per-minute window of the last hour. */
+static void minutes_note(struct qnetd_minute_count *slots, uint64_t now_ms)
+{
+	uint64_t minute = now_ms / 60000;
+	struct qnetd_minute_count *slot = &slots[minute % QNETD_COUNTER_MINUTES];
+	if (slot->minute != minute) {
+		slot->minute = minute;
+		slot->count = 0;
+	}
+	slot->count++;
+}
+
+static uint64_t minutes_last_hour(const struct qnetd_minute_count *slots, uint64_t now_ms)
+{
+	uint64_t minute = now_ms / 60000, total = 0;
+	for (size_t i = 0; i < QNETD_COUNTER_MINUTES; i++)
+		if (slots[i].count > 0 && slots[i].minute <= minute && minute - slots[i].minute < QNETD_COUNTER_MINUTES)
+			total += slots[i].count;
+	return total;
+}
+
 void qnetd_server_note_cert_rejection(struct qnetd_server *srv, enum qnetd_cert_rejection r, uint64_t now_ms)
 {
 	struct qnetd_counters *c = &srv->counters;
@@ -244,24 +297,36 @@ void qnetd_server_note_cert_rejection(struct qnetd_server *srv, enum qnetd_cert_
 	c->cert_rejections[r]++;
 	c->cert_rejected = true;
 	c->last_cert_rejection_ms = now_ms;
-	uint64_t minute = now_ms / 60000;
-	size_t slot = (size_t)(minute % QNETD_COUNTER_MINUTES);
-	if (c->cert_rejection_minutes[slot].minute != minute) {
-		c->cert_rejection_minutes[slot].minute = minute;
-		c->cert_rejection_minutes[slot].count = 0;
-	}
-	c->cert_rejection_minutes[slot].count++;
+	minutes_note(c->cert_rejection_minutes, now_ms);
 }
 
 uint64_t qnetd_server_cert_rejections_last_hour(const struct qnetd_server *srv, uint64_t now_ms)
 {
-	uint64_t minute = now_ms / 60000, total = 0;
-	for (size_t i = 0; i < QNETD_COUNTER_MINUTES; i++) {
-		const uint64_t m = srv->counters.cert_rejection_minutes[i].minute;
-		if (srv->counters.cert_rejection_minutes[i].count > 0 && m <= minute && minute - m < QNETD_COUNTER_MINUTES)
-			total += srv->counters.cert_rejection_minutes[i].count;
+	return minutes_last_hour(srv->counters.cert_rejection_minutes, now_ms);
+}
+
+/* Counts an INIT refused for reason r and keeps it, with the connection's cluster name, as the latest. */
+static void note_init_refusal(struct qnetd_server *srv, const struct qnetd_conn *conn, enum qnetd_init_refusal r)
+{
+	struct qnetd_counters *c = &srv->counters;
+	uint64_t now_ms = srv->ops->now_ms != NULL ? srv->ops->now_ms(srv->ctx) : 0;
+	c->init_refusals[r]++;
+	c->init_refused = true;
+	c->last_init_refusal = r;
+	c->last_init_refusal_ms = now_ms;
+	c->last_init_refusal_named = conn->cluster_name != NULL;
+	c->last_init_refusal_name_len = 0;
+	if (conn->cluster_name != NULL) {
+		size_t n = conn->cluster_name_len < QNETD_INIT_REFUSAL_NAME_MAX ? conn->cluster_name_len : QNETD_INIT_REFUSAL_NAME_MAX;
+		memcpy(c->last_init_refusal_name, conn->cluster_name, n);
+		c->last_init_refusal_name_len = n;
 	}
-	return total;
+	minutes_note(c->init_refusal_minutes, now_ms);
+}
+
+uint64_t qnetd_server_init_refusals_last_hour(const struct qnetd_server *srv, uint64_t now_ms)
+{
+	return minutes_last_hour(srv->counters.init_refusal_minutes, now_ms);
 }
 
 void qnetd_server_destroy(struct qnetd_server *srv)
@@ -481,6 +546,7 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 
 	/* Upstream re-ran INIT inside the cluster; refuse a second one without touching state. */
 	if (conn->phase == QNETD_CONN_JOINED) {
+		note_init_refusal(srv, conn, QNETD_INIT_REFUSAL_REPEATED);
 		send_init_reply(srv, conn, m, PROTO_ERR_UNEXPECTED_MESSAGE);
 		return;
 	}
@@ -537,7 +603,7 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 		client->kap_tie_breaker = s->keep_active_partition_tie_breaker;
 
 	struct qnetd_cluster *cluster = NULL;
-	bool created = false;
+	bool created = false, cluster_full = false;
 	if (code == 0) {
 		cluster = qnetd_cluster_map_find(&srv->clusters, conn->cluster_name, conn->cluster_name_len);
 		if (cluster != NULL)
@@ -547,6 +613,7 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 			log_refused(srv, conn, NULL, LOG_ERR, "cluster already has %zu clients (at most %u)",
 				    cluster->client_count, QNETD_MAX_CLIENTS_PER_CLUSTER);
 			code = PROTO_ERR_INTERNAL_ERROR;
+			cluster_full = true;
 		}
 	}
 	if (code == 0) {
@@ -581,6 +648,8 @@ static void handle_init(struct qnetd_server *srv, struct qnetd_conn *conn, const
 			 client->node_id, proto_algorithm_str(client->algorithm), client->heartbeat_interval,
 			 !conn->tls_started ? "no TLS" : conn->cert_verified ? "TLS, client certificate verified"
 									    : "TLS without client certificate");
+	} else {
+		note_init_refusal(srv, conn, cluster_full ? QNETD_INIT_REFUSAL_CLUSTER_FULL : qnetd_init_refusal_from_error(code));
 	}
 	send_init_reply(srv, conn, m, code);
 }

@@ -73,6 +73,31 @@ enum qnetd_close_reason {
 const char *qnetd_close_reason_id(enum qnetd_close_reason r);
 
 /*
+ * Why an INIT was refused (JSON init_refusals, doc/status-json.md §2): mostly the cluster's members
+ * disagreeing with the newcomer, which is what two clusters sharing one name look like.
+ */
+enum qnetd_init_refusal {
+	QNETD_INIT_REFUSAL_DUPLICATE_NODE_ID = 0, /* a member of the cluster has the same node id */
+	QNETD_INIT_REFUSAL_ALGORITHM_DIFFERS,   /* the members use another decision algorithm */
+	QNETD_INIT_REFUSAL_TIE_BREAKER_DIFFERS, /* the members use another tie-breaker */
+	QNETD_INIT_REFUSAL_UNSUPPORTED_ALGORITHM,
+	QNETD_INIT_REFUSAL_INVALID_HEARTBEAT,   /* outside the server's heartbeat limits */
+	QNETD_INIT_REFUSAL_MISSING_OPTION,      /* node id, ring id, heartbeat, tie-breaker or algorithm left out */
+	QNETD_INIT_REFUSAL_PREINIT_REQUIRED,    /* INIT before PREINIT */
+	QNETD_INIT_REFUSAL_REPEATED,            /* a second INIT on a joined connection */
+	QNETD_INIT_REFUSAL_CLUSTER_FULL,        /* QNETD_MAX_CLIENTS_PER_CLUSTER reached */
+	QNETD_INIT_REFUSAL_OTHER,               /* out of memory, the algorithm's own refusal */
+};
+#define QNETD_INIT_REFUSAL_COUNT ((size_t)QNETD_INIT_REFUSAL_OTHER + 1)
+/*
+ * "duplicate_node_id", "algorithm_differs", "tie_breaker_differs", "unsupported_algorithm",
+ * "invalid_heartbeat_interval", "missing_option", "preinit_required", "repeated_init", "cluster_full", "other".
+ */
+const char *qnetd_init_refusal_id(enum qnetd_init_refusal r);
+/* The reason behind an INIT_REPLY error code (doc/protocol.md §6.4); QNETD_INIT_REFUSAL_OTHER for the rest. */
+enum qnetd_init_refusal qnetd_init_refusal_from_error(uint16_t code);
+
+/*
  * Decision latency: from a client's membership or quorum list, heuristics change or ask-for-vote to
  * the next vote the server sends it that settles it (ACK, NACK, or NO_CHANGE: the vote it has
  * stands), in milliseconds of the transport's clock, as a histogram with these upper bounds.
@@ -81,6 +106,13 @@ const char *qnetd_close_reason_id(enum qnetd_close_reason r);
 extern const uint32_t qnetd_decision_bucket_le_ms[QNETD_DECISION_BUCKETS];
 
 #define QNETD_COUNTER_MINUTES 60
+/* Events per minute over the last hour: slot minute % QNETD_COUNTER_MINUTES holds that minute's count. */
+struct qnetd_minute_count {
+	uint64_t minute;                    /* now_ms / 60000 of the slot */
+	uint64_t count;
+};
+/* Cluster name bytes kept for the latest INIT refusal; longer names are cut. */
+#define QNETD_INIT_REFUSAL_NAME_MAX 256
 
 /* Totals since the daemon started (doc/status-json.md §2, metrics). */
 struct qnetd_counters {
@@ -96,10 +128,16 @@ struct qnetd_counters {
 	bool cert_rejected;                 /* last_cert_rejection_ms is meaningful */
 	uint64_t last_cert_rejection_ms;    /* ops->now_ms */
 	/* Certificate rejections per minute over the last hour, for "refused lately" (-C). */
-	struct {
-		uint64_t minute;                /* now_ms / 60000 of the bucket */
-		uint64_t count;
-	} cert_rejection_minutes[QNETD_COUNTER_MINUTES];
+	struct qnetd_minute_count cert_rejection_minutes[QNETD_COUNTER_MINUTES];
+	/* INIT refusals by reason, the latest one, and per minute over the last hour (-D). */
+	uint64_t init_refusals[QNETD_INIT_REFUSAL_COUNT];
+	bool init_refused;                  /* the last_init_refusal fields are meaningful */
+	uint64_t last_init_refusal_ms;      /* ops->now_ms */
+	enum qnetd_init_refusal last_init_refusal;
+	bool last_init_refusal_named;       /* the connection had sent its cluster name (PREINIT) */
+	size_t last_init_refusal_name_len;
+	uint8_t last_init_refusal_name[QNETD_INIT_REFUSAL_NAME_MAX];
+	struct qnetd_minute_count init_refusal_minutes[QNETD_COUNTER_MINUTES];
 };
 
 /* Server-wide state shared by all sessions. */
@@ -209,10 +247,12 @@ void qnetd_conn_destroy(struct qnetd_conn *conn);
 
 /* A client certificate was refused (by the TLS layer, or here for its name) at now_ms. */
 void qnetd_server_note_cert_rejection(struct qnetd_server *srv, enum qnetd_cert_rejection r, uint64_t now_ms);
-/* Certificate rejections in the 60 minutes up to now_ms (whole minutes). */
 /* Counts one decision that took `ms` milliseconds. */
 void qnetd_server_note_decision(struct qnetd_server *srv, uint64_t ms);
+/* Certificate rejections in the 60 minutes up to now_ms (whole minutes). */
 uint64_t qnetd_server_cert_rejections_last_hour(const struct qnetd_server *srv, uint64_t now_ms);
+/* INIT refusals in the 60 minutes up to now_ms (whole minutes). */
+uint64_t qnetd_server_init_refusals_last_hour(const struct qnetd_server *srv, uint64_t now_ms);
 
 /* floor(coefficient x heartbeat), or 0 when outside the timer limits 1..18,000,000 ms. */
 uint64_t qnetd_conn_dpd_interval(double coefficient, uint32_t heartbeat_ms);

@@ -278,6 +278,34 @@ static const char *family_id(enum qnetd_address_family f)
 	}
 }
 
+/* INIT refusals (doc/status-json.md §2): counts by reason, the last hour, and the latest one. */
+static json_t *init_refusals(struct builder *b, const struct qnetd_server *srv)
+{
+	const struct qnetd_counters *k = &srv->counters;
+	json_t *o = json_object(), *by_reason = json_object();
+	uint64_t total = 0;
+	for (size_t r = 0; r < QNETD_INIT_REFUSAL_COUNT; r++) {
+		total += k->init_refusals[r];
+		put(b, by_reason, qnetd_init_refusal_id((enum qnetd_init_refusal)r), json_integer((json_int_t)k->init_refusals[r]));
+	}
+	put(b, o, "total", json_integer((json_int_t)total));
+	put(b, o, "last_hour", json_integer((json_int_t)qnetd_server_init_refusals_last_hour(srv, b->ctx->now_mono_ms)));
+	put(b, o, "by_reason", by_reason);
+	if (!k->init_refused) {
+		put(b, o, "last", json_null());
+		return o;
+	}
+	json_t *last = json_object();
+	int lossy;
+	put(b, last, "time", time_string(k->last_init_refusal_ms, b->ctx));
+	put(b, last, "cluster", k->last_init_refusal_named
+					? qnetd_status_json_bytes(k->last_init_refusal_name, k->last_init_refusal_name_len, &lossy)
+					: json_null());
+	put(b, last, "reason", json_string(qnetd_init_refusal_id(k->last_init_refusal)));
+	put(b, o, "last", last);
+	return o;
+}
+
 json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_status_context *ctx,
 			  const char *cluster_name, size_t cluster_name_len, bool with_clients)
 {
@@ -297,6 +325,11 @@ json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_sta
 	put(&b, listen, "family", json_string(family_id(s->family)));
 	put(&b, root, "listen", listen);
 	put(&b, root, "tls", json_string(tls_id(s->tls)));
+	int path_lossy;
+	/* A path from -S may hold any byte: as a cluster name, never a reason to lose the whole status. */
+	put(&b, root, "nss_db_dir",
+	    s->nss_db_dir != NULL ? qnetd_status_json_bytes((const uint8_t *)s->nss_db_dir, strlen(s->nss_db_dir), &path_lossy)
+				  : json_null());
 	put(&b, root, "client_cert_required", json_boolean(s->client_cert_required));
 	put(&b, root, "max_clients", json_integer(s->max_clients));
 	if (ctx->server_cert_known) {
@@ -321,6 +354,7 @@ json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_sta
 	put(&b, rej, "last", k->cert_rejected ? time_string(k->last_cert_rejection_ms, ctx) : json_null());
 	put(&b, rej, "by_reason", by_reason);
 	put(&b, root, "client_cert_rejections", rej);
+	put(&b, root, "init_refusals", init_refusals(&b, srv));
 	json_t *totals = json_object();
 	put(&b, totals, "connections_accepted", json_integer((json_int_t)k->connections_accepted));
 	put(&b, totals, "connections_closed", json_integer((json_int_t)k->connections_closed));

@@ -1,23 +1,27 @@
 /*
  * libFuzzer target over what reads status and worker lines: arbitrary bytes as JSON through both
- * health verdicts and both metrics writers, as a heuristics worker line through the outcome and
- * result parsers, and as a metrics_listen value. No crash, no leak; a written exposition ends in a
- * newline, a verdict is one of the four states.
+ * health verdicts, both metrics writers and both diagnoses, as a heuristics worker line through the
+ * outcome and result parsers, as a metrics_listen value, and as /proc/net/tcp text for qnetd's
+ * listener facts. No crash, no leak; a written exposition ends in a newline, a verdict is one of
+ * the four states, a diagnosis has all its checks and a JSON form.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "diag.h"
 #include "health.h"
 #include "qdevice_diagnose.h"
 #include "qdevice_preflight.h"
 #include "qdevice_health.h"
 #include "qdevice_heuristics_worker.h"
 #include "qdevice_metrics.h"
+#include "qnetd_diagnose.h"
 #include "qnetd_health.h"
 #include "qnetd_metrics.h"
 #include "qnetd_settings.h"
@@ -99,7 +103,7 @@ static void views(const json_t *status, const uint8_t *data, size_t size)
 
 	/* The diagnosis over the same status, with corosync's configuration both read and not. */
 	struct qdevice_diag_input in;
-	struct qdevice_diag_report report;
+	struct diag_report report;
 	memset(&in, 0, sizeof(in));
 	fuzz_probe_facts(&in, data, size);
 	in.daemon_answered = true;
@@ -113,9 +117,9 @@ static void views(const json_t *status, const uint8_t *data, size_t size)
 		CHECK(report.count == QDEVICE_DIAG_CHECKS);
 		struct strbuf text;
 		strbuf_init(&text, 1 << 16);
-		qdevice_diag_format(&report, &text);
+		diag_format(&report, &text);
 		strbuf_free(&text);
-		json_decref(qdevice_diag_json(&report, "corosync-qdevice-tool -D"));
+		json_decref(diag_json(&report, "corosync-qdevice-tool -D"));
 	}
 }
 
@@ -123,7 +127,7 @@ static void views(const json_t *status, const uint8_t *data, size_t size)
 static void preflight_view(const uint8_t *data, size_t size)
 {
 	static struct qdevice_preflight_input in;
-	struct qdevice_diag_report report;
+	struct diag_report report;
 	memset(&in, 0, sizeof(in));
 	in.cmap_read = size > 0 && (data[0] & 1);
 	in.device_configured = size > 0 && (data[0] & 2);
@@ -152,9 +156,48 @@ static void preflight_view(const uint8_t *data, size_t size)
 	CHECK(report.count == 8);
 	struct strbuf text;
 	strbuf_init(&text, 1 << 16);
-	qdevice_diag_format(&report, &text);
+	diag_format(&report, &text);
 	strbuf_free(&text);
-	json_decref(qdevice_diag_json(&report, "corosync-qdevice-tool -P"));
+	json_decref(diag_json(&report, "corosync-qdevice-tool -P"));
+}
+
+/* The arbiter's diagnosis over the status, with the database read and not, and its two forms. */
+static void qnetd_diagnosis(const json_t *status, const char *text, size_t len)
+{
+	static struct qnetd_diag_input in;
+	struct diag_report report;
+	memset(&in, 0, sizeof(in));
+	in.daemon_answered = true;
+	in.status = status;
+	in.now_ms = 1796572800000LL;
+	in.user.known = true;
+	in.user.uid = 103;
+	in.nssdb.exists = true;
+	in.nssdb.mode = 040750;
+	in.nssdb_files[QNETD_DIAG_CERT9_DB].exists = true;
+	in.nssdb_files[QNETD_DIAG_KEY4_DB].exists = true;
+	in.server_cert.found = true;
+	in.ca.found = true;
+	in.clock_read = true;
+	in.listeners_read = true;
+	/* The same bytes as both tables, every port and qnetd's. */
+	qnetd_diag_parse_proc_net_tcp(text, len, AF_INET, 0, &in);
+	qnetd_diag_parse_proc_net_tcp(text, len, AF_INET6, 5403, &in);
+	CHECK(in.listener_count <= QNETD_DIAG_MAX_LISTENERS);
+	for (int nss = 0; nss < 2; nss++) {
+		in.nss_read = nss == 1;
+		qnetd_diagnose(&in, &report);
+		CHECK(report.count == QNETD_DIAG_CHECKS);
+		CHECK(diag_exit_status(&report) <= 2);
+		struct strbuf out;
+		strbuf_init(&out, 1 << 16);
+		diag_format(&report, &out);
+		strbuf_free(&out);
+		/* Every text is UTF-8 and fits: the JSON form is always written (NULL only without memory). */
+		json_t *j = diag_json(&report, "corosync-qnetd-tool -D");
+		CHECK(j != NULL);
+		json_decref(j);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -162,16 +205,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	preflight_view(data, size);
 	json_error_t err;
 	json_t *status = json_loadb((const char *)data, size, JSON_ALLOW_NUL, &err);
-	if (status != NULL) {
+	if (status != NULL)
 		views(status, data, size);
-		json_decref(status);
-	}
 
 	char *text = malloc(size + 1);
-	if (text == NULL)
+	if (text == NULL) {
+		json_decref(status);
 		return 0;
+	}
 	memcpy(text, data, size);
 	text[size] = '\0';
+	qnetd_diagnosis(status, text, size);
+	json_decref(status);
 	struct qdevice_heuristics_exec_outcome o;
 	if (qdevice_heuristics_parse_outcome_line(text, &o) == 0) {
 		CHECK(strlen(o.name) < sizeof(o.name));

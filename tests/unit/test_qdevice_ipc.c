@@ -809,7 +809,7 @@ static void test_tool_error_and_usage(void **state)
 	assert_int_equal(tj.runs[0].status, 4);
 	assert_string_equal(tj.runs[0].out, "");
 	assert_string_equal(tj.runs[0].err, "Error: Can't get QDevice status\n");
-	static const char usage[] = "usage: corosync-qdevice-tool [-CDHhjMsv] [-p qdevice_ipc_socket_path]\n";
+	static const char usage[] = "usage: corosync-qdevice-tool [-CDHhjMsv] [-P arbiter] [-p qdevice_ipc_socket_path]\n";
 	for (size_t i = 1; i < 3; i++) {
 		assert_int_equal(tj.runs[i].status, 1);
 		assert_string_equal(tj.runs[i].out, usage);

@@ -13,6 +13,7 @@
 #include "msg.h"
 #include "qnetd_conn.h"
 #include "qnetd_settings.h"
+#include "qnetd_status_json.h"
 #include "tlv.h"
 
 #define MAX_SENT 32
@@ -977,6 +978,138 @@ static void test_cert_rejection_counters(void **state)
 	assert_string_equal(qnetd_cert_rejection_id(QNETD_CERT_NAME_MISMATCH), "cluster_name_mismatch");
 }
 
+static const json_t *json_at(const json_t *o, const char *a, const char *b, const char *c)
+{
+	o = json_object_get(o, a);
+	if (b != NULL)
+		o = json_object_get(o, b);
+	if (c != NULL)
+		o = json_object_get(o, c);
+	assert_non_null(o);
+	return o;
+}
+
+/*
+ * INIT refusals: counted by reason (the members' disagreements above all, which is what two clusters
+ * sharing one name look like), the latest with its cluster name, the last hour in whole minutes,
+ * and all of it in the JSON status.
+ */
+static void test_init_refusal_counters(void **state)
+{
+	struct fixture *fx = *state;
+	struct qnetd_conn other;
+	struct msg m;
+
+	fx->fake.now_ms = 5 * 60000;
+	/* INIT before PREINIT: no cluster name to keep. */
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_int_equal(fx->srv.counters.init_refusals[QNETD_INIT_REFUSAL_PREINIT_REQUIRED], 1);
+	assert_false(fx->srv.counters.last_init_refusal_named);
+
+	init_ok(fx);
+	qnetd_conn_init(&fx->srv, &other, "192.0.2.2:1");
+	msg_init(&m, PROTO_MSG_PREINIT);
+	m.seq_number = 1;
+	m.cluster_name = (const uint8_t *)"c";
+	m.cluster_name_len = 1;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_CLUSTER_NAME);
+	feed_conn(fx, &other, &m);
+	build_init(&m, 2, 8000);
+	m.tie_breaker.mode = PROTO_TIE_BREAKER_HIGHEST;
+	feed_conn(fx, &other, &m);
+	build_init(&m, 2, 8000);
+	m.algorithm = PROTO_ALGO_LMS;
+	feed_conn(fx, &other, &m);
+	fx->fake.now_ms = 20 * 60000 + 1234;
+	build_init(&m, 1, 8000);
+	feed_conn(fx, &other, &m);
+	assert_int_equal(last_sent(fx)->reply_error_code, PROTO_ERR_DUPLICATE_NODE_ID);
+	const struct qnetd_counters *k = &fx->srv.counters;
+	assert_int_equal(k->init_refusals[QNETD_INIT_REFUSAL_TIE_BREAKER_DIFFERS], 1);
+	assert_int_equal(k->init_refusals[QNETD_INIT_REFUSAL_ALGORITHM_DIFFERS], 1);
+	assert_int_equal(k->init_refusals[QNETD_INIT_REFUSAL_DUPLICATE_NODE_ID], 1);
+	assert_int_equal(k->last_init_refusal, QNETD_INIT_REFUSAL_DUPLICATE_NODE_ID);
+	assert_true(k->last_init_refusal_named);
+	assert_int_equal(k->last_init_refusal_name_len, 1);
+	assert_memory_equal(k->last_init_refusal_name, "c", 1);
+	assert_int_equal(k->last_init_refusal_ms, 20 * 60000 + 1234);
+	/* A joined client's second INIT, and a join that succeeds (counts nothing). */
+	build_init(&m, 1, 8000);
+	feed(fx, &m);
+	assert_int_equal(k->init_refusals[QNETD_INIT_REFUSAL_REPEATED], 1);
+	build_init(&m, 2, 8000);
+	feed_conn(fx, &other, &m);
+	assert_int_equal(other.phase, QNETD_CONN_JOINED);
+	uint64_t total = 0;
+	for (size_t r = 0; r < QNETD_INIT_REFUSAL_COUNT; r++)
+		total += k->init_refusals[r];
+	assert_int_equal(total, 5);
+	/* Three refusals in minute 5, two in minute 20: the hour ending in minute 64 still holds minute 5. */
+	assert_int_equal(qnetd_server_init_refusals_last_hour(&fx->srv, 64 * 60000), 5);
+	assert_int_equal(qnetd_server_init_refusals_last_hour(&fx->srv, 65 * 60000), 2);
+	assert_int_equal(qnetd_server_init_refusals_last_hour(&fx->srv, 80 * 60000), 0);
+
+	/* The JSON status: every reason key, the last hour, the latest refusal. */
+	const struct qnetd_status_context ctx = {
+		.version = "test", .started_unix_ms = 1796567580000LL, .now_mono_ms = 30 * 60000,
+		.now_unix_ms = 1796571180000LL,
+	};
+	json_t *j = qnetd_status_json(&fx->srv, &ctx, NULL, 0, false);
+	assert_non_null(j);
+	const json_t *ir = json_object_get(j, "init_refusals");
+	assert_int_equal(json_integer_value(json_at(ir, "total", NULL, NULL)), 5);
+	assert_int_equal(json_integer_value(json_at(ir, "last_hour", NULL, NULL)), 5);
+	static const char *const keys[] = {"duplicate_node_id", "algorithm_differs", "tie_breaker_differs",
+					   "unsupported_algorithm", "invalid_heartbeat_interval", "missing_option",
+					   "preinit_required", "repeated_init", "cluster_full", "other"};
+	assert_int_equal(json_object_size(json_at(ir, "by_reason", NULL, NULL)), sizeof(keys) / sizeof(keys[0]));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_true(json_is_integer(json_at(ir, "by_reason", keys[i], NULL)));
+	assert_int_equal(json_integer_value(json_at(ir, "by_reason", "duplicate_node_id", NULL)), 1);
+	assert_int_equal(json_integer_value(json_at(ir, "by_reason", "repeated_init", NULL)), 1);
+	assert_int_equal(json_integer_value(json_at(ir, "by_reason", "cluster_full", NULL)), 0);
+	/* The latest was the repeated INIT of the first connection, at 20:01.234 mono, 9 min 58.766 s before now. */
+	assert_string_equal(json_string_value(json_at(ir, "last", "reason", NULL)), "repeated_init");
+	assert_string_equal(json_string_value(json_at(ir, "last", "cluster", NULL)), "c");
+	assert_string_equal(json_string_value(json_at(ir, "last", "time", NULL)), "2026-12-06T15:23:01.234Z");
+	assert_string_equal(json_string_value(json_object_get(j, "nss_db_dir")), "/etc/corosync/qnetd/nssdb");
+	json_decref(j);
+
+	qnetd_conn_disconnect(&fx->srv, &other);
+	qnetd_conn_destroy(&other);
+}
+
+/* A full cluster's refusal is told apart from other internal errors. */
+static void test_init_refusal_cluster_full(void **state)
+{
+	struct fixture *fx = *state;
+	enum { EXTRA = QNETD_MAX_CLIENTS_PER_CLUSTER };
+	static struct qnetd_conn conns[EXTRA];
+	struct msg m;
+
+	init_ok(fx);
+	fx->fake.discard = true;
+	for (uint32_t i = 0; i < EXTRA; i++) {
+		qnetd_conn_init(&fx->srv, &conns[i], "192.0.2.3:1");
+		msg_init(&m, PROTO_MSG_PREINIT);
+		m.cluster_name = (const uint8_t *)"c";
+		m.cluster_name_len = 1;
+		msg_set_present(&m, PROTO_OPT_CLUSTER_NAME);
+		feed_conn(fx, &conns[i], &m);
+		build_init(&m, i + 2, 8000);
+		feed_conn(fx, &conns[i], &m);
+	}
+	assert_int_equal(fx->srv.counters.init_refusals[QNETD_INIT_REFUSAL_CLUSTER_FULL], 1);
+	assert_int_equal(fx->srv.counters.init_refusals[QNETD_INIT_REFUSAL_OTHER], 0);
+	assert_int_equal(fx->srv.counters.last_init_refusal, QNETD_INIT_REFUSAL_CLUSTER_FULL);
+	for (uint32_t i = 0; i < EXTRA; i++) {
+		qnetd_conn_disconnect(&fx->srv, &conns[i]);
+		qnetd_conn_destroy(&conns[i]);
+	}
+}
+
 /* Cluster names in log lines are escaped: a newline in a name cannot forge a line. */
 static void test_log_lines_escape_cluster_name(void **state)
 {
@@ -1024,6 +1157,8 @@ int main(void)
 		T(test_clients_per_cluster_cap),
 		T(test_cert_rejection_counters),
 		T(test_log_lines_escape_cluster_name),
+		T(test_init_refusal_counters),
+		T(test_init_refusal_cluster_full),
 	};
 	log_capture_start("test_qnetd_session");
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

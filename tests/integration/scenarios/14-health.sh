@@ -5,6 +5,7 @@
 # state (doc/monitoring.md). Our programs on both sides only.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/qdi.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib-arbiter-diagnose.sh"
 
 QDI_NODES=2 QDI_ALGO=ffsplit
 qdi_begin 14-health "${QDI_SCENARIO_TIMEOUT:-300}"
@@ -71,6 +72,7 @@ diagnose n1 0 ""
 qdi_hq 40 n1 "$QDEVICE_TOOL_BIN" -D -j >"$L/diagnose-j.n1" 2>&1
 python3 -c 'import json,sys; d=json.load(sys.stdin); ids=[c["id"] for c in d["checks"]]; assert d["schema"]==1 and d["exit_status"]==0 and ids==["qdevice-running","qnetd-reachable","tls-mode","server-ca","node-cert","cert-validity","qdevice-votes","algorithm-fit","two-node","vote-cast"] and all(c["state"]=="ok" for c in d["checks"]), d' \
     <"$L/diagnose-j.n1" || qdi_fail "-D -j on n1: $(head -c 300 "$L/diagnose-j.n1")"
+arbiter_diagnose healthy
 metrics arb "$QNETD_TOOL_BIN" -v -- 'corosync_qnetd_clients 2' 'corosync_qnetd_clusters 1' \
     'corosync_qnetd_cluster_missing_nodes\{cluster="qdi"\} 0' 'corosync_qnetd_cluster_acked_partitions\{cluster="qdi"\} 1' \
     'corosync_qnetd_decision_duration_seconds_count [1-9][0-9]*' 'corosync_qnetd_client_vote\{cluster="qdi",node_id="2",vote="ack"\} 1' \
@@ -92,6 +94,7 @@ health arb "$QNETD_TOOL_BIN" 1 '^QNETD WARNING: cluster "qdi": node 2 not connec
 health n2 "$QDEVICE_TOOL_BIN" 2 '^QDEVICE CRITICAL: corosync-qdevice does not answer on '
 health n1 "$QDEVICE_TOOL_BIN" 0 '^QDEVICE OK: '
 diagnose n2 2 qdevice-running
+arbiter_diagnose qdevice-stopped 2
 metrics arb "$QNETD_TOOL_BIN" -- 'corosync_qnetd_clients 1' 'corosync_qnetd_cluster_missing_nodes\{cluster="qdi"\} 1' \
     'corosync_qnetd_connections_closed_total\{reason="peer_closed"\} [1-9][0-9]*'
 qdi_start_qdevice n2
@@ -123,6 +126,7 @@ for h in n1 n2; do
 done
 diagnose n1 2 qnetd-reachable
 grep -q '^FAIL qnetd-reachable: .*refused' "$L/diagnose.$step.n1" || qdi_fail "-D with qnetd down: not reported as refused"
+arbiter_diagnose qnetd-down
 
 # Back with the HTTP listener on the arbiter's loopback (-S metrics_listen, doc/monitoring.md §6).
 qdi_spawn arb qnetd "$QNETD_BIN" -f -S metrics_listen=9405

@@ -684,6 +684,102 @@ void qnetd_diagnose(const struct qnetd_diag_input *in, struct diag_report *out)
 	check_clock(in, out);
 }
 
+/* ---- -P: this arbiter before pvecm qdevice setup (doc/diagnose.md §7) ---- */
+
+static void check_ssh_root_login(const struct qnetd_setup_input *s, struct diag_report *r)
+{
+	static const char *const key_fix =
+		"from the node that runs the setup: ssh-copy-id root@<this arbiter> while passwords are allowed, or add that node's /root/.ssh/id_rsa.pub to root's authorized_keys here";
+	if (!s->sshd_read) {
+		diag_add(r, "ssh-root-login", DIAG_FAIL, "apt install openssh-server (pvecm qdevice setup logs in here as root over SSH)",
+			 "no SSH server settings could be read (%s)", s->sshd_error);
+		return;
+	}
+	const char *p = s->permit_root_login;
+	if (strcmp(p, "no") == 0 || strcmp(p, "forced-commands-only") == 0) {
+		diag_add(r, "ssh-root-login", DIAG_FAIL,
+			 "set PermitRootLogin prohibit-password (with the node's key) or yes in /etc/ssh/sshd_config, then systemctl reload ssh",
+			 "the SSH server has PermitRootLogin %s: pvecm qdevice setup runs its commands here as root", p);
+		return;
+	}
+	bool passwords = strcmp(p, "yes") == 0 && (s->password_authentication || s->kbd_interactive_authentication);
+	if (passwords) {
+		diag_add(r, "ssh-root-login", DIAG_OK, NULL,
+			 "root may log in with a password (the setup's ssh-copy-id asks for it once) or a key (%zu in root's authorized keys)",
+			 s->root_keys);
+		return;
+	}
+	if (!s->keys_read || s->root_keys == 0) {
+		diag_add(r, "ssh-root-login", DIAG_FAIL, key_fix,
+			 "root may log in with a key only (PermitRootLogin %s%s) and root's authorized keys %s: the setup's ssh-copy-id cannot log in",
+			 p, strcmp(p, "yes") == 0 ? ", passwords off" : "", s->keys_read ? "hold none" : "could not be read");
+		return;
+	}
+	diag_add(r, "ssh-root-login", DIAG_OK, NULL,
+		 "root may log in with a key only (PermitRootLogin %s%s): the setup works from a node whose key is among the %zu in root's authorized keys",
+		 p, strcmp(p, "yes") == 0 ? ", passwords off" : "", s->root_keys);
+}
+
+static void check_certutil(const struct qnetd_setup_input *s, struct diag_report *r)
+{
+	if (!s->certutil_found) {
+		diag_add(r, "certutil", DIAG_FAIL, "apt install corosync-qnetd (it brings corosync-qnetd-certutil)",
+			 "corosync-qnetd-certutil is not in PATH: the setup runs it here to create the CA and sign the cluster's certificate");
+		return;
+	}
+	diag_add(r, "certutil", DIAG_OK, NULL, "corosync-qnetd-certutil is in PATH");
+}
+
+static void check_cluster_name(const struct qnetd_diag_input *in, const struct qnetd_setup_input *s, struct diag_report *r)
+{
+	if (s->cluster_name == NULL) {
+		diag_add(r, "cluster-name", DIAG_SKIP, NULL,
+			 "no cluster name given: -c <totem.cluster_name> checks that no other cluster of that name uses this arbiter");
+		return;
+	}
+	long long clients = 0;
+	char nodes[160] = "";
+	if (status_usable(in)) {
+		size_t i, k;
+		const json_t *cluster, *client;
+		json_array_foreach(json_object_get(in->status, "clusters"), i, cluster) {
+			const char *name = str_at(cluster, "name");
+			if (name == NULL || strcmp(name, s->cluster_name) != 0 || json_object_get(cluster, "name_hex") != NULL)
+				continue;
+			clients = qnetd_health_int(cluster, "client_count");
+			json_array_foreach(json_object_get(cluster, "clients"), k, client)
+				diag_appendf(nodes, sizeof(nodes), "%s%lld", nodes[0] != '\0' ? ", " : "", qnetd_health_int(client, "node_id"));
+		}
+	}
+	if (clients > 0) {
+		diag_add(r, "cluster-name", DIAG_WARN,
+			 "if another cluster: give the new one another totem.cluster_name, or its own arbiter; if this is the same cluster set up again, nothing to change",
+			 "a cluster named \"%s\" already uses this arbiter (%lld client%s, nodes %s): a second cluster of that name would clash with it",
+			 s->cluster_name, clients, clients == 1 ? "" : "s", nodes);
+		return;
+	}
+	if (s->cluster_cert_exists) {
+		char when[TIMEFMT_RFC3339_LEN];
+		timefmt_rfc3339(s->cluster_cert_mtime_ms, when);
+		diag_add(r, "cluster-name", DIAG_OK, NULL,
+			 "no client of a cluster named \"%s\" is connected; its certificate was signed here before (%s), the setup signs a new one",
+			 s->cluster_name, when);
+		return;
+	}
+	diag_add(r, "cluster-name", DIAG_OK, NULL, "no cluster named \"%s\" uses this arbiter yet", s->cluster_name);
+}
+
+void qnetd_preflight(const struct qnetd_diag_input *in, const struct qnetd_setup_input *s, struct diag_report *out)
+{
+	diag_report_init(out);
+	check_running(in, out);
+	check_nssdb(in, out);
+	check_listener(in, out);
+	check_ssh_root_login(s, out);
+	check_certutil(s, out);
+	check_cluster_name(in, s, out);
+}
+
 /* ---- /proc/net/tcp ---- */
 
 /* n hex digits at *p as a number; advances *p. -1 when they are not all hex digits. */

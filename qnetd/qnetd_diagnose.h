@@ -98,6 +98,24 @@ struct qnetd_diag_input {
 /* Runs every check, in the order of doc/diagnose.md (arbiter checks). */
 void qnetd_diagnose(const struct qnetd_diag_input *in, struct diag_report *out);
 
+/* What -P (this arbiter before pvecm qdevice setup, doc/diagnose.md §7) reads besides -D's facts. */
+struct qnetd_setup_input {
+	bool sshd_read;                         /* "sshd -T" printed the SSH server's effective settings */
+	char sshd_error[160];                   /* why not */
+	char permit_root_login[32];             /* yes, prohibit-password, without-password, forced-commands-only, no */
+	bool password_authentication;
+	bool kbd_interactive_authentication;
+	bool keys_read;                         /* root's authorized keys files, as sshd names them, were read */
+	size_t root_keys;                       /* keys in them */
+	bool certutil_found;                    /* corosync-qnetd-certutil in PATH */
+	const char *cluster_name;               /* -c NAME: the cluster about to be set up, or NULL */
+	bool cluster_cert_exists;               /* cluster-NAME.crt in the database directory */
+	int64_t cluster_cert_mtime_ms;
+};
+
+/* -P's checks: qnetd-running, nssdb and listener as -D runs them, then ssh-root-login, certutil, cluster-name. */
+void qnetd_preflight(const struct qnetd_diag_input *in, const struct qnetd_setup_input *s, struct diag_report *out);
+
 /*
  * Adds the LISTEN sockets on port (0: any port) of a /proc/net/tcp (family AF_INET) or
  * /proc/net/tcp6 (AF_INET6) text to in->listeners, at most QNETD_DIAG_MAX_LISTENERS. Lines it

@@ -29,6 +29,7 @@
 #include "qnetd_health.h"
 #include "qnetd_metrics.h"
 #include "qnetd_settings.h"
+#include "qnetd_tool_setup.h"
 #include "strbuf.h"
 #include "tls.h"
 
@@ -36,7 +37,7 @@ enum tool_exit { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INTERNAL = 2, EXIT_CONNECT = 
 
 static void usage(void)
 {
-	printf("usage: corosync-qnetd-tool [-CDHhjlMsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
+	printf("usage: corosync-qnetd-tool [-CDHhjlMPsv] [-c cluster_name] [-p qnetd_ipc_socket_path]\n");
 }
 
 /* Quotes a cluster name: wrapped in ", with " and \ escaped. */
@@ -398,28 +399,29 @@ static void diag_clock(struct qnetd_diag_input *in)
 	in->clock_esterror_us = tx.esterror;
 }
 
-/* -D: the facts, the checks, the report; exit 0, 1 or 2 by the worst check, 3 when the report cannot be written. */
-static int diagnose(const char *path, bool as_json)
+/* -D's facts: the daemon's status (returned, for the caller to free), the database, the listeners, the clock. */
+static json_t *gather(const char *path, struct qnetd_diag_input *in)
 {
-	static struct qnetd_diag_input in;
-	memset(&in, 0, sizeof(in));
+	memset(in, 0, sizeof(*in));
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	in.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	json_t *status = diag_daemon(path, &in);
-	in.status = status;
-	if (!in.user.known)
-		diag_user_packaged(&in.user);
-	diag_nssdb(&in);
-	diag_listeners(&in);
-	diag_clock(&in);
+	in->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	json_t *status = diag_daemon(path, in);
+	in->status = status;
+	if (!in->user.known)
+		diag_user_packaged(&in->user);
+	diag_nssdb(in);
+	diag_listeners(in);
+	diag_clock(in);
+	return status;
+}
 
-	struct diag_report report;
-	qnetd_diagnose(&in, &report);
-	json_decref(status);
-	int rc = diag_exit_status(&report);
+/* The report as text or JSON; exit 0, 1 or 2 by the worst check, 3 when the report cannot be written. */
+static int print_report(const struct diag_report *report, bool as_json, const char *program)
+{
+	int rc = diag_exit_status(report);
 	if (as_json) {
-		json_t *j = diag_json(&report, "corosync-qnetd-tool -D");
+		json_t *j = diag_json(report, program);
 		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(j);
 		if (text == NULL) {
@@ -431,7 +433,7 @@ static int diagnose(const char *path, bool as_json)
 	} else {
 		struct strbuf out;
 		strbuf_init(&out, 1 << 20);
-		diag_format(&report, &out);
+		diag_format(report, &out);
 		if (out.failed || out.data == NULL) {
 			strbuf_free(&out);
 			fprintf(stderr, "Can't alloc memory\n");
@@ -443,27 +445,52 @@ static int diagnose(const char *path, bool as_json)
 	return fflush(stdout) == 0 ? rc : 3;
 }
 
+/* -D: the arbiter's checks (doc/diagnose.md §6). */
+static int diagnose(const char *path, bool as_json)
+{
+	static struct qnetd_diag_input in;
+	json_t *status = gather(path, &in);
+	struct diag_report report;
+	qnetd_diagnose(&in, &report);
+	json_decref(status);
+	return print_report(&report, as_json, "corosync-qnetd-tool -D");
+}
+
+/* -P [-c NAME]: this arbiter before pvecm qdevice setup (doc/diagnose.md §7). */
+static int preflight(const char *path, const char *cluster, bool as_json)
+{
+	static struct qnetd_diag_input in;
+	static struct qnetd_setup_input setup;
+	json_t *status = gather(path, &in);
+	qnetd_tool_setup_gather(cluster, in.nssdb_dir, &setup);
+	struct diag_report report;
+	qnetd_preflight(&in, &setup, &report);
+	json_decref(status);
+	return print_report(&report, as_json, "corosync-qnetd-tool -P");
+}
+
 int main(int argc, char **argv)
 {
-	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON, OP_HEALTH, OP_METRICS, OP_DIAGNOSE } op = OP_NONE;
+	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON, OP_HEALTH, OP_METRICS, OP_DIAGNOSE, OP_PREFLIGHT } op = OP_NONE;
 	bool verbose = false, json = false;
 	const char *cluster = NULL;
 	const char *path = QNETD_DEFAULT_LOCAL_SOCKET;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CDHhjlMsvc:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "CDHhjlMPsvc:p:")) != -1) {
 		switch (ch) {
 		case 'C': op = OP_HEALTH; break;
 		case 'D': op = OP_DIAGNOSE; break;
 		case 'H': op = OP_SHUTDOWN; break;
 		case 'j':
-			/* -D -j (either order) is the diagnosis as JSON. */
+			/* -D -j and -P -j (either order) are the checks as JSON. */
 			json = true;
-			if (op != OP_DIAGNOSE)
+			if (op != OP_DIAGNOSE && op != OP_PREFLIGHT)
 				op = OP_JSON;
 			break;
 		case 'l': op = OP_LIST; break;
 		case 'M': op = OP_METRICS; break;
+		case 'P': op = OP_PREFLIGHT; break;
 		case 's': op = OP_STATUS; break;
 		case 'v': verbose = true; break;
 		case 'c': cluster = optarg; break;
@@ -479,6 +506,8 @@ int main(int argc, char **argv)
 	}
 	if (op == OP_DIAGNOSE)
 		return diagnose(path, json);
+	if (op == OP_PREFLIGHT)
+		return preflight(path, cluster, json);
 
 	struct strbuf req;
 	strbuf_init(&req, 1 << 20);

@@ -740,6 +740,96 @@ static void test_report_text_limits(void **state)
 	assert_int_equal(diag_exit_status(&r), 0);
 }
 
+/* -P: a fresh arbiter that root may reach with a password, corosync-qnetd-certutil present. */
+static void setup_ready(struct qnetd_setup_input *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->sshd_read = true;
+	strcpy(s->permit_root_login, "yes");
+	s->password_authentication = true;
+	s->keys_read = true;
+	s->certutil_found = true;
+}
+
+/* Exactly the named -P check has the given state; every other one is OK or SKIP. */
+static const struct diag_check *setup_only(const struct diag_report *r, const char *id, enum diag_state s)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const struct diag_check *c = &r->checks[i];
+		if (strcmp(c->id, id) == 0) {
+			if (c->state != s)
+				fail_msg("check %s is %s, expected %s: %s", id, diag_state_str(c->state), diag_state_str(s), c->found);
+			if (s == DIAG_WARN || s == DIAG_FAIL)
+				assert_true(c->fix[0] != '\0');
+		} else if (c->state == DIAG_WARN || c->state == DIAG_FAIL) {
+			fail_msg("check %s is %s too: %s", c->id, diag_state_str(c->state), c->found);
+		}
+	}
+	return find(r, id);
+}
+
+static void test_preflight(void **state)
+{
+	(void)state;
+	struct qnetd_diag_input in;
+	struct qnetd_setup_input s;
+	struct diag_report r;
+	static const char *const pre_ids[] = {"qnetd-running", "nssdb", "listener", "ssh-root-login", "certutil", "cluster-name"};
+
+	healthy(&in);
+	setup_ready(&s);
+	qnetd_preflight(&in, &s, &r);
+	assert_int_equal(r.count, 6);
+	for (size_t i = 0; i < r.count; i++) {
+		assert_string_equal(r.checks[i].id, pre_ids[i]);
+		assert_int_equal(r.checks[i].state, i == 5 ? DIAG_SKIP : DIAG_OK);
+	}
+	assert_int_equal(diag_exit_status(&r), 0);
+
+	/* Root by key only, and no key yet: the setup's ssh-copy-id cannot get in. */
+	strcpy(s.permit_root_login, "prohibit-password");
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "ssh-root-login", DIAG_FAIL)->found, "key only (PermitRootLogin prohibit-password) and root's authorized keys hold none");
+	s.root_keys = 2;
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "ssh-root-login", DIAG_OK)->found, "among the 2 in root's authorized keys");
+	/* "yes" with passwords off is a key-only login too. */
+	strcpy(s.permit_root_login, "yes");
+	s.password_authentication = false;
+	s.root_keys = 0;
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "ssh-root-login", DIAG_FAIL)->found, "PermitRootLogin yes, passwords off");
+	s.kbd_interactive_authentication = true;
+	qnetd_preflight(&in, &s, &r);
+	setup_only(&r, "ssh-root-login", DIAG_OK);
+	strcpy(s.permit_root_login, "no");
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "ssh-root-login", DIAG_FAIL)->fix, "PermitRootLogin");
+	setup_ready(&s);
+	s.sshd_read = false;
+	strcpy(s.sshd_error, "/usr/sbin/sshd: No such file or directory");
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "ssh-root-login", DIAG_FAIL)->fix, "apt install openssh-server");
+
+	setup_ready(&s);
+	s.certutil_found = false;
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "certutil", DIAG_FAIL)->fix, "apt install corosync-qnetd");
+
+	/* The name of a cluster that already uses this arbiter. */
+	setup_ready(&s);
+	s.cluster_name = "qdi";
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "cluster-name", DIAG_WARN)->found, "a cluster named \"qdi\" already uses this arbiter (2 clients, nodes 1, 2)");
+	s.cluster_name = "other";
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "cluster-name", DIAG_OK)->found, "no cluster named \"other\" uses this arbiter yet");
+	s.cluster_cert_exists = true;
+	s.cluster_cert_mtime_ms = INT64_C(1796558400000);
+	qnetd_preflight(&in, &s, &r);
+	contains(setup_only(&r, "cluster-name", DIAG_OK)->found, "signed here before (2026-12-06T12:00:00.000Z)");
+}
+
 static int teardown_group(void **state)
 {
 	(void)state;
@@ -764,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_proc_net_tcp),
 		cmocka_unit_test(test_output_forms),
 		cmocka_unit_test(test_report_text_limits),
+		cmocka_unit_test(test_preflight),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_group);
 }

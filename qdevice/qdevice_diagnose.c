@@ -41,7 +41,9 @@ static void check_running(const struct qdevice_diag_input *in, struct diag_repor
 	if (!in->daemon_answered) {
 		diag_add(r, "qdevice-running", DIAG_FAIL,
 		    "systemctl start corosync-qdevice; if it stops again, journalctl -u corosync-qdevice -b says why",
-		    "corosync-qdevice does not answer on its local socket (%s)", in->daemon_error);
+		    "corosync-qdevice does not answer on its local socket (%s)%s%s%s", in->daemon_error,
+		    in->daemon_last_error[0] != '\0' ? "; its last error in the journal: \"" : "", in->daemon_last_error,
+		    in->daemon_last_error[0] != '\0' ? "\"" : "");
 		return;
 	}
 	if (in->status == NULL) {

@@ -88,6 +88,7 @@ struct qdevice_diag_node_db {
 struct qdevice_diag_input {
 	bool daemon_answered;
 	char daemon_error[128];                 /* why not, when not */
+	char daemon_last_error[200];            /* its latest error line in the journal this boot, "" when none or no journal */
 	const json_t *status;                   /* the daemon's JSON status, or NULL */
 
 	bool cmap_read;                         /* corosync answered on cmap */

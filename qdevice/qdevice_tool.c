@@ -18,6 +18,7 @@
 
 #include <corosync/cmap.h>
 
+#include "escape.h"
 #include "health.h"
 #include "proto.h"
 #include "qdevice_diagnose.h"
@@ -329,7 +330,7 @@ static void diag_read_cmap(struct qdevice_diag_input *in)
 }
 
 /* The whole diagnosis stays under 30 s even when every packet is dropped (doc/diagnose.md §4). */
-#define DIAG_PROBE_BUDGET_MS 24000u
+#define DIAG_PROBE_BUDGET_MS 20000u
 #define DIAG_STEP_TIMEOUT_MS 5000u
 
 static void diag_reach(struct qdevice_diag_input *in)
@@ -374,6 +375,24 @@ static void diag_reach(struct qdevice_diag_input *in)
 		qdevice_probe_close_db();
 }
 
+/*
+ * The daemon's latest error line of this boot from the journal, control characters escaped; ""
+ * without journalctl or a journal. journalctl only reads, and within a few seconds.
+ */
+static void diag_journal_last_error(char *out, size_t len)
+{
+	out[0] = '\0';
+	FILE *p = popen("timeout 5 journalctl -q --no-pager -b -u corosync-qdevice.service -p err -n 1 -o cat 2>/dev/null", "r");
+	if (p == NULL)
+		return;
+	char line[512];
+	if (fgets(line, sizeof(line), p) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		escape_bytes((const uint8_t *)line, strlen(line), out, len);
+	}
+	pclose(p);
+}
+
 /* Prints a report of -D or -P as text or JSON; the exit status of doc/diagnose.md §1. */
 static int tool_print_report(const struct diag_report *report, bool as_json, const char *program)
 {
@@ -409,6 +428,7 @@ static int tool_diagnose(const char *path, bool as_json)
 	int fd = tool_try_connect(path);
 	if (fd < 0) {
 		snprintf(in.daemon_error, sizeof(in.daemon_error), "%s: %s", path, strerror(errno));
+		diag_journal_last_error(in.daemon_last_error, sizeof(in.daemon_last_error));
 	} else {
 		/* A stopped or stuck daemon must not hold the diagnosis past its 30 s. */
 		struct timeval tv = {.tv_sec = DIAG_STEP_TIMEOUT_MS / 1000};

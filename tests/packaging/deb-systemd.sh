@@ -249,5 +249,22 @@ check "a clean stop: inactive" test "$(c systemctl is-active corosync-qnetd)" = 
 check "a clean stop: result success, exit status 0" \
     test "$(c systemctl show -p Result --value corosync-qnetd) $(c systemctl show -p ExecMainStatus --value corosync-qnetd)" = "success 0"
 
+# ---- corosync-qdevice-tool -D under systemd: the journal says why the daemon is not running. ----
+log "diagnosis of a corosync-qdevice that refuses its configuration"
+c sed -i 's/tls: on/tls: sometimes/' /etc/corosync/corosync.conf
+c corosync-cfgtool -R >/dev/null 2>&1
+c systemctl restart corosync-qdevice >/dev/null 2>&1
+qdevice_down() { ! c systemctl is-active --quiet corosync-qdevice; }
+check "corosync-qdevice does not run with tls: sometimes" wait_for 30 qdevice_down
+rc=0
+c corosync-qdevice-tool -D >"$work/diagnose.txt" 2>&1 || rc=$?
+sed 's/^/    /' "$work/diagnose.txt"
+check "-D exits 2" test "$rc" = 2
+check "-D quotes the daemon's last error from the journal" \
+    grep -q '^FAIL qdevice-running: .*its last error in the journal: ".*quorum.device.net.tls' "$work/diagnose.txt"
+check "-D names the value corosync-qdevice refuses" grep -q "^FAIL tls-mode: quorum.device.net.tls is 'sometimes'" "$work/diagnose.txt"
+c sed -i 's/tls: sometimes/tls: on/' /etc/corosync/corosync.conf
+c corosync-cfgtool -R >/dev/null 2>&1
+
 echo "deb-systemd: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

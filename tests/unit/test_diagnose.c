@@ -129,6 +129,13 @@ static void test_daemon_down(void **state)
 	qdevice_diagnose(&in, &r);
 	const struct diag_check *c = only(&r, "qdevice-running", DIAG_FAIL);
 	assert_non_null(strstr(c->fix, "systemctl start corosync-qdevice"));
+	assert_null(strstr(c->found, "journal"));
+	/* Why it stopped, when the journal has it. */
+	strcpy(in.daemon_last_error, "Incompatible tls configuration (server 2 client 0)");
+	qdevice_diagnose(&in, &r);
+	assert_non_null(strstr(only(&r, "qdevice-running", DIAG_FAIL)->found,
+			       "(/var/run/corosync-qdevice/corosync-qdevice.sock: No such file or directory); its last error in the journal: "
+			       "\"Incompatible tls configuration (server 2 client 0)\""));
 	assert_int_equal(find(&r, "vote-cast")->state, DIAG_SKIP);
 	/* Without the daemon, the votes come from corosync's configuration. */
 	assert_int_equal(find(&r, "qdevice-votes")->state, DIAG_OK);

@@ -283,7 +283,7 @@ static void day_text(int64_t t, char *buf, size_t len)
 }
 
 static const char *const SETUP_AGAIN =
-	"run pvecm qdevice setup <arbiter> -f again (or by hand: copy /etc/corosync/qnetd/nssdb/qnetd-cacert.crt from the arbiter, corosync-qdevice-net-certutil -i -c qnetd-cacert.crt on every node, and give each cluster a new certificate)";
+	"run pvecm qdevice setup <arbiter> --force again (or by hand: copy /etc/corosync/qnetd/nssdb/qnetd-cacert.crt from the arbiter, corosync-qdevice-net-certutil -i -c qnetd-cacert.crt on every node, and give each cluster a new certificate)";
 
 static void check_server_ca(const struct qdevice_diag_input *in, struct diag_report *r)
 {
@@ -336,7 +336,7 @@ static void check_server_ca(const struct qdevice_diag_input *in, struct diag_rep
 }
 
 static const char *const NEW_NODE_CERT =
-	"run pvecm qdevice setup <arbiter> -f again (by hand: corosync-qdevice-net-certutil -r -n <cluster name> on one node, corosync-qnetd-certutil -s on the arbiter, corosync-qdevice-net-certutil -M -c cluster-<cluster name>.crt and copy the .p12 to every node)";
+	"run pvecm qdevice setup <arbiter> --force again (by hand: corosync-qdevice-net-certutil -r -n <cluster name> on one node, corosync-qnetd-certutil -s on the arbiter, corosync-qdevice-net-certutil -M -c cluster-<cluster name>.crt and copy the .p12 to every node)";
 
 static void check_node_cert(const struct qdevice_diag_input *in, struct diag_report *r)
 {
@@ -481,7 +481,7 @@ static void check_votes(const struct qdevice_diag_input *in, struct diag_report 
 		if (lms_default)
 			diag_add(r, "qdevice-votes", DIAG_FAIL,
 			    "set votes: 1 in the quorum { device { } } section of /etc/corosync/corosync.conf (on every node), then corosync-cfgtool -R",
-			    "the quorum device carries 0 votes: with algorithm lms and no quorum.device.votes, corosync gives it nodes - 1 = %u - 1 = 0 votes (pvecm qdevice setup -f on an odd node count does this)",
+			    "the quorum device carries 0 votes: with algorithm lms and no quorum.device.votes, corosync gives it nodes - 1 = %u - 1 = 0 votes (pvecm qdevice setup --force on an odd node count does this)",
 			    in->node_count);
 		else
 			diag_add(r, "qdevice-votes", DIAG_FAIL,
@@ -503,7 +503,7 @@ static void check_algorithm(const struct qdevice_diag_input *in, struct diag_rep
 	uint32_t n = in->node_count;
 	if (strcmp(algo, "ffsplit") == 0 && n % 2 == 1) {
 		diag_add(r, "algorithm-fit", DIAG_WARN,
-		    "for an odd node count use algorithm lms (pvecm qdevice setup -f), or no quorum device: an odd cluster has no 50:50 split to break",
+		    "for an odd node count use algorithm lms (pvecm qdevice setup --force), or no quorum device: an odd cluster has no 50:50 split to break",
 		    "algorithm ffsplit with %u nodes: ffsplit breaks 50:50 splits, which an odd node count does not have", n);
 		return;
 	}

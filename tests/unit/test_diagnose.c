@@ -181,7 +181,7 @@ static void test_reachability(void **state)
 	assert_non_null(strstr(only(&r, "qnetd-reachable", DIAG_FAIL)->found, "does not resolve"));
 }
 
-/* The single-node cluster a guide set up with pvecm qdevice setup -f: lms, no votes, N - 1 = 0. */
+/* The single-node cluster a guide set up with pvecm qdevice setup --force: lms, no votes, N - 1 = 0. */
 static void test_lms_zero_votes(void **state)
 {
 	(void)state;

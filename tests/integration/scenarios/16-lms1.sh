@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 16: a one-node cluster set up with algorithm lms and no votes (what pvecm qdevice setup -f does on an odd node count): the device carries 0 votes, corosync-qdevice-tool -D names it, and its fix gives the vote back.
+# Scenario 16: a one-node cluster set up with algorithm lms and no votes (what pvecm qdevice setup --force does on an odd node count): the device carries 0 votes, corosync-qdevice-tool -D names it, and its fix gives the vote back.
 # lms gives the device nodes - 1 votes when quorum.device.votes is unset: 0 on one node, so the
 # node is never quorate through the device. -D must FAIL qdevice-votes alone and explain the
 # default; after its fix (votes: 1, corosync-cfgtool -R) the device counts and -D is clean.

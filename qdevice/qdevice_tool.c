@@ -382,7 +382,8 @@ static void diag_reach(struct qdevice_diag_input *in)
 static void diag_journal_last_error(char *out, size_t len)
 {
 	out[0] = '\0';
-	FILE *p = popen("timeout 5 journalctl -q --no-pager -b -u corosync-qdevice.service -p err -n 1 -o cat 2>/dev/null", "r");
+	/* Its own lines only: -u would also match systemd's "Failed to start" about the unit. */
+	FILE *p = popen("timeout 5 journalctl -q --no-pager -b -p err -n 1 -o cat SYSLOG_IDENTIFIER=corosync-qdevice 2>/dev/null", "r");
 	if (p == NULL)
 		return;
 	char line[512];

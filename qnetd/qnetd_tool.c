@@ -469,6 +469,49 @@ static int preflight(const char *path, const char *cluster, bool as_json)
 	return print_report(&report, as_json, "corosync-qnetd-tool -P");
 }
 
+/*
+ * Connects to the daemon's local socket and sends the request. *fd is the connection, or -1 with
+ * the tool's exit status returned (for -C, after printing its CRITICAL line).
+ */
+static int send_request(const char *path, bool health, const struct strbuf *req, int *fd_out)
+{
+	*fd_out = -1;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		if (health) {
+			printf("QNETD CRITICAL: corosync-qnetd does not answer on %s (path too long)\n", path);
+			return HEALTH_CRITICAL;
+		}
+		fprintf(stderr, "Can't connect to QNetd socket (path too long)\n");
+		return EXIT_CONNECT;
+	}
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		if (health) {
+			printf("QNETD CRITICAL: corosync-qnetd does not answer on %s (%s)\n", path, strerror(errno));
+			return HEALTH_CRITICAL;
+		}
+		fprintf(stderr, "Can't connect to QNetd socket (is QNetd running?): %s\n", strerror(errno));
+		return EXIT_CONNECT;
+	}
+	for (size_t sent = 0; sent < req->len;) {
+		ssize_t n = send(fd, req->data + sent, req->len - sent, MSG_NOSIGNAL);
+		if (n <= 0) {
+			fprintf(stderr, "Can't send request to QNetd: %s\n", strerror(errno));
+			close(fd);
+			return EXIT_INTERNAL;
+		}
+		sent += (size_t)n;
+	}
+	*fd_out = fd;
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OP_NONE, OP_STATUS, OP_LIST, OP_SHUTDOWN, OP_JSON, OP_HEALTH, OP_METRICS, OP_DIAGNOSE, OP_PREFLIGHT } op = OP_NONE;
@@ -533,42 +576,10 @@ int main(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		strbuf_free(&req);
-		if (op == OP_HEALTH) {
-			printf("QNETD CRITICAL: corosync-qnetd does not answer on %s (path too long)\n", path);
-			return HEALTH_CRITICAL;
-		}
-		fprintf(stderr, "Can't connect to QNetd socket (path too long)\n");
-		return EXIT_CONNECT;
-	}
-	strcpy(sun.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		int e = errno;
-		strbuf_free(&req);
-		if (fd >= 0)
-			close(fd);
-		errno = e;
-		if (op == OP_HEALTH) {
-			printf("QNETD CRITICAL: corosync-qnetd does not answer on %s (%s)\n", path, strerror(errno));
-			return HEALTH_CRITICAL;
-		}
-		fprintf(stderr, "Can't connect to QNetd socket (is QNetd running?): %s\n", strerror(errno));
-		return EXIT_CONNECT;
-	}
-	for (size_t sent = 0; sent < req.len;) {
-		ssize_t n = send(fd, req.data + sent, req.len - sent, MSG_NOSIGNAL);
-		if (n <= 0) {
-			fprintf(stderr, "Can't send request to QNetd: %s\n", strerror(errno));
-			strbuf_free(&req);
-			close(fd);
-			return EXIT_INTERNAL;
-		}
-		sent += (size_t)n;
-	}
+	int fd, rc = send_request(path, op == OP_HEALTH, &req, &fd);
 	strbuf_free(&req);
+	if (fd < 0)
+		return rc;
 
 	/* First line: OK or Error; the rest is copied verbatim. */
 	char line[513];

@@ -504,7 +504,8 @@ static void check_algorithm(const struct qdevice_diag_input *in, struct diag_rep
 	if (strcmp(algo, "ffsplit") == 0 && n % 2 == 1) {
 		diag_add(r, "algorithm-fit", DIAG_WARN,
 		    "for an odd node count use algorithm lms (pvecm qdevice setup --force), or no quorum device: an odd cluster has no 50:50 split to break",
-		    "algorithm ffsplit with %u nodes: ffsplit breaks 50:50 splits, which an odd node count does not have", n);
+		    "algorithm ffsplit with %u node%s: ffsplit breaks 50:50 splits, which an odd node count does not have", n,
+		    n == 1 ? "" : "s");
 		return;
 	}
 	if (strcmp(algo, "ffsplit") == 0 && in->votes_set && in->votes != 1) {

@@ -811,6 +811,15 @@ void qdevice_net_votequorum_quorum(struct qdevice_net *n, bool quorate, const st
 		net_send_quorum_list(n);
 	else
 		net_vote_withdraw_if_ack(n);
+	/*
+	 * Say the vote again now rather than at the next cast-vote tick: at the end of a sync corosync
+	 * 3.1.7 can apply this node's nodeinfo from before the last poll after it, setting the device's
+	 * vote this node had just withdrawn (tests/integration/README.md, upstream findings). The
+	 * quorum notification follows that sync, so a poll here undoes it within milliseconds instead
+	 * of up to timeout / 2, while two partitions could both be quorate.
+	 */
+	if (n->vote == PROTO_VOTE_ACK || n->vote == PROTO_VOTE_NACK)
+		net_poll(n);
 }
 
 void qdevice_net_votequorum_expected_votes(struct qdevice_net *n, uint32_t expected_votes)

@@ -550,6 +550,48 @@ static void test_votes_and_polls(void **state)
 	assert_false(qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_NONE, &delayed));
 }
 
+/*
+ * A quorum notification repeats the standing vote at once: corosync 3.1.7 can re-apply a stale
+ * nodeinfo that casts the device's vote at the end of the sync, after this node withdrew it.
+ */
+static void test_quorum_notification_repolls(void **state)
+{
+	(void)state;
+	struct fixture x;
+	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
+	membership(&x, 5, true);
+	connect_tls(&x);
+	struct proto_ring_id r5 = {.node_id = 1, .seq = 5}, r6 = {.node_id = 1, .seq = 6};
+	recv_vote(&x, PROTO_MSG_NODE_LIST_REPLY, 6, PROTO_VOTE_ACK, &r5);
+	assert_int_equal(x.f.polls, 1);
+	assert_true(x.f.last_cast);
+
+	/* A new ring: while the membership list waits for its reply, nothing is polled. */
+	uint32_t ids[1] = {1};
+	struct qdevice_net_quorum_node q[2] = {{1, PROTO_NODE_STATE_MEMBER}, {2, PROTO_NODE_STATE_DEAD}};
+	qdevice_net_votequorum_node_list(&x.n, &r6, ids, 1);
+	qdevice_net_heuristics_result(&x.n, QDEVICE_NET_HEURISTICS_MEMBERSHIP, QDEVICE_HEURISTICS_RESULT_DISABLED);
+	int polls = x.f.polls;
+	/* qnetd gives the vote to the other side: withdrawn at once for the new ring. */
+	recv_vote(&x, PROTO_MSG_NODE_LIST_REPLY, 7, PROTO_VOTE_NACK, &r6);
+	assert_int_equal(x.f.polls, polls + 1);
+	assert_false(x.f.last_cast);
+	/* The sync ends: the quorum notification polls the NACK again, for the same ring. */
+	qdevice_net_votequorum_quorum(&x.n, false, q, 2);
+	assert_int_equal(x.f.polls, polls + 2);
+	assert_false(x.f.last_cast);
+	assert_int_equal(x.f.last_poll_ring.seq, 6);
+
+	/* Without a standing vote (waiting for qnetd's reply) a notification polls nothing. */
+	uint32_t both[2] = {1, 2};
+	struct proto_ring_id r7 = {.node_id = 1, .seq = 7};
+	qdevice_net_votequorum_node_list(&x.n, &r7, both, 2);
+	qdevice_net_heuristics_result(&x.n, QDEVICE_NET_HEURISTICS_MEMBERSHIP, QDEVICE_HEURISTICS_RESULT_DISABLED);
+	polls = x.f.polls;
+	qdevice_net_votequorum_quorum(&x.n, true, q, 2);
+	assert_int_equal(x.f.polls, polls);
+}
+
 /* Vote replies are only accepted when connected, and need their options. */
 static void test_vote_reply_requirements(void **state)
 {
@@ -933,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_preinit_reply_checks),
 		cmocka_unit_test(test_init_reply_checks),
 		cmocka_unit_test(test_votes_and_polls),
+		cmocka_unit_test(test_quorum_notification_repolls),
 		cmocka_unit_test(test_vote_reply_requirements),
 		cmocka_unit_test(test_echo),
 		cmocka_unit_test(test_disconnect_per_algorithm),

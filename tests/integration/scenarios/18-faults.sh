@@ -31,6 +31,10 @@ p_all_quorate() { qdi_all qdi_p_quorate_or_busy; }
 p_no_vote() { qdi_is "$1" quorate=1 members=1,2 total=2 qdev_cast=0 qdev_votes=0; }
 # The split decided: WIN alone with the vote, the other alone and answering not quorate.
 p_split() { qdi_p_quorate_with_vote "$1" "${1#n}" && qdi_is "$2" up=1 quorate=0 members="${2#n}"; }
+# Exactly one side of the split alone with the vote, the other answering not quorate; REPLY: which.
+p_one_side() {
+    if p_split n1 n2; then REPLY=n1; elif p_split n2 n1; then REPLY=n2; else return 1; fi
+}
 # Every node full again, held: the end of every fault.
 back_to_full() {
     qdi_await "$1" 60 qdi_p_all_full
@@ -76,29 +80,27 @@ fault_1() {
 }
 
 # 2. The arbiter restarted during a split.  n1<->n2 cut, both reach the arbiter: n1 wins on the
-#    tie-breaker.  A fresh qnetd remembers nothing; whichever qdevice reconnects first may hold the
-#    vote for a moment (its partition is the only one qnetd sees), but the hand-over takes it back
-#    (NACK confirmed before the ACK goes out) and the tie-breaker's side ends with it.
-interim=none
-note_interim() { [[ $interim == none ]] && qdi_p_quorate "$lose" && interim=$lose; return 0; }
+#    tie-breaker.  A fresh qnetd remembers nothing, and the qdevices come back after a random delay
+#    (up to 0.9 x the vote interval).  If n1 is first, it wins again.  If n2 is first, its partition
+#    is the only one qnetd sees and gets the vote; when n1 follows, the keep-active-partition
+#    tie-breaker (on by default in the node's configuration) keeps it with n2 instead of handing it
+#    to the tie-breaker's n1 (doc/algorithms.md §3.5).  Either way exactly one side, never both.
 fault_2() {
-    local rc
+    local rc w
     qdi_log "fault 2: qnetd restarted during an n1|n2 split"
     qdi_mark
     qdi_cut n1 n2
     qdi_await restart_split_seconds 60 p_split "$win" "$lose"
     qdi_hold 2 p_split "$win" "$lose"
-    interim=none
-    QDI_ON_SAMPLE=note_interim
     qdi_stop_qnetd || qdi_fail "qnetd was not running"
     rc=$(qdi_exit_status arb qnetd)
     [[ $rc == 0 ]] || qdi_fail "qnetd exited with status $rc after SIGTERM (expected 0)"
     qdi_mark
     qdi_start_qnetd
-    qdi_await restart_vote_back_seconds 60 p_split "$win" "$lose"
-    qdi_hold 3 p_split "$win" "$lose"
-    QDI_ON_SAMPLE=""
-    qdi_metric restart_loser_held_vote "$interim"
+    qdi_await restart_vote_back_seconds 60 p_one_side
+    w=$REPLY
+    qdi_metric restart_winner "$w"
+    if [[ $w == n1 ]]; then qdi_hold 3 p_split n1 n2; else qdi_hold 3 p_split n2 n1; fi
     qdi_mark
     qdi_heal n1 n2
     back_to_full restart_heal_seconds
@@ -201,10 +203,6 @@ fault_5() {
 other=no
 note_other() { [[ $other == no ]] && qdi_p_quorate_with_vote n2 2 && other=yes; return 0; }
 p_n1_alone_down() { qdi_is n1 up=1 quorate=0 members=1; }
-# Exactly one side of the split alone with the vote, the other answering not quorate; REPLY: which.
-p_one_side() {
-    if p_split n1 n2; then REPLY=n1; elif p_split n2 n1; then REPLY=n2; else return 1; fi
-}
 fault_6() {
     local clog tfd tail_pid seen=0 deadline line rc t_sync w
     qdi_log "fault 6: n1's qdevice SIGKILLed ${QDI_FAULT_KILL_MS} ms into the split's vote push"

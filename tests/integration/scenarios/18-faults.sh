@@ -224,14 +224,16 @@ fault_6() {
         fi
     done
     t_sync=$(qdi_now_us)
+    if ((seen)); then
+        qdi_sleep_ms "$QDI_FAULT_KILL_MS"
+        qdi_signal n1 qdevice KILL || qdi_fail "n1's qdevice was not running"
+        qdi_metric kill_after_ms $((($(qdi_now_us) - t_sync) / 1000))
+        qdi_metric kill_after_cut_seconds "$(qdi_since "$QDI_T0")"
+    fi
     exec {tfd}<&-
     [[ -n $(qdi_starttime "$tail_pid") ]] && kill "$tail_pid" 2>/dev/null
     wait "$tail_pid" 2>/dev/null
     ((seen)) || qdi_fail "n1's corosync logged no new membership within 30 s of the cut"
-    qdi_sleep_ms "$QDI_FAULT_KILL_MS"
-    qdi_signal n1 qdevice KILL || qdi_fail "n1's qdevice was not running"
-    qdi_metric kill_after_ms $((($(qdi_now_us) - t_sync) / 1000))
-    qdi_metric kill_after_cut_seconds "$(qdi_since "$QDI_T0")"
     _qdi_reap n1 qdevice
     # Whatever n1 had, it must lose it without its qdevice; n2's side is decided either way.
     other=no

@@ -158,9 +158,9 @@ fault_4() {
 
 # 5. n1's wall clock stepped +1 h, back (-1 h), an hour behind (-1 h again) and back while its
 #    qdevice runs: only that process's clock, through libfaketime re-reading its offset file on
-#    every call (the namespaces share the host's clock).  Monotonic time is left alone: our daemons
-#    time everything with CLOCK_MONOTONIC (doc/qdevice-state-machine.md), so no sample may show
-#    anything but full health, and the qdevice keeps its one connection.
+#    every call (the namespaces share the host's clock).  Monotonic time is left alone: our daemons'
+#    timers all run on CLOCK_MONOTONIC (common/loop.c; the wall clock only stamps status fields), so
+#    no sample may show anything but full health, and the qdevice keeps its one connection.
 fault_5() {
     local libft="" f ftfile preload asan pid off step n
     qdi_log "fault 5: n1's qdevice clock stepped"

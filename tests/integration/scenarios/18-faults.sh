@@ -5,7 +5,8 @@
 # 4 one-way cuts n1->arbiter and arbiter->n1; 5 n1's qdevice under a stepped wall clock
 # (libfaketime); 6 n1's qdevice SIGKILLed while the vote for a split is being pushed; 6b the
 # split's winner cut from the arbiter (6 and 6b only on request, see QDI_FAULTS).  Every wait
-# samples, so the safety invariant is checked throughout; after each fault is undone every node
+# samples (but fault 6's wait for a log line, which the log replay covers), so the safety invariant
+# is checked throughout; after each fault is undone every node
 # must be quorate with the device vote again, held for QDI_FAULT_HEALTHY_S.  QDI_FAULTS picks and
 # orders them (each leaves the cluster full, so any order works).
 set -uo pipefail

@@ -1579,3 +1579,70 @@ qdi_reload() {
     qdi_hq 20 "$1" "$COROSYNC_CFGTOOL" -R >>"$QDI_RUN/log/cfgtool-R.log" 2>&1 ||
         qdi_fail "corosync-cfgtool -R on $1 failed (log/cfgtool-R.log)"
 }
+
+# ---------------------------------------------------------------------------
+# One-way drops and random loss (scenario 18)
+# ---------------------------------------------------------------------------
+# A cut (qdi_cut) is symmetric and total; these drop one direction of a host
+# pair, all of it or a random share of its packets.  Kept apart from the
+# topology because qdi_apply_cuts rewrites QDI_CUT whole: each host gets a
+# second chain QDI_DROP, hooked into INPUT on first use, and TO discards on
+# receipt what FROM sends it, so the sender sees no error, as with loss on the
+# wire.  Random loss uses the iptables statistic match rather than tc netem:
+# kernels built without sch_netem (this project's CI VM has neither netem nor
+# prio) still have it.  The namespaces' deletion at cleanup removes the chain.
+declare -A QDI_DROPS=()     # "FROM TO" -> percentage of FROM's packets TO discards
+declare -A QDI_DROP_HOOKED=()
+
+# qdi_drop FROM TO [PCT]: TO discards PCT % (default 100) of the packets FROM
+# sends it, each packet drawn independently.  Replaces an earlier drop of the pair.
+qdi_drop() {
+    local pct=${3:-100}
+    [[ $pct =~ ^[0-9]+$ ]] && ((pct >= 1 && pct <= 100)) || qdi_fail "qdi_drop: percentage '$pct' not in 1..100"
+    QDI_DROPS["$1 $2"]=$pct
+    _qdi_apply_drops
+}
+# qdi_undrop FROM TO: that direction delivers everything again.
+qdi_undrop() { unset 'QDI_DROPS['"$1 $2"']'; _qdi_apply_drops; }
+qdi_undrop_all() { QDI_DROPS=(); _qdi_apply_drops; }
+qdi_drops_str() { local p s=""; for p in "${!QDI_DROPS[@]}"; do s+="${s:+,}${p/ />}:${QDI_DROPS[$p]}"; done; echo "$s"; }
+
+# Rules of host H's QDI_DROP chain from the current drop set.
+_qdi_drop_rules_for() {
+    local h=$1 p from to pct
+    echo "*filter"
+    echo ":QDI_DROP - [0:0]"
+    for p in "${!QDI_DROPS[@]}"; do
+        read -r from to <<<"$p"
+        [[ $to == "$h" ]] || continue
+        pct=${QDI_DROPS[$p]}
+        if ((pct == 100)); then
+            echo "-A QDI_DROP -s $(qdi_ip "$from")/32 -j DROP"
+        else
+            printf -- '-A QDI_DROP -s %s/32 -m statistic --mode random --probability 0.%02d -j DROP\n' \
+                "$(qdi_ip "$from")" "$pct"
+        fi
+    done
+    echo "COMMIT"
+}
+
+# Every host's QDI_DROP chain rewritten at once (in parallel, bounded), the
+# chain created and hooked the first time.
+_qdi_apply_drops() {
+    local h ns pids=() rc=0 p
+    for h in $(qdi_hosts); do
+        ns=$(qdi_ns "$h")
+        if [[ -z ${QDI_DROP_HOOKED[$h]-} ]]; then
+            timeout 10 ip netns exec "$ns" iptables -w -N QDI_DROP &&
+                timeout 10 ip netns exec "$ns" iptables -w -A INPUT -j QDI_DROP ||
+                qdi_fail "iptables: QDI_DROP chain in $ns failed"
+            QDI_DROP_HOOKED[$h]=1
+        fi
+        _qdi_drop_rules_for "$h" >"$QDI_RUN/log/drops.$h"
+        timeout 10 ip netns exec "$ns" iptables-restore -w --noflush <"$QDI_RUN/log/drops.$h" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+    ((rc == 0)) || qdi_fail "iptables-restore of the drops failed"
+    qdi_event "drops=[$(qdi_drops_str)]"
+}

@@ -2,12 +2,12 @@
 # Runs the whole test suite: installs dependencies, builds with sanitizers and libFuzzer, runs every ctest label.
 #
 # Usage: scripts/run-tests.sh [ctest arguments...]   e.g. scripts/run-tests.sh -L unit
-# Environment: BUILD_DIR (default build), QD_FUZZ_SECONDS (default 60).
+# Environment: BUILD_DIR (default build), QD_FUZZ_SECONDS (default 30: a smoke run; scripts/fuzz-campaign.sh fuzzes for long).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
-fuzz_seconds=${QD_FUZZ_SECONDS:-60}
+fuzz_seconds=${QD_FUZZ_SECONDS:-30}
 
 if [ "$(id -u)" -eq 0 ]; then
     bash "$top/scripts/install-deps.sh"

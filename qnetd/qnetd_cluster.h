@@ -26,6 +26,19 @@ enum ffsplit_cluster_state {
 struct qnetd_cluster;
 
 /*
+ * Working space an algorithm may use during one evaluation, one slot per client position, so
+ * that deciding allocates nothing (doc/hardening.md §7.2): ffsplit's union-find parents, lms's
+ * partition keys. Its contents mean nothing between evaluations.
+ */
+union qnetd_eval_slot {
+	size_t parent;
+	struct {
+		struct proto_ring_id ring;
+		int weight;                 /* 1 + PASS - FAIL */
+	} member;
+};
+
+/*
  * One client that completed (or is completing) INIT, as the algorithms see
  * it. Owned by the daemon's connection object (`owner`); a cluster only
  * points at its clients.
@@ -67,6 +80,7 @@ struct qnetd_cluster {
 	struct qnetd_client **clients;      /* owned array of borrowed pointers */
 	size_t client_count;
 	size_t client_capacity;
+	union qnetd_eval_slot *eval_slots;  /* owned, client_capacity slots */
 
 	enum ffsplit_cluster_state ffsplit_state;
 	struct qnetd_node_list quorate_partition; /* ffsplit: the last selected winner */

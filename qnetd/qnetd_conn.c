@@ -760,47 +760,48 @@ static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, 
 	if (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP || m->node_list_type == PROTO_NODE_LIST_QUORUM)
 		decision_started(srv, conn);
 	uint8_t heuristics = msg_has(m, PROTO_OPT_HEURISTICS) ? m->heuristics : PROTO_HEURISTICS_UNDEFINED;
+	/* Built once, with its sorted ids, for the hook; then stored as it is (doc/hardening.md §7.2). */
+	struct qnetd_node_list incoming = {0};
+	if (qnetd_node_list_set(&incoming, m->nodes, m->node_count) != 0) {
+		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory for the node list");
+		return;
+	}
 	switch (m->node_list_type) {
 	case PROTO_NODE_LIST_INITIAL_CONFIG:
 	case PROTO_NODE_LIST_CHANGED_CONFIG:
-		code = algo->config_node_list(&srv->algo_io, client, m->nodes, m->node_count,
+		code = algo->config_node_list(&srv->algo_io, client, &incoming,
 					      m->node_list_type == PROTO_NODE_LIST_INITIAL_CONFIG, &vote);
 		break;
 	case PROTO_NODE_LIST_MEMBERSHIP:
-		code = algo->membership_node_list(&srv->algo_io, client, &m->ring_id, m->nodes, m->node_count,
-						  heuristics, &vote);
+		code = algo->membership_node_list(&srv->algo_io, client, &m->ring_id, &incoming, heuristics, &vote);
 		break;
 	default:
-		code = algo->quorum_node_list(&srv->algo_io, client, m->quorate, m->nodes, m->node_count, &vote);
+		code = algo->quorum_node_list(&srv->algo_io, client, m->quorate, &incoming, &vote);
 		break;
 	}
 	if (code != PROTO_ERR_NO_ERROR) {
+		qnetd_node_list_clear(&incoming);
 		send_server_error(srv, conn, m, code, "node list refused by the algorithm");
 		return;
 	}
 
-	int stored = 0;
 	switch (m->node_list_type) {
 	case PROTO_NODE_LIST_INITIAL_CONFIG:
 	case PROTO_NODE_LIST_CHANGED_CONFIG:
-		stored = qnetd_node_list_set(&client->config_list, m->nodes, m->node_count);
+		qnetd_node_list_move(&client->config_list, &incoming);
 		client->config_version_set = msg_has(m, PROTO_OPT_CONFIG_VERSION);
 		client->config_version = m->config_version;
 		break;
 	case PROTO_NODE_LIST_MEMBERSHIP:
-		stored = qnetd_node_list_set(&client->membership_list, m->nodes, m->node_count);
+		qnetd_node_list_move(&client->membership_list, &incoming);
 		client->ring_id = m->ring_id;
 		client->membership_heuristics = heuristics;
 		client->heuristics = heuristics;
 		break;
 	default:
-		stored = qnetd_node_list_set(&client->quorum_list, m->nodes, m->node_count);
+		qnetd_node_list_move(&client->quorum_list, &incoming);
 		client->quorate = m->quorate;
 		break;
-	}
-	if (stored != 0) {
-		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory storing the node list");
-		return;
 	}
 
 	struct msg reply;

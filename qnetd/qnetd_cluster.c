@@ -100,6 +100,16 @@ struct qnetd_client *qnetd_cluster_find_client(const struct qnetd_cluster *clust
 	return i >= 0 ? cluster->clients[i] : NULL;
 }
 
+uint64_t qnetd_cluster_work(const struct qnetd_cluster *cluster)
+{
+	uint64_t work = 1;
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		const struct qnetd_client *c = cluster->clients[i];
+		work += 1 + c->config_list.count + c->membership_list.count;
+	}
+	return work;
+}
+
 void qnetd_client_init(struct qnetd_client *client, void *owner)
 {
 	memset(client, 0, sizeof(*client));

@@ -33,7 +33,7 @@
 /*
  * Work one pass of the event loop spends on evaluations before the rest waits for a later pass, in
  * the units of qnetd_cluster_work: clients plus configured and member entries of the cluster
- * evaluated, about 20 ns each (doc/hardening.md §7.4). At least one evaluation runs in every pass.
+ * evaluated, a few ns each (doc/hardening.md §7.4). At least one evaluation runs in every pass.
  */
 #define QNETD_PASS_WORK_BUDGET 50000u
 

@@ -30,6 +30,15 @@ void msg_destroy(struct msg *m)
 	m->nodes_capacity = 0;
 }
 
+void msg_move(struct msg *dst, struct msg *src)
+{
+	*dst = *src;
+	src->owned_cluster_name = NULL;
+	memset(src->owned_arrays, 0, sizeof(src->owned_arrays));
+	src->owned_nodes = NULL;
+	src->nodes_capacity = 0;
+}
+
 bool msg_has(const struct msg *m, enum proto_opt opt)
 {
 	return (unsigned)opt < PROTO_OPT_COUNT && (m->present & (UINT32_C(1) << opt)) != 0;

@@ -88,6 +88,11 @@ struct msg_decode_error {
 void msg_init(struct msg *m, uint16_t type);
 /* Frees what msg_decode() allocated; the struct may be reused after msg_init(). */
 void msg_destroy(struct msg *m);
+/*
+ * Moves a message: *dst becomes *src and takes over what src owned; src is left owning nothing
+ * (its msg_destroy() frees nothing, and its pointer fields must not be used any more).
+ */
+void msg_move(struct msg *dst, struct msg *src);
 
 bool msg_has(const struct msg *m, enum proto_opt opt);
 void msg_set_present(struct msg *m, enum proto_opt opt);

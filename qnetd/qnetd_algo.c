@@ -30,13 +30,12 @@ enum proto_reply_error qnetd_algo_init_undefined(const struct qnetd_algo_io *io,
 
 enum proto_reply_error qnetd_algo_config_node_list_no_change(const struct qnetd_algo_io *io,
 							     struct qnetd_client *client,
-							     const struct msg_node_info *nodes, size_t count,
-							     bool initial, uint8_t *vote)
+							     const struct qnetd_node_list *nodes, bool initial,
+							     uint8_t *vote)
 {
 	(void)io;
 	(void)client;
 	(void)nodes;
-	(void)count;
 	(void)initial;
 	*vote = PROTO_VOTE_NO_CHANGE;
 	return PROTO_ERR_NO_ERROR;
@@ -44,14 +43,12 @@ enum proto_reply_error qnetd_algo_config_node_list_no_change(const struct qnetd_
 
 enum proto_reply_error qnetd_algo_quorum_node_list_no_change(const struct qnetd_algo_io *io,
 							     struct qnetd_client *client, uint8_t quorate,
-							     const struct msg_node_info *nodes, size_t count,
-							     uint8_t *vote)
+							     const struct qnetd_node_list *nodes, uint8_t *vote)
 {
 	(void)io;
 	(void)client;
 	(void)quorate;
 	(void)nodes;
-	(void)count;
 	*vote = PROTO_VOTE_NO_CHANGE;
 	return PROTO_ERR_NO_ERROR;
 }

@@ -31,23 +31,23 @@ struct qnetd_algo_io {
  * Hooks return PROTO_ERR_NO_ERROR and set *vote (the vote for the reply), or
  * an error code the daemon sends as SERVER_ERROR. Hooks that receive a list
  * run before the daemon stores it in the client (doc/algorithms.md §1.2): the client
- * record still holds the previous values; the new ones are the arguments.
+ * record still holds the previous values; the new ones are the arguments. A
+ * list argument is the list as it will be stored (with its sorted ids).
  */
 struct qnetd_algo {
 	uint16_t id;
 	/* The client has just been added to its cluster by a successful INIT. */
 	enum proto_reply_error (*init)(const struct qnetd_algo_io *io, struct qnetd_client *client);
 	enum proto_reply_error (*config_node_list)(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						   const struct msg_node_info *nodes, size_t count, bool initial,
-						   uint8_t *vote);
+						   const struct qnetd_node_list *nodes, bool initial, uint8_t *vote);
 	enum proto_reply_error (*membership_node_list)(const struct qnetd_algo_io *io,
 						       struct qnetd_client *client,
 						       const struct proto_ring_id *ring,
-						       const struct msg_node_info *nodes, size_t count,
-						       uint8_t heuristics, uint8_t *vote);
+						       const struct qnetd_node_list *nodes, uint8_t heuristics,
+						       uint8_t *vote);
 	enum proto_reply_error (*quorum_node_list)(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						   uint8_t quorate, const struct msg_node_info *nodes,
-						   size_t count, uint8_t *vote);
+						   uint8_t quorate, const struct qnetd_node_list *nodes,
+						   uint8_t *vote);
 	enum proto_reply_error (*ask_for_vote)(const struct qnetd_algo_io *io, struct qnetd_client *client,
 					       uint8_t *vote);
 	enum proto_reply_error (*vote_info_reply)(const struct qnetd_algo_io *io, struct qnetd_client *client,
@@ -71,12 +71,11 @@ enum proto_reply_error qnetd_algo_init_nothing(const struct qnetd_algo_io *io, s
 enum proto_reply_error qnetd_algo_init_undefined(const struct qnetd_algo_io *io, struct qnetd_client *client);
 enum proto_reply_error qnetd_algo_config_node_list_no_change(const struct qnetd_algo_io *io,
 							     struct qnetd_client *client,
-							     const struct msg_node_info *nodes, size_t count,
-							     bool initial, uint8_t *vote);
+							     const struct qnetd_node_list *nodes, bool initial,
+							     uint8_t *vote);
 enum proto_reply_error qnetd_algo_quorum_node_list_no_change(const struct qnetd_algo_io *io,
 							     struct qnetd_client *client, uint8_t quorate,
-							     const struct msg_node_info *nodes, size_t count,
-							     uint8_t *vote);
+							     const struct qnetd_node_list *nodes, uint8_t *vote);
 enum proto_reply_error qnetd_algo_vote_info_reply_nothing(const struct qnetd_algo_io *io,
 							  struct qnetd_client *client, uint32_t seq);
 enum proto_reply_error qnetd_algo_heuristics_change_no_change(const struct qnetd_algo_io *io,

@@ -2,15 +2,14 @@
 #include "qnetd_algo.h"
 
 static enum proto_reply_error tnl_config_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						   const struct msg_node_info *nodes, size_t count,
-						   bool initial, uint8_t *vote)
+						   const struct qnetd_node_list *nodes, bool initial,
+						   uint8_t *vote)
 {
 	(void)io;
 	(void)client;
-	(void)nodes;
 	(void)initial;
-	/* Upstream answers any other size with this code; the stock client then disconnects. */
-	if (count != 2)
+	/* Upstream answers any other size (entries, duplicates counted) with this code; the stock client then disconnects. */
+	if (nodes->count != 2)
 		return PROTO_ERR_UNSUPPORTED_DECISION_ALGORITHM;
 	*vote = PROTO_VOTE_NO_CHANGE;
 	return PROTO_ERR_NO_ERROR;
@@ -25,20 +24,19 @@ static uint8_t remember(struct qnetd_client *client, uint8_t vote)
 static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_io *io,
 						       struct qnetd_client *client,
 						       const struct proto_ring_id *ring,
-						       const struct msg_node_info *nodes, size_t count,
-						       uint8_t heuristics, uint8_t *vote)
+						       const struct qnetd_node_list *nodes, uint8_t heuristics,
+						       uint8_t *vote)
 {
 	const struct qnetd_cluster *cluster = client->cluster;
 
 	(void)io;
-	(void)nodes;
 	/* Deliberately not stored, so the next membership is judged afresh. */
 	if (qnetd_algo_newcomer_must_wait(client, ring)) {
 		*vote = PROTO_VOTE_NACK;
 		return PROTO_ERR_NO_ERROR;
 	}
 
-	if (count == 2) {
+	if (nodes->count == 2) {
 		*vote = remember(client, PROTO_VOTE_ACK);
 		return PROTO_ERR_NO_ERROR;
 	}

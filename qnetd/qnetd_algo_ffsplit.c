@@ -1,14 +1,6 @@
 /* The "ffsplit" algorithm (doc/algorithms.md §3): one winning partition per cluster, NACKs confirmed before ACKs. */
 #include "qnetd_algo.h"
 
-#include <stdlib.h>
-
-/* A node list as the algorithm sees it: either a stored list or the one a message carries. */
-struct ff_nodes {
-	const struct msg_node_info *v;
-	size_t n;
-};
-
 /*
  * The evaluation's picture of the sender: the message's values (hooks run
  * before the daemon stores them) plus stored ones for what it does not carry.
@@ -18,24 +10,19 @@ struct ff_view {
 	const struct qnetd_client *sender;
 	bool leaving;
 	struct proto_ring_id ring;
-	struct ff_nodes cfg;
-	struct ff_nodes mem;
+	const struct qnetd_node_list *cfg;
+	const struct qnetd_node_list *mem;
 	uint8_t heuristics;
 };
 
-static struct ff_nodes stored(const struct qnetd_node_list *l)
+static const struct qnetd_node_list *cfg_of(const struct ff_view *v, const struct qnetd_client *x)
 {
-	return (struct ff_nodes){l->nodes, l->count};
+	return x == v->sender ? v->cfg : &x->config_list;
 }
 
-static struct ff_nodes cfg_of(const struct ff_view *v, const struct qnetd_client *x)
+static const struct qnetd_node_list *mem_of(const struct ff_view *v, const struct qnetd_client *x)
 {
-	return x == v->sender ? v->cfg : stored(&x->config_list);
-}
-
-static struct ff_nodes mem_of(const struct ff_view *v, const struct qnetd_client *x)
-{
-	return x == v->sender ? v->mem : stored(&x->membership_list);
+	return x == v->sender ? v->mem : &x->membership_list;
 }
 
 static const struct proto_ring_id *ring_of(const struct ff_view *v, const struct qnetd_client *x)
@@ -54,68 +41,11 @@ static bool excluded(const struct ff_view *v, const struct qnetd_client *x)
 	return v->leaving && x == v->sender;
 }
 
-static bool nodes_contain(struct ff_nodes l, uint32_t node_id)
+static size_t uf_find(union qnetd_eval_slot *slot, size_t i)
 {
-	for (size_t i = 0; i < l.n; i++) {
-		if (l.v[i].node_id == node_id)
-			return true;
-	}
-	return false;
-}
-
-/*
- * STABLE compares node-id sets. Sorted, duplicate-free id arrays let it do
- * so in O(N^2 log N) for N nodes instead of the O(N^4) of upstream's
- * pairwise list scans.
- */
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-static size_t id_set_build(struct ff_nodes l, uint32_t *out)
-{
-	size_t n = 0;
-	if (l.n == 0)
-		return 0;
-	for (size_t i = 0; i < l.n; i++)
-		out[i] = l.v[i].node_id;
-	qsort(out, l.n, sizeof(*out), cmp_u32);
-	for (size_t i = 0; i < l.n; i++) {
-		if (n == 0 || out[n - 1] != out[i])
-			out[n++] = out[i];
-	}
-	return n;
-}
-
-static bool id_set_has(const uint32_t *s, size_t n, uint32_t id)
-{
-	return n > 0 && bsearch(&id, s, n, sizeof(*s), cmp_u32) != NULL;
-}
-
-static bool id_set_subset(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
-{
-	size_t j = 0;
-	for (size_t i = 0; i < na; i++) {
-		while (j < nb && b[j] < a[i])
-			j++;
-		if (j == nb || b[j] != a[i])
-			return false;
-	}
-	return true;
-}
-
-static bool id_set_equal(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
-{
-	return na == nb && id_set_subset(a, na, b, nb);
-}
-
-static size_t uf_find(size_t *parent, size_t i)
-{
-	while (parent[i] != i) {
-		parent[i] = parent[parent[i]];
-		i = parent[i];
+	while (slot[i].parent != i) {
+		slot[i].parent = slot[slot[i].parent].parent;
+		i = slot[i].parent;
 	}
 	return i;
 }
@@ -130,93 +60,69 @@ static size_t uf_find(size_t *parent, size_t i)
  * not list X although X lists itself, X would be missing from MEM(Y), so
  * the pair fails at once; only lists without their owner (which the hooks
  * never let through) need a full merge, up to O(N^3) in total.
- * Returns 1 stable, 0 not stable, -1 out of memory.
+ * The sets are the lists' sorted ids, built when each list was stored, and
+ * the union-find lives in the cluster's evaluation slots: nothing is sorted
+ * or allocated here. Each client's members are found by merging its sorted
+ * ids with the clients (sorted by node id), and a member already proven to
+ * share its set costs one union-find lookup: O(N x (M + N)) for N clients
+ * listing M nodes.
  */
-static int ff_stable(const struct ff_view *v)
+static bool ff_stable(const struct ff_view *v)
 {
 	const struct qnetd_cluster *cluster = v->cluster;
 	size_t nc = cluster->client_count;
-	size_t max_cfg = 0, total_mem = 0;
-
-	for (size_t i = 0; i < nc; i++) {
-		const struct qnetd_client *x = cluster->clients[i];
-		if (excluded(v, x))
-			continue;
-		if (cfg_of(v, x).n > max_cfg)
-			max_cfg = cfg_of(v, x).n;
-		total_mem += mem_of(v, x).n;
-	}
-
-	uint32_t *ids = malloc((2 * max_cfg + total_mem + 1) * sizeof(*ids));
-	size_t *idx = malloc((3 * nc + 1) * sizeof(*idx));
-	if (ids == NULL || idx == NULL) {
-		free(ids);
-		free(idx);
-		return -1;
-	}
-	int result = 0;
+	union qnetd_eval_slot *slot = cluster->eval_slots;
 
 	/* (a) identical configuration sets */
-	uint32_t *ref = ids, *scratch = ids + max_cfg;
-	size_t nref = 0;
-	bool have_ref = false;
+	const struct qnetd_node_list *ref = NULL;
 	for (size_t i = 0; i < nc; i++) {
 		const struct qnetd_client *x = cluster->clients[i];
 		if (excluded(v, x))
 			continue;
-		if (!have_ref) {
-			nref = id_set_build(cfg_of(v, x), ref);
-			have_ref = true;
-		} else if (!id_set_equal(ref, nref, scratch, id_set_build(cfg_of(v, x), scratch))) {
-			goto out;
-		}
+		if (ref == NULL)
+			ref = cfg_of(v, x);
+		else if (!qnetd_node_list_same_ids(ref, cfg_of(v, x)))
+			return false;
 	}
 
 	/* (b) connected members agree on ring id and membership */
-	size_t *start = idx, *len = idx + nc, *parent = idx + 2 * nc;
-	uint32_t *mem = ids + 2 * max_cfg;
-	size_t used = 0;
-	for (size_t i = 0; i < nc; i++) {
-		const struct qnetd_client *x = cluster->clients[i];
-		start[i] = used;
-		len[i] = excluded(v, x) ? 0 : id_set_build(mem_of(v, x), mem + used);
-		used += len[i];
-		parent[i] = i;
-	}
+	for (size_t i = 0; i < nc; i++)
+		slot[i].parent = i;
 	for (size_t i = 0; i < nc; i++) {
 		const struct qnetd_client *x = cluster->clients[i];
 		if (excluded(v, x))
 			continue;
-		const uint32_t *sx = mem + start[i];
-		bool lists_itself = id_set_has(sx, len[i], x->node_id);
-		for (size_t k = 0; k < len[i]; k++) {
-			ptrdiff_t found = qnetd_cluster_client_index(cluster, sx[k]);
-			if (found < 0)
+		const struct qnetd_node_list *mx = mem_of(v, x);
+		bool lists_itself = qnetd_node_list_contains(mx, x->node_id);
+		/* X's ids and the clients are both sorted by node id: one merge finds the connected members. */
+		size_t j = 0;
+		for (size_t k = 0; k < mx->id_count && j < nc; k++) {
+			while (j < nc && cluster->clients[j]->node_id < mx->ids[k])
+				j++;
+			if (j == nc || cluster->clients[j]->node_id != mx->ids[k])
 				continue;
-			size_t j = (size_t)found;
 			const struct qnetd_client *y = cluster->clients[j];
 			if (y == x || excluded(v, y))
 				continue;
 			if (!proto_ring_id_equal(ring_of(v, x), ring_of(v, y)))
-				goto out;
-			const uint32_t *sy = mem + start[j];
-			if (id_set_has(sy, len[j], x->node_id)) {
-				size_t ri = uf_find(parent, i), rj = uf_find(parent, j);
+				return false;
+			/* Already proven to share X's set, which holds X: the pair is fine (the common case). */
+			size_t ri = uf_find(slot, i), rj = uf_find(slot, j);
+			if (lists_itself && ri == rj)
+				continue;
+			const struct qnetd_node_list *my = mem_of(v, y);
+			if (qnetd_node_list_contains(my, x->node_id)) {
 				if (ri != rj) {
-					if (!id_set_equal(sx, len[i], sy, len[j]))
-						goto out;
-					parent[ri] = rj;
+					if (!qnetd_node_list_same_ids(mx, my))
+						return false;
+					slot[ri].parent = rj;
 				}
-			} else if (lists_itself || !id_set_subset(sx, len[i], sy, len[j])) {
-				goto out;
+			} else if (lists_itself || !qnetd_node_list_ids_within(mx, my)) {
+				return false;
 			}
 		}
 	}
-	result = 1;
-out:
-	free(ids);
-	free(idx);
-	return result;
+	return true;
 }
 
 /* Members of X's partition that are connected, passing and failing (the score of doc/algorithms.md §3.5). */
@@ -227,9 +133,10 @@ struct ff_stats {
 static struct ff_stats ff_stats(const struct ff_view *v, const struct qnetd_client *x)
 {
 	struct ff_stats s = {0, 0, 0};
-	struct ff_nodes m = mem_of(v, x);
-	for (size_t i = 0; i < m.n; i++) {
-		const struct qnetd_client *y = qnetd_cluster_find_client(v->cluster, m.v[i].node_id);
+	/* Entries, not ids: a duplicated member counts twice, as upstream counts it. */
+	const struct qnetd_node_list *m = mem_of(v, x);
+	for (size_t i = 0; i < m->count; i++) {
+		const struct qnetd_client *y = qnetd_cluster_find_client(v->cluster, m->nodes[i].node_id);
 		if (y == NULL)
 			continue;
 		s.active++;
@@ -249,26 +156,13 @@ static struct ff_stats ff_stats(const struct ff_view *v, const struct qnetd_clie
 
 static uint32_t preferred_node(const struct ff_view *v, const struct qnetd_client *x)
 {
-	struct ff_nodes c = cfg_of(v, x);
-	uint32_t id;
+	const struct qnetd_node_list *c = cfg_of(v, x);
 
 	switch (x->tie_breaker.mode) {
 	case PROTO_TIE_BREAKER_LOWEST:
-		if (c.n == 0)
-			return 0;
-		id = c.v[0].node_id;
-		for (size_t i = 1; i < c.n; i++) {
-			if (c.v[i].node_id < id)
-				id = c.v[i].node_id;
-		}
-		return id;
+		return c->id_count > 0 ? c->ids[0] : 0;
 	case PROTO_TIE_BREAKER_HIGHEST:
-		id = 0;
-		for (size_t i = 0; i < c.n; i++) {
-			if (c.v[i].node_id > id)
-				id = c.v[i].node_id;
-		}
-		return id;
+		return c->id_count > 0 ? c->ids[c->id_count - 1] : 0;
 	case PROTO_TIE_BREAKER_NODE_ID:
 		return x->tie_breaker.node_id;
 	}
@@ -283,7 +177,8 @@ static uint32_t preferred_node(const struct ff_view *v, const struct qnetd_clien
 static bool ff_better(const struct ff_view *v, const struct qnetd_client *x, const struct qnetd_client *b,
 		      bool kap)
 {
-	size_t c = cfg_of(v, x).n, m = mem_of(v, x).n;
+	/* Entries, duplicates included (doc/algorithms.md §3.5). */
+	size_t c = cfg_of(v, x)->count, m = mem_of(v, x)->count;
 
 	if (c % 2 == 1)
 		return m > c / 2;
@@ -308,7 +203,7 @@ static bool ff_better(const struct ff_view *v, const struct qnetd_client *x, con
 		if (in_x != in_b)
 			return in_x;
 	}
-	return nodes_contain(mem_of(v, x), preferred_node(v, x));
+	return qnetd_node_list_contains(mem_of(v, x), preferred_node(v, x));
 }
 
 static const struct qnetd_client *ff_select_partition(const struct ff_view *v)
@@ -364,26 +259,22 @@ static enum proto_reply_error ff_run(const struct qnetd_algo_io *io, const struc
 	struct qnetd_cluster *cluster = v->cluster;
 
 	cluster->ffsplit_state = FFSPLIT_CLUSTER_WAITING_FOR_STABLE_MEMBERSHIP;
-	int stable = ff_stable(v);
-	if (stable < 0)
-		return PROTO_ERR_INTERNAL_ERROR;
-	if (stable == 0) {
+	if (!ff_stable(v)) {
 		*vote = PROTO_VOTE_WAIT_FOR_REPLY;
 		return PROTO_ERR_NO_ERROR;
 	}
 
 	const struct qnetd_client *best = ff_select_partition(v);
-	struct ff_nodes winner = {NULL, 0};
-	if (best != NULL)
-		winner = mem_of(v, best);
-	if (qnetd_node_list_set(&cluster->quorate_partition, winner.v, winner.n) != 0)
+	const struct qnetd_node_list none = {0};
+	const struct qnetd_node_list *winner = best != NULL ? mem_of(v, best) : &none;
+	if (qnetd_node_list_copy(&cluster->quorate_partition, winner) != 0)
 		return PROTO_ERR_INTERNAL_ERROR;
 
 	for (size_t i = 0; i < cluster->client_count; i++) {
 		struct qnetd_client *x = cluster->clients[i];
 		if (excluded(v, x))
 			x->ffsplit_state = FFSPLIT_CLIENT_WAITING_FOR_CHANGE;
-		else if (nodes_contain(winner, x->node_id))
+		else if (qnetd_node_list_contains(winner, x->node_id))
 			x->ffsplit_state = FFSPLIT_CLIENT_SENDING_ACK;
 		else
 			x->ffsplit_state = FFSPLIT_CLIENT_SENDING_NACK;
@@ -407,8 +298,8 @@ static struct ff_view stored_view(struct qnetd_client *client)
 		.sender = client,
 		.leaving = false,
 		.ring = client->ring_id,
-		.cfg = stored(&client->config_list),
-		.mem = stored(&client->membership_list),
+		.cfg = &client->config_list,
+		.mem = &client->membership_list,
 		.heuristics = client->heuristics,
 	};
 }
@@ -421,13 +312,12 @@ static enum proto_reply_error ff_init(const struct qnetd_algo_io *io, struct qne
 }
 
 static enum proto_reply_error ff_config_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						  const struct msg_node_info *nodes, size_t count, bool initial,
-						  uint8_t *vote)
+						  const struct qnetd_node_list *nodes, bool initial, uint8_t *vote)
 {
 	struct ff_view v = stored_view(client);
-	v.cfg = (struct ff_nodes){nodes, count};
+	v.cfg = nodes;
 
-	if (count == 0 || !nodes_contain(v.cfg, client->node_id))
+	if (nodes->count == 0 || !qnetd_node_list_contains(nodes, client->node_id))
 		return PROTO_ERR_INVALID_CONFIG_NODE_LIST;
 	/* Nothing to decide without a membership: stock clients send the initial config before their first one. */
 	if (initial || client->membership_list.count == 0) {
@@ -440,15 +330,15 @@ static enum proto_reply_error ff_config_node_list(const struct qnetd_algo_io *io
 static enum proto_reply_error ff_membership_node_list(const struct qnetd_algo_io *io,
 						      struct qnetd_client *client,
 						      const struct proto_ring_id *ring,
-						      const struct msg_node_info *nodes, size_t count,
-						      uint8_t heuristics, uint8_t *vote)
+						      const struct qnetd_node_list *nodes, uint8_t heuristics,
+						      uint8_t *vote)
 {
 	struct ff_view v = stored_view(client);
 	v.ring = *ring;
-	v.mem = (struct ff_nodes){nodes, count};
+	v.mem = nodes;
 	v.heuristics = heuristics;
 
-	if (count == 0 || !nodes_contain(v.mem, client->node_id))
+	if (nodes->count == 0 || !qnetd_node_list_contains(nodes, client->node_id))
 		return PROTO_ERR_INVALID_MEMBERSHIP_NODE_LIST;
 	if (client->config_list.count == 0) {
 		*vote = PROTO_VOTE_ASK_LATER;

@@ -1,6 +1,8 @@
 /* The "lms" algorithm (doc/algorithms.md §5): last man standing by ring-id partitions, re-polled by a timer. */
 #include "qnetd_algo.h"
 
+#include <stdlib.h>
+
 /* The daemon's timer heap accepts 1..18 000 000 ms (doc/algorithms.md §5.3). */
 #define LMS_TIMER_MAX_MS 18000000u
 
@@ -13,7 +15,10 @@ static void lms_timer_start(const struct qnetd_algo_io *io, struct qnetd_client 
 	io->timer_start(io->ctx, client, interval);
 }
 
-/* Nodes that list each other (in either direction) must have reported the same ring before anyone decides. */
+/*
+ * Nodes that list each other (in either direction) must have reported the same ring before anyone
+ * decides. Membership lookups are binary searches over the stored sorted ids.
+ */
 static bool rings_match(const struct qnetd_client *c, const struct proto_ring_id *ring)
 {
 	const struct qnetd_cluster *cluster = c->cluster;
@@ -34,81 +39,73 @@ static bool in_partition(const struct qnetd_client *y)
 	return y->ring_id.seq != 0;
 }
 
-/* True when clients[i] is the first (lowest node id) client of its ring: partitions are named by it. */
-static bool partition_head(const struct qnetd_cluster *cluster, size_t i)
-{
-	const struct qnetd_client *y = cluster->clients[i];
-	if (!in_partition(y))
-		return false;
-	for (size_t j = 0; j < i; j++) {
-		if (proto_ring_id_equal(&cluster->clients[j]->ring_id, &y->ring_id))
-			return false;
-	}
-	return true;
-}
-
-struct lms_partition {
-	const struct proto_ring_id *ring;
-	size_t count;
-	long score;
+/* What steps 3, 6 and 7 of doc/algorithms.md §5.2 need to know about the partitions. */
+struct lms_partitions {
+	size_t count;                       /* distinct ring ids (sequence number not 0) */
+	struct proto_ring_id top_score_ring; /* meaningful when top_score_unique */
+	bool top_score_unique;              /* one partition has a higher score than every other */
+	struct proto_ring_id top_size_ring;
+	bool top_size_unique;               /* one partition has more clients than every other */
 };
 
-static struct lms_partition partition_at(const struct qnetd_cluster *cluster, size_t head)
+static int cmp_slot_ring(const void *a, const void *b)
 {
-	struct lms_partition p = {.ring = &cluster->clients[head]->ring_id, .count = 0, .score = 0};
-	for (size_t j = head; j < cluster->client_count; j++) {
-		const struct qnetd_client *y = cluster->clients[j];
-		if (!proto_ring_id_equal(&y->ring_id, p.ring))
-			continue;
-		p.count++;
-		p.score += 1;
-		if (y->heuristics == PROTO_HEURISTICS_PASS)
-			p.score += 1;
-		else if (y->heuristics == PROTO_HEURISTICS_FAIL)
-			p.score -= 1;
-	}
-	return p;
+	const struct proto_ring_id *x = &((const union qnetd_eval_slot *)a)->member.ring;
+	const struct proto_ring_id *y = &((const union qnetd_eval_slot *)b)->member.ring;
+	if (x->node_id != y->node_id)
+		return x->node_id < y->node_id ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-enum lms_key { LMS_BY_SCORE, LMS_BY_COUNT };
-
-static long partition_key(const struct lms_partition *p, enum lms_key key)
+/* Keeps the highest key seen and whether any other partition shares it. */
+static void keep_top(long key, const struct proto_ring_id *ring, bool first, long *top, struct proto_ring_id *top_ring,
+		     bool *unique)
 {
-	return key == LMS_BY_SCORE ? p->score : (long)p->count;
+	if (first || key > *top) {
+		*top = key;
+		*top_ring = *ring;
+		*unique = true;
+	} else if (key == *top) {
+		*unique = false;
+	}
 }
 
 /*
- * The first partition (in creation order) with the maximal key; *unique says
- * whether no other partition shares that maximum. O(N^2) without allocation.
+ * Groups the clients by stored ring id: sorted in the cluster's evaluation slots, O(N log N) and
+ * no allocation, where comparing every client with every other cost O(N^2) on each evaluation
+ * and each 250 ms timer tick (doc/hardening.md §7.5). Only the top partition's ring is used, and
+ * only when it is unique, so the order partitions are found in does not matter.
  */
-static struct lms_partition best_partition(const struct qnetd_cluster *cluster, enum lms_key key, bool *unique)
+static struct lms_partitions lms_partitions(const struct qnetd_cluster *cluster)
 {
-	struct lms_partition best = {0};
-	bool have = false;
-	*unique = false;
-	for (size_t i = 0; i < cluster->client_count; i++) {
-		if (!partition_head(cluster, i))
-			continue;
-		struct lms_partition p = partition_at(cluster, i);
-		if (!have || partition_key(&p, key) > partition_key(&best, key)) {
-			best = p;
-			have = true;
-			*unique = true;
-		} else if (partition_key(&p, key) == partition_key(&best, key)) {
-			*unique = false;
-		}
-	}
-	return best;
-}
-
-static size_t partition_count(const struct qnetd_cluster *cluster)
-{
+	union qnetd_eval_slot *slot = cluster->eval_slots;
 	size_t n = 0;
 	for (size_t i = 0; i < cluster->client_count; i++) {
-		if (partition_head(cluster, i))
-			n++;
+		const struct qnetd_client *y = cluster->clients[i];
+		if (!in_partition(y))
+			continue;
+		slot[n].member.ring = y->ring_id;
+		slot[n].member.weight = 1 + (y->heuristics == PROTO_HEURISTICS_PASS) - (y->heuristics == PROTO_HEURISTICS_FAIL);
+		n++;
 	}
-	return n;
+	qsort(slot, n, sizeof(*slot), cmp_slot_ring);
+
+	struct lms_partitions p = {0};
+	long top_score = 0, top_size = 0;
+	for (size_t i = 0; i < n;) {
+		const struct proto_ring_id *ring = &slot[i].member.ring;
+		long size = 0, score = 0;
+		size_t j = i;
+		for (; j < n && proto_ring_id_equal(&slot[j].member.ring, ring); j++) {
+			size++;
+			score += slot[j].member.weight;
+		}
+		keep_top(score, ring, p.count == 0, &top_score, &p.top_score_ring, &p.top_score_unique);
+		keep_top(size, ring, p.count == 0, &top_size, &p.top_size_ring, &p.top_size_unique);
+		p.count++;
+		i = j;
+	}
+	return p;
 }
 
 static uint8_t remember(struct qnetd_client *client, uint8_t vote)
@@ -162,25 +159,27 @@ static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, 
 
 	io->timer_stop(io->ctx, c);
 
-	if (!rings_match(c, ring) || partition_count(cluster) == 0) {
+	if (!rings_match(c, ring)) {
 		lms_timer_start(io, c);
 		return remember(c, PROTO_VOTE_WAIT_FOR_REPLY);
 	}
-	if (partition_count(cluster) == 1)
+	struct lms_partitions parts = lms_partitions(cluster);
+	if (parts.count == 0) {
+		lms_timer_start(io, c);
+		return remember(c, PROTO_VOTE_WAIT_FOR_REPLY);
+	}
+	if (parts.count == 1)
 		return remember(c, PROTO_VOTE_ACK);
 
 	/* Not remembered, so the next evaluation is fresh. */
 	if (qnetd_algo_newcomer_must_wait(c, ring))
 		return PROTO_VOTE_NACK;
 
-	bool unique;
-	struct lms_partition best = best_partition(cluster, LMS_BY_SCORE, &unique);
-	if (unique)
-		return remember(c, proto_ring_id_equal(best.ring, ring) ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
+	if (parts.top_score_unique)
+		return remember(c, proto_ring_id_equal(&parts.top_score_ring, ring) ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
 	/* Upstream compares sizes over all partitions, not only the ones tied on score. */
-	struct lms_partition big = best_partition(cluster, LMS_BY_COUNT, &unique);
-	if (unique)
-		return remember(c, proto_ring_id_equal(big.ring, ring) ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
+	if (parts.top_size_unique)
+		return remember(c, proto_ring_id_equal(&parts.top_size_ring, ring) ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
 	return remember(c, tie_breaker_vote(c, ring));
 }
 
@@ -192,23 +191,21 @@ static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, 
 static enum proto_reply_error lms_membership_node_list(const struct qnetd_algo_io *io,
 						       struct qnetd_client *client,
 						       const struct proto_ring_id *ring,
-						       const struct msg_node_info *nodes, size_t count,
-						       uint8_t heuristics, uint8_t *vote)
+						       const struct qnetd_node_list *nodes, uint8_t heuristics,
+						       uint8_t *vote)
 {
 	(void)nodes;
-	(void)count;
 	(void)heuristics;
 	*vote = lms_eval(io, client, ring);
 	return PROTO_ERR_NO_ERROR;
 }
 
 static enum proto_reply_error lms_quorum_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
-						   uint8_t quorate, const struct msg_node_info *nodes,
-						   size_t count, uint8_t *vote)
+						   uint8_t quorate, const struct qnetd_node_list *nodes,
+						   uint8_t *vote)
 {
 	(void)quorate;
 	(void)nodes;
-	(void)count;
 	*vote = lms_eval(io, client, &client->ring_id);
 	return PROTO_ERR_NO_ERROR;
 }

@@ -4,14 +4,13 @@
 static enum proto_reply_error test_membership_node_list(const struct qnetd_algo_io *io,
 							struct qnetd_client *client,
 							const struct proto_ring_id *ring,
-							const struct msg_node_info *nodes, size_t count,
-							uint8_t heuristics, uint8_t *vote)
+							const struct qnetd_node_list *nodes, uint8_t heuristics,
+							uint8_t *vote)
 {
 	(void)io;
 	(void)client;
 	(void)ring;
 	(void)nodes;
-	(void)count;
 	(void)heuristics;
 	*vote = PROTO_VOTE_ACK;
 	return PROTO_ERR_NO_ERROR;

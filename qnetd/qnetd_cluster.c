@@ -26,6 +26,7 @@ void qnetd_cluster_destroy(struct qnetd_cluster *cluster)
 	if (cluster == NULL)
 		return;
 	qnetd_node_list_clear(&cluster->quorate_partition);
+	free(cluster->eval_slots);
 	free(cluster->clients);
 	free(cluster->name);
 	free(cluster);
@@ -49,6 +50,11 @@ int qnetd_cluster_add_client(struct qnetd_cluster *cluster, struct qnetd_client 
 {
 	if (cluster->client_count == cluster->client_capacity) {
 		size_t cap = cluster->client_capacity == 0 ? 4 : cluster->client_capacity * 2;
+		/* The slots first: if the clients cannot grow, larger slots do no harm. */
+		union qnetd_eval_slot *slots = realloc(cluster->eval_slots, cap * sizeof(*slots));
+		if (slots == NULL)
+			return -1;
+		cluster->eval_slots = slots;
 		struct qnetd_client **grown = realloc(cluster->clients, cap * sizeof(*grown));
 		if (grown == NULL)
 			return -1;
@@ -92,6 +98,16 @@ struct qnetd_client *qnetd_cluster_find_client(const struct qnetd_cluster *clust
 {
 	ptrdiff_t i = qnetd_cluster_client_index(cluster, node_id);
 	return i >= 0 ? cluster->clients[i] : NULL;
+}
+
+uint64_t qnetd_cluster_work(const struct qnetd_cluster *cluster)
+{
+	uint64_t work = 1;
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		const struct qnetd_client *c = cluster->clients[i];
+		work += 1 + c->config_list.count + c->membership_list.count;
+	}
+	return work;
 }
 
 void qnetd_client_init(struct qnetd_client *client, void *owner)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "qnetd_node_list.h"
+#include "qnetd_sched.h"
 #include "proto.h"
 
 /* ffsplit: where a client stands in the vote hand-over (doc/algorithms.md §3.1, §3.6). */
@@ -24,6 +25,19 @@ enum ffsplit_cluster_state {
 };
 
 struct qnetd_cluster;
+
+/*
+ * Working space an algorithm may use during one evaluation, one slot per client position, so
+ * that deciding allocates nothing (doc/hardening.md §7.2): ffsplit's union-find parents, lms's
+ * partition keys. Its contents mean nothing between evaluations.
+ */
+union qnetd_eval_slot {
+	size_t parent;
+	struct {
+		struct proto_ring_id ring;
+		int weight;                 /* 1 + PASS - FAIL */
+	} member;
+};
 
 /*
  * One client that completed (or is completing) INIT, as the algorithms see
@@ -67,9 +81,11 @@ struct qnetd_cluster {
 	struct qnetd_client **clients;      /* owned array of borrowed pointers */
 	size_t client_count;
 	size_t client_capacity;
+	union qnetd_eval_slot *eval_slots;  /* owned, client_capacity slots */
 
 	enum ffsplit_cluster_state ffsplit_state;
 	struct qnetd_node_list quorate_partition; /* ffsplit: the last selected winner */
+	struct qnetd_sched_group sched_group; /* its clients' deferred requests take turns with other clusters' */
 };
 
 /* Creates an empty cluster with a copy of the name; NULL on no memory. */
@@ -83,6 +99,12 @@ void qnetd_cluster_remove_client(struct qnetd_cluster *cluster, struct qnetd_cli
 struct qnetd_client *qnetd_cluster_find_client(const struct qnetd_cluster *cluster, uint32_t node_id);
 /* Its position in cluster->clients, or -1 (ffsplit keys per-client sets by it). */
 ptrdiff_t qnetd_cluster_client_index(const struct qnetd_cluster *cluster, uint32_t node_id);
+
+/*
+ * What evaluating the cluster costs, roughly: its clients plus the entries of their configuration
+ * and membership lists (the units of QNETD_PASS_WORK_BUDGET, doc/hardening.md §7.4).
+ */
+uint64_t qnetd_cluster_work(const struct qnetd_cluster *cluster);
 
 /* Initialises a client record with upstream's defaults (nothing set, heuristics undefined). */
 void qnetd_client_init(struct qnetd_client *client, void *owner);

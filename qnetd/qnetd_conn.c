@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,15 +167,21 @@ static int io_send_vote_info(void *ctx, struct qnetd_client *to, uint32_t seq, u
 	return 0;
 }
 
+static void forget_timer_request(struct qnetd_server *srv, struct qnetd_conn *conn);
+static void forget_requests(struct qnetd_server *srv, struct qnetd_conn *conn);
+static uint64_t request_work(const struct qnetd_conn *conn, enum qnetd_deferred_kind kind);
+
 static void io_timer_start(void *ctx, struct qnetd_client *client, uint32_t interval_ms)
 {
 	struct qnetd_server *srv = ctx;
+	forget_timer_request(srv, conn_of(client));
 	srv->ops->algo_timer_start(srv->ctx, conn_of(client), interval_ms);
 }
 
 static void io_timer_stop(void *ctx, struct qnetd_client *client)
 {
 	struct qnetd_server *srv = ctx;
+	forget_timer_request(srv, conn_of(client));
 	srv->ops->algo_timer_stop(srv->ctx, conn_of(client));
 }
 
@@ -190,6 +197,9 @@ void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *se
 	srv->algo_io.send_vote_info = io_send_vote_info;
 	srv->algo_io.timer_start = io_timer_start;
 	srv->algo_io.timer_stop = io_timer_stop;
+	srv->pass_work_budget = QNETD_PASS_WORK_BUDGET;
+	srv->request_rate_per_s = QNETD_REQUESTS_PER_S;
+	srv->request_burst = QNETD_REQUESTS_BURST;
 }
 
 const uint32_t qnetd_decision_bucket_le_ms[QNETD_DECISION_BUCKETS] = {
@@ -356,6 +366,9 @@ void qnetd_conn_init(struct qnetd_server *srv, struct qnetd_conn *conn, const ch
 
 void qnetd_conn_destroy(struct qnetd_conn *conn)
 {
+	if (conn->srv != NULL)
+		qnetd_sched_remove(&conn->srv->deferred, &conn->sched);
+	qnetd_deferred_clear(&conn->deferred);
 	qnetd_client_destroy(&conn->client);
 	free(conn->cluster_name);
 	conn->cluster_name = NULL;
@@ -379,8 +392,13 @@ void qnetd_conn_disconnect(struct qnetd_server *srv, struct qnetd_conn *conn)
 	struct qnetd_client *client = &conn->client;
 	struct qnetd_cluster *cluster = client->cluster;
 
+	/* What it asked for and is still waiting goes unanswered: nobody is left to answer. */
+	forget_requests(srv, conn);
 	if (conn->phase == QNETD_CONN_JOINED && cluster != NULL) {
 		const struct qnetd_algo *algo = qnetd_algo_get(client->algorithm);
+		/* ffsplit decides again for the whole cluster here: part of this pass's work. */
+		if (!srv->going_down)
+			srv->pass_work += request_work(conn, QNETD_DEFERRED_MEMBERSHIP_LIST);
 		if (algo != NULL)
 			algo->client_disconnect(&srv->algo_io, client, srv->going_down);
 	}
@@ -730,77 +748,67 @@ static void log_node_list(const struct qnetd_conn *conn, const struct msg *m)
 		  (unsigned long long)m->ring_id.seq, nodes);
 }
 
-static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+/* Which waiting-request kind a node list is (doc/hardening.md §7.3: one of each kind waits). */
+static enum qnetd_deferred_kind node_list_kind(uint8_t type)
+{
+	switch (type) {
+	case PROTO_NODE_LIST_MEMBERSHIP: return QNETD_DEFERRED_MEMBERSHIP_LIST;
+	case PROTO_NODE_LIST_QUORUM: return QNETD_DEFERRED_QUORUM_LIST;
+	default: return QNETD_DEFERRED_CONFIG_LIST;
+	}
+}
+
+/* The hook, the store and the reply of a node list that passed handle_node_list's checks. */
+static void node_list_now(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
 	struct qnetd_client *client = &conn->client;
 	const struct qnetd_algo *algo = qnetd_algo_get(client->algorithm);
 	uint8_t vote = PROTO_VOTE_NO_CHANGE;
 	uint16_t code;
 
-	if (!msg_has(m, PROTO_OPT_NODE_LIST_TYPE) || !msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) ||
-	    (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP && !msg_has(m, PROTO_OPT_RING_ID)) ||
-	    (m->node_list_type == PROTO_NODE_LIST_QUORUM && !msg_has(m, PROTO_OPT_QUORATE))) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
-				  "node list without seq, list type, ring id or quorate");
-		return;
-	}
-	if (m->node_count > QNETD_MAX_NODES_PER_LIST) {
-		char why[96];
-		snprintf(why, sizeof(why), "node list of %zu nodes (at most %u)", m->node_count,
-			 QNETD_MAX_NODES_PER_LIST);
-		send_server_error(srv, conn, m,
-				  m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP ||
-						  m->node_list_type == PROTO_NODE_LIST_QUORUM
-					  ? PROTO_ERR_INVALID_MEMBERSHIP_NODE_LIST
-					  : PROTO_ERR_INVALID_CONFIG_NODE_LIST,
-				  why);
-		return;
-	}
-	log_node_list(conn, m);
-	if (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP || m->node_list_type == PROTO_NODE_LIST_QUORUM)
-		decision_started(srv, conn);
 	uint8_t heuristics = msg_has(m, PROTO_OPT_HEURISTICS) ? m->heuristics : PROTO_HEURISTICS_UNDEFINED;
+	/* Built once, with its sorted ids, for the hook; then stored as it is (doc/hardening.md §7.2). */
+	struct qnetd_node_list incoming = {0};
+	if (qnetd_node_list_set(&incoming, m->nodes, m->node_count) != 0) {
+		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory for the node list");
+		return;
+	}
 	switch (m->node_list_type) {
 	case PROTO_NODE_LIST_INITIAL_CONFIG:
 	case PROTO_NODE_LIST_CHANGED_CONFIG:
-		code = algo->config_node_list(&srv->algo_io, client, m->nodes, m->node_count,
+		code = algo->config_node_list(&srv->algo_io, client, &incoming,
 					      m->node_list_type == PROTO_NODE_LIST_INITIAL_CONFIG, &vote);
 		break;
 	case PROTO_NODE_LIST_MEMBERSHIP:
-		code = algo->membership_node_list(&srv->algo_io, client, &m->ring_id, m->nodes, m->node_count,
-						  heuristics, &vote);
+		code = algo->membership_node_list(&srv->algo_io, client, &m->ring_id, &incoming, heuristics, &vote);
 		break;
 	default:
-		code = algo->quorum_node_list(&srv->algo_io, client, m->quorate, m->nodes, m->node_count, &vote);
+		code = algo->quorum_node_list(&srv->algo_io, client, m->quorate, &incoming, &vote);
 		break;
 	}
 	if (code != PROTO_ERR_NO_ERROR) {
+		qnetd_node_list_clear(&incoming);
 		send_server_error(srv, conn, m, code, "node list refused by the algorithm");
 		return;
 	}
 
-	int stored = 0;
 	switch (m->node_list_type) {
 	case PROTO_NODE_LIST_INITIAL_CONFIG:
 	case PROTO_NODE_LIST_CHANGED_CONFIG:
-		stored = qnetd_node_list_set(&client->config_list, m->nodes, m->node_count);
+		qnetd_node_list_move(&client->config_list, &incoming);
 		client->config_version_set = msg_has(m, PROTO_OPT_CONFIG_VERSION);
 		client->config_version = m->config_version;
 		break;
 	case PROTO_NODE_LIST_MEMBERSHIP:
-		stored = qnetd_node_list_set(&client->membership_list, m->nodes, m->node_count);
+		qnetd_node_list_move(&client->membership_list, &incoming);
 		client->ring_id = m->ring_id;
 		client->membership_heuristics = heuristics;
 		client->heuristics = heuristics;
 		break;
 	default:
-		stored = qnetd_node_list_set(&client->quorum_list, m->nodes, m->node_count);
+		qnetd_node_list_move(&client->quorum_list, &incoming);
 		client->quorate = m->quorate;
 		break;
-	}
-	if (stored != 0) {
-		send_server_error(srv, conn, m, PROTO_ERR_INTERNAL_ERROR, "out of memory storing the node list");
-		return;
 	}
 
 	struct msg reply;
@@ -836,16 +844,11 @@ static void send_vote_reply(struct qnetd_server *srv, struct qnetd_conn *conn, c
 		record_vote(&conn->client, vote);
 }
 
-static void handle_ask_for_vote(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+static void ask_for_vote_now(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
 	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
 	uint8_t vote = PROTO_VOTE_NO_CHANGE;
 
-	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "ask for vote without seq");
-		return;
-	}
-	decision_started(srv, conn);
 	uint16_t code = algo->ask_for_vote(&srv->algo_io, &conn->client, &vote);
 	if (code != PROTO_ERR_NO_ERROR) {
 		send_server_error(srv, conn, m, code, "ask for vote refused by the algorithm");
@@ -854,30 +857,20 @@ static void handle_ask_for_vote(struct qnetd_server *srv, struct qnetd_conn *con
 	send_vote_reply(srv, conn, m, PROTO_MSG_ASK_FOR_VOTE_REPLY, vote);
 }
 
-static void handle_vote_info_reply(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+static void vote_info_reply_now(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
 	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
 
-	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "vote info reply without seq");
-		return;
-	}
 	uint16_t code = algo->vote_info_reply(&srv->algo_io, &conn->client, m->seq_number);
 	if (code != PROTO_ERR_NO_ERROR)
 		send_server_error(srv, conn, m, code, "vote info reply refused by the algorithm");
 }
 
-static void handle_heuristics_change(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
+static void heuristics_change_now(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
 {
 	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
 	uint8_t vote = PROTO_VOTE_NO_CHANGE;
 
-	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) || !msg_has(m, PROTO_OPT_HEURISTICS)) {
-		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
-				  "heuristics change without seq or heuristics");
-		return;
-	}
-	decision_started(srv, conn);
 	uint16_t code = algo->heuristics_change(&srv->algo_io, &conn->client, m->heuristics, &vote);
 	if (code != PROTO_ERR_NO_ERROR) {
 		send_server_error(srv, conn, m, code, "heuristics change refused by the algorithm");
@@ -888,7 +881,286 @@ static void handle_heuristics_change(struct qnetd_server *srv, struct qnetd_conn
 	send_vote_reply(srv, conn, m, PROTO_MSG_HEURISTICS_CHANGE_REPLY, vote);
 }
 
-static void dispatch(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m, const uint8_t *raw,
+static void algo_timer_now(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
+
+	if (conn->phase != QNETD_CONN_JOINED || conn->disconnect_scheduled || algo == NULL || algo->timer == NULL)
+		return;
+	uint16_t code = algo->timer(&srv->algo_io, &conn->client);
+	if (code != PROTO_ERR_NO_ERROR)
+		send_server_error(srv, conn, NULL, code, "algorithm timer");
+}
+
+/*
+ * ---- Evaluation requests: now, or in a later pass (doc/hardening.md §7.3, §7.4) ----
+ *
+ * A request that makes the algorithm work runs at once when its connection has nothing waiting,
+ * its connection's budget has a token, no other connection waits for its turn and this loop pass
+ * has work left. Otherwise it waits behind the connection's earlier requests; a newer request of
+ * the same kind replaces a waiting one. Each connection's requests keep their order; only the
+ * interleaving of different connections changes, as a slower network could change it.
+ */
+
+static struct qnetd_conn *conn_of_item(struct qnetd_sched_item *it)
+{
+	return (struct qnetd_conn *)(void *)((char *)it - offsetof(struct qnetd_conn, sched));
+}
+
+static bool rate_limit_active(const struct qnetd_server *srv)
+{
+	return srv->ops != NULL && srv->ops->rate_timer_start != NULL && srv->ops->now_ms != NULL;
+}
+
+/* Requests that cost a token: the client's own evaluation requests (not its confirmations, not timers). */
+static bool kind_counted(enum qnetd_deferred_kind kind)
+{
+	return kind != QNETD_DEFERRED_VOTE_INFO_REPLY && kind != QNETD_DEFERRED_ALGO_TIMER;
+}
+
+/*
+ * What a request costs this pass (the units of QNETD_PASS_WORK_BUDGET): an ffsplit evaluation looks
+ * at every client's lists; the others (lms, 2nodelms, a confirmation) at every client once.
+ */
+static uint64_t request_work(const struct qnetd_conn *conn, enum qnetd_deferred_kind kind)
+{
+	const struct qnetd_cluster *cluster = conn->client.cluster;
+	if (cluster == NULL)
+		return 1;
+	bool whole = conn->client.algorithm == PROTO_ALGO_FFSPLIT && kind != QNETD_DEFERRED_VOTE_INFO_REPLY &&
+		     kind != QNETD_DEFERRED_ALGO_TIMER;
+	return whole ? qnetd_cluster_work(cluster) : cluster->client_count + 1;
+}
+
+static void run_request(struct qnetd_server *srv, struct qnetd_conn *conn, enum qnetd_deferred_kind kind,
+			const struct msg *m)
+{
+	srv->pass_work += request_work(conn, kind);
+	switch (kind) {
+	case QNETD_DEFERRED_CONFIG_LIST:
+	case QNETD_DEFERRED_MEMBERSHIP_LIST:
+	case QNETD_DEFERRED_QUORUM_LIST: node_list_now(srv, conn, m); break;
+	case QNETD_DEFERRED_ASK_FOR_VOTE: ask_for_vote_now(srv, conn, m); break;
+	case QNETD_DEFERRED_HEURISTICS_CHANGE: heuristics_change_now(srv, conn, m); break;
+	case QNETD_DEFERRED_VOTE_INFO_REPLY: vote_info_reply_now(srv, conn, m); break;
+	case QNETD_DEFERRED_ALGO_TIMER: algo_timer_now(srv, conn); break;
+	}
+}
+
+/* Queues the connection for its next turn (behind every other cluster's waiting connections). */
+static void make_ready(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	qnetd_sched_push(&srv->deferred, &conn->client.cluster->sched_group, &conn->sched);
+}
+
+static void stop_awaiting(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	if (conn->awaiting_token) {
+		conn->awaiting_token = false;
+		srv->rate_limited_conns--;
+	}
+}
+
+/* m (NULL for the timer) is moved in; false when it could not wait (the connection then closes). */
+static bool enqueue(struct qnetd_server *srv, struct qnetd_conn *conn, enum qnetd_deferred_kind kind, bool paid,
+		    struct msg *m)
+{
+	int r = qnetd_deferred_push(&conn->deferred, kind, paid, m);
+	if (r < 0) {
+		log_refused(srv, conn, NULL, LOG_ERR, "out of memory for a waiting %s, disconnecting",
+			    qnetd_deferred_kind_str(kind));
+		qnetd_conn_schedule_disconnect(conn, QNETD_CLOSE_OVERLOAD, "out of memory");
+		return false;
+	}
+	srv->counters.deferred_requests++;
+	if (r > 0)
+		srv->counters.coalesced_requests++;
+	return true;
+}
+
+/* A request that arrived, or came to run, while its connection was over its rate: counted once, the first logged. */
+static void note_over_rate(struct qnetd_server *srv, struct qnetd_conn *conn, struct qnetd_deferred_entry *e)
+{
+	if (e->waited)
+		return;
+	e->waited = true;
+	srv->counters.rate_limited_requests++;
+	conn->rate_limited_requests++;
+	if (!conn->rate_logged) {
+		/* Once per connection, and through the members' rate limit: a flood cannot flood the log. */
+		conn->rate_logged = true;
+		log_refused(srv, conn, NULL, LOG_WARNING,
+			    "more than %u evaluation requests a second (%s): deferring them, a newer one of a kind "
+			    "replacing the waiting one",
+			    srv->request_rate_per_s, qnetd_deferred_kind_str(e->kind));
+	}
+}
+
+/* The connection's oldest request waits until its budget has a token again. */
+static void wait_for_token(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	struct qnetd_deferred_entry *head = qnetd_deferred_head(&conn->deferred);
+	uint64_t now = srv->ops->now_ms(srv->ctx);
+	note_over_rate(srv, conn, head);
+	if (!conn->awaiting_token) {
+		conn->awaiting_token = true;
+		srv->rate_limited_conns++;
+	}
+	uint64_t wait = token_bucket_wait_ms(&conn->requests, now, srv->request_rate_per_s, srv->request_burst);
+	srv->ops->rate_timer_start(srv->ctx, conn, wait > 0 ? wait : 1);
+}
+
+/* A checked request from a joined client: runs now or waits (m, NULL for the timer, is moved when it waits). */
+static void submit(struct qnetd_server *srv, struct qnetd_conn *conn, enum qnetd_deferred_kind kind, struct msg *m)
+{
+	bool counted = kind_counted(kind) && rate_limit_active(srv);
+
+	if (qnetd_deferred_count(&conn->deferred) > 0) {
+		/* Behind what already waits, whatever made it wait: the client's order is kept. */
+		if (enqueue(srv, conn, kind, false, m) && counted && conn->awaiting_token)
+			note_over_rate(srv, conn, &conn->deferred.entries[qnetd_deferred_count(&conn->deferred) - 1]);
+		return;
+	}
+	if (counted && !token_bucket_take(&conn->requests, srv->ops->now_ms(srv->ctx), srv->request_rate_per_s,
+					  srv->request_burst)) {
+		if (enqueue(srv, conn, kind, false, m))
+			wait_for_token(srv, conn);
+		return;
+	}
+	if (qnetd_server_has_deferred(srv) || srv->pass_work >= srv->pass_work_budget) {
+		if (enqueue(srv, conn, kind, counted, m))
+			make_ready(srv, conn);
+		return;
+	}
+	run_request(srv, conn, kind, m);
+}
+
+/* Runs the connection's oldest waiting request if its budget allows, then queues it for its next turn. */
+static void run_head(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	struct qnetd_deferred_entry *head = qnetd_deferred_head(&conn->deferred);
+	if (conn->disconnect_scheduled || head == NULL) {
+		qnetd_deferred_clear(&conn->deferred);
+		return;
+	}
+	if (kind_counted(head->kind) && !head->paid && rate_limit_active(srv) &&
+	    !token_bucket_take(&conn->requests, srv->ops->now_ms(srv->ctx), srv->request_rate_per_s,
+			       srv->request_burst)) {
+		wait_for_token(srv, conn);
+		return;
+	}
+	struct qnetd_deferred_entry e;
+	qnetd_deferred_pop(&conn->deferred, &e);
+	run_request(srv, conn, e.kind, &e.msg);
+	msg_destroy(&e.msg);
+	if (conn->disconnect_scheduled)
+		qnetd_deferred_clear(&conn->deferred);
+	else if (qnetd_deferred_count(&conn->deferred) > 0)
+		make_ready(srv, conn);
+}
+
+void qnetd_server_run_deferred(struct qnetd_server *srv)
+{
+	bool first = true;
+	while (!qnetd_sched_empty(&srv->deferred) && (first || srv->pass_work < srv->pass_work_budget)) {
+		first = false;
+		run_head(srv, conn_of_item(qnetd_sched_pop(&srv->deferred)));
+	}
+}
+
+void qnetd_server_pass_done(struct qnetd_server *srv)
+{
+	srv->pass_work = 0;
+}
+
+void qnetd_conn_rate_timer(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	if (!conn->awaiting_token)
+		return;
+	stop_awaiting(srv, conn);
+	if (!conn->disconnect_scheduled && qnetd_deferred_count(&conn->deferred) > 0)
+		make_ready(srv, conn);
+}
+
+/* A stopped or restarted algorithm timer never fires from before: its waiting call goes too. */
+static void forget_timer_request(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	if (!qnetd_deferred_drop(&conn->deferred, QNETD_DEFERRED_ALGO_TIMER))
+		return;
+	if (qnetd_deferred_count(&conn->deferred) == 0) {
+		qnetd_sched_remove(&srv->deferred, &conn->sched);
+		stop_awaiting(srv, conn);
+	}
+}
+
+/* Nothing of the connection waits any more (it is leaving). */
+static void forget_requests(struct qnetd_server *srv, struct qnetd_conn *conn)
+{
+	qnetd_sched_remove(&srv->deferred, &conn->sched);
+	stop_awaiting(srv, conn);
+	qnetd_deferred_clear(&conn->deferred);
+}
+
+/* ---- Messages that ask for an evaluation: checked on arrival, run through submit ---- */
+
+static void handle_node_list(struct qnetd_server *srv, struct qnetd_conn *conn, struct msg *m)
+{
+	if (!msg_has(m, PROTO_OPT_NODE_LIST_TYPE) || !msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) ||
+	    (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP && !msg_has(m, PROTO_OPT_RING_ID)) ||
+	    (m->node_list_type == PROTO_NODE_LIST_QUORUM && !msg_has(m, PROTO_OPT_QUORATE))) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
+				  "node list without seq, list type, ring id or quorate");
+		return;
+	}
+	if (m->node_count > QNETD_MAX_NODES_PER_LIST) {
+		char why[96];
+		snprintf(why, sizeof(why), "node list of %zu nodes (at most %u)", m->node_count,
+			 QNETD_MAX_NODES_PER_LIST);
+		send_server_error(srv, conn, m,
+				  m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP ||
+						  m->node_list_type == PROTO_NODE_LIST_QUORUM
+					  ? PROTO_ERR_INVALID_MEMBERSHIP_NODE_LIST
+					  : PROTO_ERR_INVALID_CONFIG_NODE_LIST,
+				  why);
+		return;
+	}
+	log_node_list(conn, m);
+	if (m->node_list_type == PROTO_NODE_LIST_MEMBERSHIP || m->node_list_type == PROTO_NODE_LIST_QUORUM)
+		decision_started(srv, conn);
+	submit(srv, conn, node_list_kind(m->node_list_type), m);
+}
+
+static void handle_ask_for_vote(struct qnetd_server *srv, struct qnetd_conn *conn, struct msg *m)
+{
+	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "ask for vote without seq");
+		return;
+	}
+	decision_started(srv, conn);
+	submit(srv, conn, QNETD_DEFERRED_ASK_FOR_VOTE, m);
+}
+
+static void handle_vote_info_reply(struct qnetd_server *srv, struct qnetd_conn *conn, struct msg *m)
+{
+	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER)) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION, "vote info reply without seq");
+		return;
+	}
+	submit(srv, conn, QNETD_DEFERRED_VOTE_INFO_REPLY, m);
+}
+
+static void handle_heuristics_change(struct qnetd_server *srv, struct qnetd_conn *conn, struct msg *m)
+{
+	if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) || !msg_has(m, PROTO_OPT_HEURISTICS)) {
+		send_server_error(srv, conn, m, PROTO_ERR_DOESNT_CONTAIN_REQUIRED_OPTION,
+				  "heuristics change without seq or heuristics");
+		return;
+	}
+	decision_started(srv, conn);
+	submit(srv, conn, QNETD_DEFERRED_HEURISTICS_CHANGE, m);
+}
+
+static void dispatch(struct qnetd_server *srv, struct qnetd_conn *conn, struct msg *m, const uint8_t *raw,
 		     size_t len)
 {
 	switch (m->type) {
@@ -963,9 +1235,7 @@ void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn)
 
 	if (conn->phase != QNETD_CONN_JOINED || conn->disconnect_scheduled || algo == NULL || algo->timer == NULL)
 		return;
-	uint16_t code = algo->timer(&srv->algo_io, &conn->client);
-	if (code != PROTO_ERR_NO_ERROR)
-		send_server_error(srv, conn, NULL, code, "algorithm timer");
+	submit(srv, conn, QNETD_DEFERRED_ALGO_TIMER, NULL);
 }
 
 size_t qnetd_conn_want(const struct qnetd_conn *conn)

@@ -10,8 +10,11 @@
 #include "qnetd_cluster.h"
 #include "frame.h"
 #include "qnetd_cluster_map.h"
+#include "qnetd_deferred.h"
+#include "qnetd_sched.h"
 #include "qnetd_settings.h"
 #include "ratelimit.h"
+#include "token_bucket.h"
 
 struct qnetd_conn;
 
@@ -40,6 +43,12 @@ struct qnetd_session_ops {
 	 * waits again instead of at its next event.
 	 */
 	void (*disconnect_scheduled)(void *ctx, struct qnetd_conn *conn);
+	/*
+	 * Calls qnetd_conn_rate_timer(conn) once, ms milliseconds from now: the connection's next
+	 * request may run then (doc/hardening.md §7.3). Optional: without it (or without now_ms) there
+	 * is no rate limit.
+	 */
+	void (*rate_timer_start)(void *ctx, struct qnetd_conn *conn, uint64_t ms);
 };
 
 /* Why a client certificate was refused (metrics label, JSON; doc/status-json.md §2). */
@@ -138,6 +147,10 @@ struct qnetd_counters {
 	size_t last_init_refusal_name_len;
 	uint8_t last_init_refusal_name[QNETD_INIT_REFUSAL_NAME_MAX];
 	struct qnetd_minute_count init_refusal_minutes[QNETD_COUNTER_MINUTES];
+	/* Evaluation requests that waited (doc/hardening.md §7.3, §7.4). */
+	uint64_t deferred_requests;         /* did not run when they arrived, for any of the reasons below */
+	uint64_t rate_limited_requests;     /* arrived, or came to run, while their connection was over its rate */
+	uint64_t coalesced_requests;        /* superseded while waiting by a newer one of their kind: never evaluated */
 };
 
 /* Server-wide state shared by all sessions. */
@@ -158,6 +171,13 @@ struct qnetd_server {
 	struct ratelimit refused_members;
 	struct ratelimit refused_certs;
 	struct qnetd_counters counters;
+	/* Connections whose requests wait for a later pass, in fair turns across clusters (doc/hardening.md §7.4). */
+	struct qnetd_sched deferred;
+	uint64_t pass_work;                 /* qnetd_cluster_work spent in this loop pass */
+	uint64_t pass_work_budget;          /* QNETD_PASS_WORK_BUDGET (tests lower it) */
+	uint32_t request_rate_per_s;        /* QNETD_REQUESTS_PER_S and _BURST (likewise) */
+	uint32_t request_burst;
+	size_t rate_limited_conns;          /* connections waiting for their rate limit now */
 };
 
 /*
@@ -187,6 +207,14 @@ struct qnetd_conn {
 	bool decision_pending;              /* a change came in and no ACK or NACK has answered it yet */
 	uint64_t decision_since_ms;
 
+	/* Evaluation requests (doc/hardening.md §7.3): the budget, and what waits, in arrival order. */
+	struct token_bucket requests;
+	struct qnetd_deferred deferred;
+	struct qnetd_sched_item sched;      /* in srv->deferred while its next request may run */
+	bool awaiting_token;                /* its next request waits for ops->rate_timer_start's call */
+	bool rate_logged;                   /* the first request over the rate has been logged */
+	uint64_t rate_limited_requests;     /* its requests that waited for the rate limit */
+
 	uint64_t connected_ms;              /* ops->now_ms at qnetd_conn_init (0 without a clock) */
 	uint64_t last_message_ms;           /* ops->now_ms at the last complete message */
 
@@ -213,8 +241,35 @@ size_t qnetd_conn_want(const struct qnetd_conn *conn);
  * reads only qnetd_conn_want() bytes never reads past a STARTTLS.
  */
 size_t qnetd_conn_input(struct qnetd_server *srv, struct qnetd_conn *conn, const uint8_t *data, size_t len);
-/* The client's algorithm timer fired (lms): runs the algorithm's hook; an error goes back as SERVER_ERROR. */
+/*
+ * The client's algorithm timer fired (lms): runs the algorithm's hook, now or in a later pass like
+ * any evaluation (doc/hardening.md §7.4); an error goes back as SERVER_ERROR.
+ */
 void qnetd_conn_algo_timer(struct qnetd_server *srv, struct qnetd_conn *conn);
+/* ops->rate_timer_start's call: the connection's waiting request may run (in a later pass). */
+void qnetd_conn_rate_timer(struct qnetd_server *srv, struct qnetd_conn *conn);
+/* Its requests wait for the rate limit: the transport reads it slowly meanwhile (doc/hardening.md §7.3). */
+static inline bool qnetd_conn_rate_limited(const struct qnetd_conn *conn)
+{
+	return conn->awaiting_token;
+}
+/* Requests of this connection waiting for a later pass or its rate limit. */
+static inline size_t qnetd_conn_queued_requests(const struct qnetd_conn *conn)
+{
+	return qnetd_deferred_count(&conn->deferred);
+}
+
+/*
+ * The loop's side of the work bound (doc/hardening.md §7.4): run_deferred runs waiting requests in
+ * fair turns until this pass's budget is spent (at least one); pass_done, called once before the
+ * loop waits, starts a new pass; the transport keeps the loop from sleeping while has_deferred.
+ */
+void qnetd_server_run_deferred(struct qnetd_server *srv);
+void qnetd_server_pass_done(struct qnetd_server *srv);
+static inline bool qnetd_server_has_deferred(const struct qnetd_server *srv)
+{
+	return !qnetd_sched_empty(&srv->deferred);
+}
 /* What the transport may ask of a connection; it changes one only through the functions here. */
 static inline bool qnetd_conn_closing(const struct qnetd_conn *conn)
 {

@@ -35,6 +35,7 @@ struct net_conn {
 	struct loop_timer dpd_timer;
 	uint64_t dpd_last_ms;               /* when the client last showed it is alive */
 	struct loop_timer algo_timer;
+	struct loop_timer rate_timer;       /* its next evaluation request may run (doc/hardening.md §7.3) */
 	struct loop_timer init_timer;       /* the deadline for TLS and INIT (-S init_timeout) */
 	struct qnetd_addr_key addr;         /* counted in net->per_address */
 	bool addr_counted;
@@ -127,6 +128,12 @@ static void op_algo_timer_stop(void *ctx, struct qnetd_conn *session)
 	loop_timer_stop(net->loop, &net_conn_of(session)->algo_timer);
 }
 
+static void op_rate_timer_start(void *ctx, struct qnetd_conn *session, uint64_t ms)
+{
+	struct qnetd_net *net = ctx;
+	loop_timer_start(net->loop, &net_conn_of(session)->rate_timer, ms);
+}
+
 static uint64_t op_now_ms(void *ctx)
 {
 	(void)ctx;
@@ -151,6 +158,7 @@ static const struct qnetd_session_ops session_ops = {
 	.algo_timer_stop = op_algo_timer_stop,
 	.now_ms = op_now_ms,
 	.disconnect_scheduled = op_disconnect_scheduled,
+	.rate_timer_start = op_rate_timer_start,
 };
 
 /* Frees the connection after the disconnect procedure; pending output is dropped. */
@@ -165,6 +173,7 @@ static void conn_free(struct qnetd_net *net, struct net_conn *c)
 	}
 	loop_timer_stop(net->loop, &c->dpd_timer);
 	loop_timer_stop(net->loop, &c->algo_timer);
+	loop_timer_stop(net->loop, &c->rate_timer);
 	loop_timer_stop(net->loop, &c->init_timer);
 	if (c->addr_counted)
 		qnetd_addr_count_remove(&net->per_address, &c->addr);
@@ -242,7 +251,11 @@ static void conn_flush(struct qnetd_net *net, struct net_conn *c)
 	update_interest(net, c);
 }
 
-/* Before the loop waits: flush what the pass queued (for any client), then close what must close. */
+/*
+ * Before the loop waits: flush what the pass queued (for any client), then close what must close.
+ * The pass ends here; evaluations still waiting run after the next epoll batch (a zero timer), so
+ * replies such as echoes that batch brings go out before them (doc/hardening.md §7.4).
+ */
 static void flush_and_close(struct loop *loop, void *data)
 {
 	struct qnetd_net *net = data;
@@ -271,6 +284,17 @@ static void flush_and_close(struct loop *loop, void *data)
 			conn_close(net, c);
 		}
 	}
+	qnetd_server_pass_done(&net->server);
+	if (qnetd_server_has_deferred(&net->server) && !loop_timer_armed(&net->deferred_timer))
+		loop_timer_start(net->loop, &net->deferred_timer, 0);
+}
+
+/* One pass's share of the evaluations that wait, in fair turns across clusters. */
+static void deferred_due(struct loop *loop, void *data)
+{
+	(void)loop;
+	struct qnetd_net *net = data;
+	qnetd_server_run_deferred(&net->server);
 }
 
 /* Reads what is available; plaintext never past the current message (the TLS hello may follow STARTTLS). */
@@ -278,7 +302,12 @@ static void conn_read(struct qnetd_net *net, struct net_conn *c)
 {
 	uint8_t buf[4096];
 
-	for (int rounds = 0; rounds < 64 && !qnetd_conn_closing(&c->session); rounds++) {
+	/*
+	 * A client over its request rate gets one read a pass: what it sends beyond the rate only
+	 * replaces what already waits, and reading it all would cost the pass as much as evaluating it.
+	 */
+	for (int rounds = 0; rounds < (qnetd_conn_rate_limited(&c->session) ? 1 : 64) && !qnetd_conn_closing(&c->session);
+	     rounds++) {
 		ssize_t n;
 		if (c->tls == NULL) {
 			size_t want = qnetd_conn_want(&c->session);
@@ -443,6 +472,15 @@ static void algo_timer_expired(struct loop *loop, void *data)
 		mark_closing(c);
 }
 
+static void rate_timer_expired(struct loop *loop, void *data)
+{
+	(void)loop;
+	struct net_conn *c = data;
+	if (c->in_closing || qnetd_conn_closing(&c->session))
+		return;
+	qnetd_conn_rate_timer(&c->net->server, &c->session);
+}
+
 void qnetd_net_format_peer(const struct sockaddr *sa, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
@@ -508,6 +546,7 @@ static void accept_one(struct qnetd_net *net, int fd, const struct sockaddr_stor
 	qnetd_conn_init(&net->server, &c->session, peer);
 	loop_timer_init(&c->dpd_timer, dpd_expired, c);
 	loop_timer_init(&c->algo_timer, algo_timer_expired, c);
+	loop_timer_init(&c->rate_timer, rate_timer_expired, c);
 	loop_timer_init(&c->init_timer, init_timer_expired, c);
 	if (loop_fd_add(net->loop, fd, EPOLLIN, conn_event, c) != 0) {
 		log_err("Cannot watch the connection from %s", peer);
@@ -617,6 +656,7 @@ int qnetd_net_init(struct qnetd_net *net, struct loop *loop, const struct qnetd_
 	net->settings = settings;
 	net->listen_fd = -1;
 	loop_timer_init(&net->reread_timer, rereads_due, net);
+	loop_timer_init(&net->deferred_timer, deferred_due, net);
 	uint64_t seed;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -663,6 +703,7 @@ void qnetd_net_shutdown(struct qnetd_net *net)
 		net->listen_fd = -1;
 	}
 	loop_timer_stop(net->loop, &net->reread_timer);
+	loop_timer_stop(net->loop, &net->deferred_timer);
 	qnetd_tls_server_destroy(net->tls);
 	net->tls = NULL;
 	qnetd_server_destroy(&net->server);

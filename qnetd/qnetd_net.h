@@ -28,6 +28,7 @@ struct qnetd_net {
 	struct net_conn *closing;           /* connections to close before the loop waits */
 	struct net_conn *rereads;           /* connections whose TLS layer holds input beyond one turn */
 	struct loop_timer reread_timer;     /* reads them after the current pass */
+	struct loop_timer deferred_timer;   /* runs waiting evaluations after the next epoll batch */
 	struct qnetd_addr_count per_address; /* open connections per client address */
 	/* Refusals a hostile client can repeat at will: logged at most RATELIMIT_BURST times a window. */
 	struct ratelimit refused_max_clients;

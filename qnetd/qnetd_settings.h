@@ -23,6 +23,19 @@
 #define QNETD_MAX_NODES_PER_LIST 384u
 #define QNETD_MAX_CLIENTS_PER_CLUSTER 384u
 #define QNETD_DEFAULT_MAX_CLIENTS_PER_ADDRESS 256
+/*
+ * Evaluation requests (node lists, ask-for-vote, heuristics changes) one connection may send: a
+ * burst of this many, then this many a second. Over three times what an honest qdevice can send
+ * even if corosync re-formed its ring every 50 ms (doc/hardening.md §7.3); the rest wait and coalesce.
+ */
+#define QNETD_REQUESTS_PER_S 200u
+#define QNETD_REQUESTS_BURST 200u
+/*
+ * Work one pass of the event loop spends on evaluations before the rest waits for a later pass, in
+ * the units of qnetd_cluster_work: clients plus configured and member entries of the cluster
+ * evaluated, a few ns each (doc/hardening.md §7.4). At least one evaluation runs in every pass.
+ */
+#define QNETD_PASS_WORK_BUDGET 50000u
 
 enum qnetd_address_family { QNETD_AF_UNSPEC, QNETD_AF_INET, QNETD_AF_INET6 };
 

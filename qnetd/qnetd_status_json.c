@@ -151,6 +151,8 @@ static json_t *client_object(struct builder *b, const struct qnetd_client *clien
 	put(b, o, "last_ack_nack_vote", vote_or_null(client->last_sent_ack_nack_vote));
 	put(b, o, "connected_since", time_string(conn->connected_ms, b->ctx));
 	put(b, o, "last_message", time_string(conn->last_message_ms, b->ctx));
+	put(b, o, "rate_limited_requests", json_integer((json_int_t)conn->rate_limited_requests));
+	put(b, o, "queued_requests", json_integer((json_int_t)qnetd_conn_queued_requests(conn)));
 	return o;
 }
 
@@ -383,6 +385,10 @@ json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_sta
 	put(&b, decisions, "sum_ms", json_integer((json_int_t)k->decision_ms_sum));
 	put(&b, decisions, "buckets", buckets);
 	put(&b, totals, "decision_duration", decisions);
+	/* Evaluation requests that waited (doc/hardening.md §7.3, §7.4). */
+	put(&b, totals, "deferred_requests", json_integer((json_int_t)k->deferred_requests));
+	put(&b, totals, "rate_limited_requests", json_integer((json_int_t)k->rate_limited_requests));
+	put(&b, totals, "coalesced_requests", json_integer((json_int_t)k->coalesced_requests));
 	put(&b, root, "totals", totals);
 
 	size_t joined = 0, plaintext = 0, nclusters = 0;
@@ -407,6 +413,7 @@ json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_sta
 	put(&b, counts, "clients", json_integer((json_int_t)joined));
 	put(&b, counts, "clusters", json_integer((json_int_t)nclusters));
 	put(&b, counts, "plaintext_clients", json_integer((json_int_t)plaintext));
+	put(&b, counts, "rate_limited_connections", json_integer((json_int_t)srv->rate_limited_conns));
 	put(&b, root, "counts", counts);
 	put(&b, root, "clusters", clusters);
 	if (b.failed) {

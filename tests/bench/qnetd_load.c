@@ -1,4 +1,4 @@
-/* qnetd load generator: C clusters x N simulated qdevice clients on one epoll loop; connect cost, storm decision latency, qnetd CPU and RSS. */
+/* qnetd load generator: C clusters x N simulated qdevice clients on one epoll loop; connect cost, storm decision latency, echo latency, qnetd CPU and RSS; or a hostile tenant (--hostile). */
 /* getopt_long is a GNU interface. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,7 +26,8 @@
 #include "msg.h"
 #include "proto.h"
 
-#define MAX_NODES 64u
+/* Nodes per cluster and per list: corosync's membership limit, which qnetd enforces (doc/hardening.md §7.1). */
+#define MAX_NODES 384u
 #define RECV_LIMIT PROTO_DEFAULT_MAX_MSG_SIZE
 #define MAX_ERROR_LINES 20
 #define TICK_MS 5u
@@ -53,6 +54,7 @@ enum mem_kind {
 
 enum phase {
 	PHASE_NONE,     /* run for a fixed time; nothing ends the loop early */
+	PHASE_JOIN,     /* hostile: until every client has its INIT_REPLY */
 	PHASE_CONNECT,  /* until every client has its first ACK */
 	PHASE_DECIDE,   /* until every participant has a decision for its new ring */
 	PHASE_READMIT,  /* until every client lost its connection (qnetd restart) and has an ACK again */
@@ -82,6 +84,9 @@ struct client {
 
 	struct loop_timer hb_timer;
 	struct loop_timer retry_timer;
+	struct loop_timer flood_timer;  /* hostile: the next re-sent membership list */
+	uint64_t echo_sent_ns;          /* when echo_seq left */
+	bool joined;                    /* hostile: INIT_REPLY seen once */
 
 	struct proto_ring_id ring;   /* ring of the membership this client holds */
 	uint64_t mem_sent_ns;        /* when that membership list left (0 = not yet) */
@@ -125,6 +130,11 @@ struct config {
 	const char *suffix;
 	const char *label;
 	bool verbose;
+	/* --hostile: a tenant that re-sends maximal node lists (doc/hardening.md §7.6). */
+	bool hostile;
+	uint32_t list_nodes;         /* nodes in every list it sends */
+	double hostile_rate;         /* membership lists a second, per client */
+	const char *name_prefix;     /* cluster names are <prefix>K<suffix> */
 };
 
 struct counters {
@@ -137,6 +147,11 @@ struct counters {
 	uint64_t echo_late;         /* echo reply missing when the next heartbeat was due */
 	uint64_t handshakes;
 	uint64_t init_retries;      /* INIT_REPLY 15/16/17: retried like stock qdevice */
+	uint64_t echo_over_hb;      /* echo replies that took longer than the heartbeat interval */
+	uint64_t lists_sent;        /* hostile: membership lists re-sent */
+	uint64_t list_replies;      /* hostile: NODE_LIST_REPLYs received */
+	uint64_t vote_infos;        /* hostile: VOTE_INFOs received */
+	uint64_t server_errors;     /* hostile: SERVER_ERRORs received */
 };
 
 struct bench {
@@ -171,6 +186,11 @@ struct bench {
 
 	struct counters n;
 	int error_lines;
+
+	/* Echo round trips after the connect phase, for the latency distribution. */
+	bool echo_measure;
+	uint64_t *echo_rtt;
+	size_t echo_count, echo_cap;
 };
 
 static const uint16_t all_messages[PROTO_MSG_TYPE_COUNT] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
@@ -294,10 +314,16 @@ static uint32_t split_half(const struct bench *b)
 	return b->cfg.nodes / 2;
 }
 
+/* Nodes in the configuration list: the cluster, or the hostile tenant's maximal list. */
+static uint32_t list_size(const struct bench *b)
+{
+	return b->cfg.hostile ? b->cfg.list_nodes : b->cfg.nodes;
+}
+
 /* The membership node ids and ring id a node holds in the current model. */
 static size_t membership_of(const struct bench *b, uint32_t node_id, uint32_t *ids, struct proto_ring_id *ring)
 {
-	uint32_t lo = 1, hi = b->cfg.nodes;
+	uint32_t lo = 1, hi = list_size(b);
 	if (b->mem_kind == MEM_SPLIT) {
 		uint32_t h = split_half(b);
 		if (node_id <= h)
@@ -329,7 +355,7 @@ static uint8_t expected_vote(const struct bench *b, uint32_t node_id)
 
 static void queue_msg(struct client *c, const struct msg *m)
 {
-	uint8_t buf[4096];
+	uint8_t buf[16384]; /* a quorum list of 384 nodes with their states is about 6.5 KB */
 	long len = msg_encode(m, buf, sizeof(buf));
 	if (len < 0) {
 		fprintf(stderr, "qnetd_load: cannot encode a %s message\n", proto_msg_type_str(m->type));
@@ -394,7 +420,7 @@ static bool flush_out(struct client *c)
 static void send_preinit(struct client *c)
 {
 	char name[64];
-	int len = snprintf(name, sizeof(name), "c%" PRIu32 "%s", c->cluster + 1, c->b->cfg.suffix);
+	int len = snprintf(name, sizeof(name), "%s%" PRIu32 "%s", c->b->cfg.name_prefix, c->cluster + 1, c->b->cfg.suffix);
 	struct msg m;
 	msg_init(&m, PROTO_MSG_PREINIT);
 	c->seq = 1;
@@ -496,12 +522,12 @@ static void send_session_start(struct client *c)
 	msg_set_present(&m, PROTO_OPT_KEEP_ACTIVE_PARTITION_TIE_BREAKER);
 	queue_msg(c, &m);
 
-	uint32_t all[MAX_NODES];
-	for (uint32_t i = 0; i < c->b->cfg.nodes; i++)
+	uint32_t all[MAX_NODES], n = list_size(c->b);
+	for (uint32_t i = 0; i < n; i++)
 		all[i] = i + 1;
-	send_node_list(c, PROTO_NODE_LIST_INITIAL_CONFIG, all, c->b->cfg.nodes, PROTO_NODE_STATE_NOT_SET);
+	send_node_list(c, PROTO_NODE_LIST_INITIAL_CONFIG, all, n, PROTO_NODE_STATE_NOT_SET);
 	send_membership(c);
-	send_node_list(c, PROTO_NODE_LIST_QUORUM, all, c->b->cfg.nodes, PROTO_NODE_STATE_MEMBER);
+	send_node_list(c, PROTO_NODE_LIST_QUORUM, all, n, PROTO_NODE_STATE_MEMBER);
 }
 
 /* ---- connection life cycle ---- */
@@ -510,6 +536,7 @@ static void close_socket(struct client *c)
 {
 	struct bench *b = c->b;
 	loop_timer_stop(b->loop, &c->hb_timer);
+	loop_timer_stop(b->loop, &c->flood_timer);
 	if (c->fd >= 0)
 		loop_fd_remove(b->loop, c->fd);
 	if (c->tls != NULL)
@@ -569,11 +596,38 @@ static void hb_expired(struct loop *loop, void *data)
 		c->b->n.echo_late++;
 	/* More than one: each its own write, so each its own TLS record, as a pipelining client sends. */
 	for (uint32_t i = 0; i < c->b->cfg.echo_burst; i++) {
+		c->echo_sent_ns = now_ns();
 		send_simple(c, PROTO_MSG_ECHO_REQUEST, ++c->echo_seq);
 		if (!flush_out(c))
 			return;
 	}
 	loop_timer_start(loop, &c->hb_timer, c->b->cfg.heartbeat_ms);
+}
+
+/* Hostile: the interval between two re-sent membership lists of one client. */
+static uint64_t flood_interval_ms(const struct bench *b)
+{
+	double ms = 1000.0 / b->cfg.hostile_rate;
+	return ms < 1.0 ? 1 : (uint64_t)ms;
+}
+
+/*
+ * Hostile: the same maximal membership list again, on the same ring, so every evaluation the
+ * server grants finds the views stable and decides for the whole cluster. A list still waiting in
+ * the output is not doubled: the tenant sends as fast as the server reads, at most at the rate.
+ */
+static void flood_expired(struct loop *loop, void *data)
+{
+	struct client *c = data;
+	if (c->state != CS_READY)
+		return;
+	if (c->out_len == 0) {
+		send_membership(c);
+		c->b->n.lists_sent++;
+		if (!flush_out(c))
+			return;
+	}
+	loop_timer_start(loop, &c->flood_timer, flood_interval_ms(c->b));
 }
 
 static void record_decision(struct client *c, uint8_t vote)
@@ -603,6 +657,21 @@ static void record_decision(struct client *c, uint8_t vote)
 		b->n.vote_flips++;
 		c->vote = vote;
 	}
+}
+
+/* One echo round trip; a reply later than the heartbeat interval is a heartbeat qdevice would miss. */
+static void record_echo(struct client *c, uint64_t rtt_ns)
+{
+	struct bench *b = c->b;
+	if (!b->echo_measure)
+		return;
+	if (rtt_ns > (uint64_t)b->cfg.heartbeat_ms * 1000000u)
+		b->n.echo_over_hb++;
+	if (b->echo_count == b->echo_cap) {
+		b->echo_cap = b->echo_cap == 0 ? 4096 : 2 * b->echo_cap;
+		b->echo_rtt = xrealloc(b->echo_rtt, b->echo_cap * sizeof(*b->echo_rtt));
+	}
+	b->echo_rtt[b->echo_count++] = rtt_ns;
 }
 
 static bool ring_equal(const struct proto_ring_id *a, const struct proto_ring_id *b)
@@ -661,6 +730,14 @@ static bool handle_msg(struct client *c, const struct msg *m)
 		c->echo_seq = c->echo_acked = 0;
 		send_session_start(c);
 		loop_timer_start(b->loop, &c->hb_timer, b->cfg.heartbeat_ms);
+		if (b->cfg.hostile) {
+			if (!c->joined) {
+				c->joined = true;
+				if (b->phase == PHASE_JOIN)
+					phase_progress(b);
+			}
+			loop_timer_start(b->loop, &c->flood_timer, flood_interval_ms(b));
+		}
 		return flush_out(c);
 
 	case PROTO_MSG_SET_OPTION_REPLY:
@@ -675,6 +752,12 @@ static bool handle_msg(struct client *c, const struct msg *m)
 		break;
 
 	case PROTO_MSG_SERVER_ERROR:
+		if (b->cfg.hostile) {
+			/* The tenant is told off; it reconnects like a qdevice, which is what is counted. */
+			b->n.server_errors++;
+			client_fail(c, false, "SERVER_ERROR");
+			return false;
+		}
 		protocol_error(c, "SERVER_ERROR %s", msg_has(m, PROTO_OPT_REPLY_ERROR_CODE) ?
 							     proto_reply_error_str(m->reply_error_code) : "(no code)");
 		client_fail(c, false, "dropping connection");
@@ -690,12 +773,16 @@ static bool handle_msg(struct client *c, const struct msg *m)
 	case PROTO_MSG_ECHO_REPLY:
 		/* Replies come in the order of the requests. */
 		if (!msg_has(m, PROTO_OPT_MSG_SEQ_NUMBER) || c->echo_acked == c->echo_seq ||
-		    m->seq_number != c->echo_acked + 1)
+		    m->seq_number != c->echo_acked + 1) {
 			protocol_error(c, "ECHO_REPLY with an unexpected sequence number");
-		else
+		} else {
 			c->echo_acked = m->seq_number;
+			if (c->echo_acked == c->echo_seq)
+				record_echo(c, now_ns() - c->echo_sent_ns);
+		}
 		return true;
 	case PROTO_MSG_NODE_LIST_REPLY:
+		b->n.list_replies++;
 		if (!msg_has(m, PROTO_OPT_VOTE) || !msg_has(m, PROTO_OPT_RING_ID)) {
 			protocol_error(c, "NODE_LIST_REPLY without vote or ring id");
 			return true;
@@ -710,6 +797,7 @@ static bool handle_msg(struct client *c, const struct msg *m)
 			protocol_error(c, "VOTE_INFO without seq, vote or ring id");
 			return true;
 		}
+		b->n.vote_infos++;
 		send_simple(c, PROTO_MSG_VOTE_INFO_REPLY, m->seq_number);
 		if (!flush_out(c))
 			return false;
@@ -893,19 +981,28 @@ static void client_event(struct loop *loop, int fd, uint32_t events, void *data)
  * Against an IPv4 loopback address each simulated node connects from an address of its own,
  * 127.<cluster+1 high byte>.<cluster+1 low byte>.<node id>, as nodes of real clusters do: qnetd
  * limits connections per address (-S max_clients_per_address), and one source address would also
- * run out of ephemeral ports beyond ~28,000 clients. --same-source turns it off.
+ * run out of ephemeral ports beyond ~28,000 clients. A hostile tenant's nodes (up to 384) use
+ * 127.255.<node id high byte>.<node id low byte>, apart from every honest cluster below 65,280.
+ * --same-source turns it off.
  */
 static void bind_node_address(const struct bench *b, const struct client *c, int fd)
 {
 	if (!b->cfg.spread_sources || b->addr.ss_family != AF_INET)
 		return;
 	const struct sockaddr_in *dst = (const struct sockaddr_in *)&b->addr;
-	if ((ntohl(dst->sin_addr.s_addr) >> 24) != 127 || c->cluster + 1 > 0xffff || c->node_id > 0xff)
+	uint32_t host;
+	if (b->cfg.hostile && c->cluster == 0)
+		host = (255u << 16) | c->node_id;
+	else if (c->cluster + 1 <= 0xfeff && c->node_id <= 0xff)
+		host = ((c->cluster + 1) << 8) | c->node_id;
+	else
+		return;
+	if ((ntohl(dst->sin_addr.s_addr) >> 24) != 127)
 		return;
 	int one = 1;
 	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 	struct sockaddr_in src = {.sin_family = AF_INET};
-	src.sin_addr.s_addr = htonl((127u << 24) | ((c->cluster + 1) << 8) | c->node_id);
+	src.sin_addr.s_addr = htonl((127u << 24) | host);
 	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0)
 		fprintf(stderr, "qnetd_load: bind to a node address: %s (connecting from the default address)\n",
 			strerror(errno));
@@ -1142,9 +1239,20 @@ static void usage(FILE *f)
 		"                           for every client to lose its connection (someone restarts\n"
 		"                           qnetd) and be admitted again with an ACK\n"
 		"  -v, --verbose            print every error\n"
+		"      --hostile            be a hostile tenant instead (doc/hardening.md §7.6): C clusters\n"
+		"                           (1) x N clients (300) join, each sends --list-nodes node lists\n"
+		"                           and re-sends its membership list --hostile-rate times a second\n"
+		"                           for --hold seconds; prints HOSTILE-READY once all have joined.\n"
+		"                           Expects nothing and fails nothing: it reports what it got\n"
+		"      --list-nodes L       hostile: nodes in every list, 1..%u (384)\n"
+		"      --hostile-rate R     hostile: membership lists a second per client (200, the\n"
+		"                           server's limit; more is coalesced)\n"
+		"      --name-prefix P      cluster names are P1S, P2S, ... (c; h with --hostile)\n"
+		"Echo round trips after the connect phase are reported as a distribution; one longer\n"
+		"than the heartbeat interval is a heartbeat a qdevice would miss.\n"
 		"Exit status: 0 all decisions right; 1 wrong decision, protocol error or dropped\n"
 		"connection; 2 a phase timed out; 3 set-up failure.\n",
-		MAX_NODES);
+		MAX_NODES, MAX_NODES);
 }
 
 static double parse_num(const char *opt, const char *s, double lo, double hi)
@@ -1206,6 +1314,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 	enum {
 		O_TLS = 256, O_NSSDB, O_NICK, O_SUFFIX, O_RESUME, O_RATE, O_PENDING, O_HB, O_STORMS, O_PID,
 		O_TIMEOUT, O_CTIMEOUT, O_HOLD, O_SETTLE, O_RECONNECT, O_NAGLE, O_SAME_SOURCE, O_LABEL, O_RESTART, O_TLSVER, O_ENGINE, O_BURST,
+		O_HOSTILE, O_LIST_NODES, O_HOSTILE_RATE, O_PREFIX,
 	};
 	static const struct option opts[] = {
 		{"host", required_argument, NULL, 'H'},
@@ -1234,6 +1343,10 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		{"same-source", no_argument, NULL, O_SAME_SOURCE},
 		{"label", required_argument, NULL, O_LABEL},
 		{"restart-wait", required_argument, NULL, O_RESTART},
+		{"hostile", no_argument, NULL, O_HOSTILE},
+		{"list-nodes", required_argument, NULL, O_LIST_NODES},
+		{"hostile-rate", required_argument, NULL, O_HOSTILE_RATE},
+		{"name-prefix", required_argument, NULL, O_PREFIX},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -1243,15 +1356,20 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		.nickname = "Cluster Cert", .max_pending = 128, .heartbeat_ms = 8000, .storms = 1,
 		.timeout_s = 60, .connect_timeout_s = 600, .hold_s = -1, .settle_ms = 300,
 		.reconnect_ms = 1000, .nodelay = true, .spread_sources = true, .suffix = ".bench.test", .label = "qnetd",
-		.tls_engine = "openssl", .echo_burst = 1,
+		.tls_engine = "openssl", .echo_burst = 1, .list_nodes = MAX_NODES, .hostile_rate = 200,
 	};
+	bool clusters_set = false, nodes_set = false;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "H:p:C:N:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': cfg->host = optarg; break;
 		case 'p': cfg->port = optarg; parse_num("--port", optarg, 1, 65535); break;
-		case 'C': cfg->clusters = (uint32_t)parse_num("--clusters", optarg, 1, 1000000); break;
-		case 'N': cfg->nodes = (uint32_t)parse_num("--nodes", optarg, 1, MAX_NODES); break;
+		case 'C': cfg->clusters = (uint32_t)parse_num("--clusters", optarg, 1, 1000000); clusters_set = true; break;
+		case 'N': cfg->nodes = (uint32_t)parse_num("--nodes", optarg, 1, MAX_NODES); nodes_set = true; break;
+		case O_HOSTILE: cfg->hostile = true; break;
+		case O_LIST_NODES: cfg->list_nodes = (uint32_t)parse_num("--list-nodes", optarg, 1, MAX_NODES); break;
+		case O_HOSTILE_RATE: cfg->hostile_rate = parse_num("--hostile-rate", optarg, 0.01, 1000); break;
+		case O_PREFIX: cfg->name_prefix = optarg; break;
 		case O_TLS:
 			if (strcmp(optarg, "on") == 0) {
 				cfg->tls = true;
@@ -1287,6 +1405,24 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(3);
 		}
+	}
+	if (cfg->hostile) {
+		if (!clusters_set)
+			cfg->clusters = 1;
+		if (!nodes_set)
+			cfg->nodes = 300;
+		if (cfg->name_prefix == NULL)
+			cfg->name_prefix = "h";
+		if (cfg->list_nodes < cfg->nodes) {
+			fprintf(stderr, "qnetd_load: --list-nodes must hold every client's node id (at least --nodes)\n");
+			exit(3);
+		}
+	}
+	if (cfg->name_prefix == NULL)
+		cfg->name_prefix = "c";
+	if (strlen(cfg->name_prefix) > 8) {
+		fprintf(stderr, "qnetd_load: --name-prefix is too long\n");
+		exit(3);
 	}
 	if (cfg->hold_s < 0)
 		cfg->hold_s = cfg->heartbeat_ms / 1000.0;
@@ -1343,6 +1479,8 @@ struct run_report {
 	double readmit_s;
 	size_t readmitted, readmit_target;
 	bool readmit_ok;
+	double run_cpu_ms;              /* qnetd's CPU from the end of the connect phase to the end of the storms */
+	double run_s;                   /* and the wall time of that span */
 };
 
 /* TLS, the loop, every client in its initial state; false (after a message) when the run cannot start. */
@@ -1375,6 +1513,7 @@ static bool bench_setup(struct bench *b)
 		frame_reader_init(&c->frame, RECV_LIMIT);
 		loop_timer_init(&c->hb_timer, hb_expired, c);
 		loop_timer_init(&c->retry_timer, retry_expired, c);
+		loop_timer_init(&c->flood_timer, flood_expired, c);
 	}
 	loop_timer_init(&b->deadline, deadline_expired, b);
 	loop_timer_init(&b->tick, tick_expired, b);
@@ -1454,6 +1593,8 @@ static void phase_connect(struct bench *b, struct run_report *r)
 	printf("connect: generator CPU %.0f ms\n", ms(r->conn.self_after - r->conn.self_before));
 	fflush(stdout);
 	r->clusters_in = r->connect_ok ? cfg->clusters : exclude_incomplete_clusters(b);
+	/* From here on every echo round trip counts: idle, during storms, beside whatever else runs. */
+	b->echo_measure = true;
 }
 
 /* Phase 2: hold everyone idle (heartbeats only). */
@@ -1564,20 +1705,90 @@ static void print_report(const struct bench *b, const struct run_report *r, cons
 	       ", late echoes %" PRIu64 ", INIT retries %" PRIu64 "\n",
 	       b->n.handshakes, b->n.protocol_errors, b->n.disconnects, b->n.connect_failures, b->n.wrong_votes,
 	       b->n.vote_flips, b->n.stale_votes, b->n.echo_late, b->n.init_retries);
+	size_t echo_n = b->echo_count;
+	uint64_t e50 = percentile(b->echo_rtt, echo_n, 50), e99 = percentile(b->echo_rtt, echo_n, 99);
+	uint64_t e999 = percentile(b->echo_rtt, echo_n, 99.9), emax = echo_n > 0 ? b->echo_rtt[echo_n - 1] : 0;
+	printf("echo: %zu round trips after the connect phase: p50 %.2f ms p99 %.2f ms p99.9 %.2f ms max %.2f ms; "
+	       "%" PRIu64 " longer than the %" PRIu32 " ms heartbeat\n",
+	       echo_n, ms(e50), ms(e99), ms(e999), ms(emax), b->n.echo_over_hb, cfg->heartbeat_ms);
 	double div = r->storms_run > 0 ? (double)r->storms_run : 1.0;
 	printf("RESULT label=%s clients=%zu connected=%zu connect_s=%.2f hs_per_s=%.0f conn_cpu_ms=%.0f "
 	       "cpu_per_client_ms=%.2f rss_before_kb=%" PRIu64 " rss_after_kb=%" PRIu64 " rss_per_client_kb=%.1f "
 	       "rss_final_kb=%" PRIu64 " hwm_kb=%" PRIu64 " hold_cpu_ms_per_s=%.1f storms=%u split_p50_ms=%.1f "
 	       "split_p99_ms=%.1f split_max_ms=%.1f split_cpu_ms=%.1f merge_p50_ms=%.1f merge_p99_ms=%.1f "
 	       "merge_max_ms=%.1f merge_cpu_ms=%.1f readmit_s=%.2f readmitted=%zu other_load_pct=%.0f wrong=%" PRIu64
-	       " errors=%" PRIu64 " disconnects=%" PRIu64 " status=%s\n",
+	       " errors=%" PRIu64 " disconnects=%" PRIu64 " echo_n=%zu echo_p50_ms=%.2f echo_p99_ms=%.2f echo_p999_ms=%.2f"
+	       " echo_max_ms=%.2f echo_over_hb=%" PRIu64 " echo_late=%" PRIu64 " run_cpu_ms=%.0f run_s=%.1f status=%s\n",
 	       cfg->label, b->nclients, r->connected, r->connect_s, r->hs_rate, r->conn_cpu,
 	       r->connected ? r->conn_cpu / (double)r->connected : 0, r->conn.before.rss_kb, r->conn.after.rss_kb,
 	       r->rss_per_client_kb, r->fin.rss_kb, r->fin.hwm_kb, r->hold_cpu_per_s, r->storms_run, ms(r->split_p50),
 	       ms(r->split_p99), ms(r->split_max), r->split_cpu / div, ms(r->merge_p50), ms(r->merge_p99),
 	       ms(r->merge_max), r->merge_cpu / div, r->readmit_s, r->readmitted, r->other_pct,
-	       b->n.wrong_votes + b->n.vote_flips, b->n.protocol_errors, b->n.disconnects, status);
+	       b->n.wrong_votes + b->n.vote_flips, b->n.protocol_errors, b->n.disconnects, echo_n, ms(e50), ms(e99),
+	       ms(e999), ms(emax), b->n.echo_over_hb, b->n.echo_late, r->run_cpu_ms, r->run_s, status);
 	fflush(stdout);
+}
+
+/*
+ * --hostile (doc/hardening.md §7.6): join every client, say HOSTILE-READY, re-send maximal
+ * membership lists for --hold seconds, report what the server answered. Exit 0 unless set-up failed:
+ * being refused or throttled is what a hostile tenant should expect.
+ */
+static void hostile_stop(struct loop *loop, int signo, void *data)
+{
+	(void)signo;
+	(void)data;
+	loop_stop(loop);
+}
+
+static int run_hostile(struct bench *b)
+{
+	const struct config *cfg = &b->cfg;
+	/* The script ends the tenant when the honest run is over: SIGTERM cuts the hold short, the report still comes. */
+	if (loop_signal_add(b->loop, SIGTERM, hostile_stop, b) != 0 || loop_signal_add(b->loop, SIGINT, hostile_stop, b) != 0) {
+		fprintf(stderr, "qnetd_load: cannot handle SIGTERM\n");
+		return 3;
+	}
+	b->phase_done = 0;
+	b->phase_target = b->nclients;
+	b->launch_t0_ns = now_ns();
+	launch(b);
+	if (b->next_launch < b->nclients)
+		loop_timer_start(b->loop, &b->tick, TICK_MS);
+	bool joined = run_loop(b, PHASE_JOIN, (uint64_t)(cfg->connect_timeout_s * 1000.0));
+	loop_timer_stop(b->loop, &b->tick);
+	printf("HOSTILE-READY: %zu/%zu clients joined in %.2f s%s\n", b->phase_done, b->nclients,
+	       (double)(now_ns() - b->launch_t0_ns) / 1e9, joined ? "" : "  ** TIMEOUT **");
+	fflush(stdout);
+	struct sample_pair s;
+	sample_begin(b, &s);
+	uint64_t t0 = now_ns();
+	run_loop(b, PHASE_NONE, (uint64_t)(cfg->hold_s * 1000.0));
+	sample_end(b, &s);
+	double secs = (double)(now_ns() - t0) / 1e9;
+	size_t ready = 0;
+	for (size_t i = 0; i < b->nclients; i++)
+		ready += b->clients[i].state == CS_READY;
+	printf("hostile: %.1f s, %zu clients x %" PRIu32 "-node lists: sent %" PRIu64 " membership lists (%.0f/s), got "
+	       "%" PRIu64 " replies (%.0f/s) and %" PRIu64 " VOTE_INFOs, %" PRIu64 " SERVER_ERRORs, %" PRIu64
+	       " disconnects, %zu connected at the end; generator CPU %.0f ms\n",
+	       secs, b->nclients, cfg->list_nodes, b->n.lists_sent, (double)b->n.lists_sent / secs, b->n.list_replies,
+	       (double)b->n.list_replies / secs, b->n.vote_infos, b->n.server_errors, b->n.disconnects, ready,
+	       ms(s.self_after - s.self_before));
+	printf("RESULT label=%s hostile=1 clients=%zu joined=%zu list_nodes=%" PRIu32 " rate=%.0f hold_s=%.1f "
+	       "lists_sent=%" PRIu64 " list_replies=%" PRIu64 " vote_infos=%" PRIu64 " server_errors=%" PRIu64
+	       " disconnects=%" PRIu64 " connected_end=%zu status=%s\n",
+	       cfg->label, b->nclients, b->phase_done, cfg->list_nodes, cfg->hostile_rate, secs, b->n.lists_sent,
+	       b->n.list_replies, b->n.vote_infos, b->n.server_errors, b->n.disconnects, ready,
+	       joined ? "ok" : "TIMEOUT");
+	fflush(stdout);
+	close_everything(b);
+	loop_destroy(b->loop);
+	free(b->clients);
+	free(b->cluster_excluded);
+	if (cfg->tls)
+		bench_tls_shutdown();
+	return joined ? 0 : 2;
 }
 
 int main(int argc, char **argv)
@@ -1603,9 +1814,18 @@ int main(int argc, char **argv)
 	proc_sample(cfg->qnetd_pid, &run_q0);
 	uint64_t run_m0 = machine_busy_ns(), run_s0 = self_cpu_ns(), run_t0 = now_ns();
 
+	if (cfg->hostile)
+		return run_hostile(b);
+
 	phase_connect(b, r);
+	struct sample_pair run;
+	uint64_t span_t0 = now_ns();
+	sample_begin(b, &run);
 	phase_hold(b, r);
 	phase_storms(b, r);
+	sample_end(b, &run);
+	r->run_cpu_ms = sample_cpu_ms(&run);
+	r->run_s = (double)(now_ns() - span_t0) / 1e9;
 	measure_other_load(b, r, &run_q0, run_m0, run_s0, run_t0);
 	phase_readmit(b, r);
 	close_everything(b);
@@ -1617,6 +1837,7 @@ int main(int argc, char **argv)
 	loop_destroy(b->loop);
 	free(b->clients);
 	free(b->cluster_excluded);
+	free(b->echo_rtt);
 	if (cfg->tls)
 		bench_tls_shutdown();
 	return failed || b->qnetd_gone ? 1 : timeout ? 2 : 0;

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target over whole qnetd sessions: arbitrary byte streams on three
  * connections to one server, through framing, the TLS gate, INIT, every
- * handler and the decision algorithms. No crash, no leak, invariants hold.
+ * handler, the decision algorithms, and requests that wait for the rate limit
+ * or a later loop pass. No crash, no leak, invariants hold.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct fuzz_transport {
 	size_t queued[CONNS];
 	bool cert_ok;
+	uint64_t now_ms;
+	bool rate_timer[CONNS];             /* armed by rate_timer_start, fired after the chunk */
 };
 
 static struct fuzz_transport transport;
@@ -83,6 +86,20 @@ static void op_timer_stop(void *ctx, struct qnetd_conn *conn)
 	(void)conn;
 }
 
+static uint64_t op_now(void *ctx)
+{
+	return ((struct fuzz_transport *)ctx)->now_ms;
+}
+
+static void op_rate_timer(void *ctx, struct qnetd_conn *conn, uint64_t ms)
+{
+	struct fuzz_transport *t = ctx;
+	int i = conn_index(conn);
+	CHECK(i >= 0 && i < CONNS);
+	CHECK(ms >= 1 && ms <= 1000); /* one token at the slowest rate used here */
+	t->rate_timer[i] = true;
+}
+
 static const struct qnetd_session_ops ops = {
 	.send = op_send,
 	.start_tls = op_start_tls,
@@ -90,6 +107,8 @@ static const struct qnetd_session_ops ops = {
 	.dpd_restart = op_dpd,
 	.algo_timer_start = op_timer_start,
 	.algo_timer_stop = op_timer_stop,
+	.now_ms = op_now,
+	.rate_timer_start = op_rate_timer,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,6 +127,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	qnetd_server_init(&srv, &settings, &ops, &transport);
+	/* Bit 4: one evaluation a pass, so requests wait for later passes and take turns. */
+	if (data[-1] & 16)
+		srv.pass_work_budget = 1;
+	/* Bit 5: a budget of two requests, one more a second, so the rate limit and coalescing are reached. */
+	if (data[-1] & 32) {
+		srv.request_rate_per_s = 1;
+		srv.request_burst = 2;
+	}
 	for (int i = 0; i < CONNS; i++) {
 		qnetd_conn_init(&srv, &conns[i], "fuzz");
 		open[i] = true;
@@ -138,11 +165,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += len;
 		size -= len;
 
+		/* The loop's part: the rate timers that are due, one pass of waiting requests, a new pass. */
+		transport.now_ms += 3;
+		for (int k = 0; k < CONNS; k++) {
+			if (open[k] && transport.rate_timer[k]) {
+				transport.rate_timer[k] = false;
+				qnetd_conn_rate_timer(&srv, &conns[k]);
+			}
+		}
+		qnetd_server_run_deferred(&srv);
+		qnetd_server_pass_done(&srv);
+		for (int k = 0; k < CONNS; k++)
+			transport.queued[k] = 0;
+
 		/* Invariants: counts agree with the connections, clusters are non-empty and sorted. */
 		size_t open_count = 0;
 		for (int k = 0; k < CONNS; k++)
 			open_count += open[k];
 		CHECK(srv.conn_count == open_count);
+		/* Waiting requests: at most one of each kind, and each waiting connection is either queued or rate-limited. */
+		size_t awaiting = 0;
+		for (int k = 0; k < CONNS; k++) {
+			if (!open[k])
+				continue;
+			size_t q = qnetd_conn_queued_requests(&conns[k]);
+			CHECK(q <= QNETD_DEFERRED_KINDS);
+			awaiting += conns[k].awaiting_token;
+			CHECK(!(conns[k].awaiting_token && qnetd_sched_queued(&conns[k].sched)));
+			if (q > 0 && !conns[k].disconnect_scheduled)
+				CHECK(conns[k].awaiting_token || qnetd_sched_queued(&conns[k].sched));
+			if (q == 0)
+				CHECK(!qnetd_sched_queued(&conns[k].sched));
+		}
+		CHECK(srv.rate_limited_conns == awaiting);
 		CHECK(srv.clusters.count <= open_count);
 		for (const struct qnetd_cluster_map_entry *e = qnetd_cluster_map_first(&srv.clusters); e; e = qnetd_cluster_map_next(e)) {
 			const struct qnetd_cluster *c = qnetd_cluster_map_entry_cluster(e);

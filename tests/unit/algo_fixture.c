@@ -119,18 +119,22 @@ void fx_disconnect(struct fx *f, uint32_t id, bool going_down)
 	fx_remove(f, c);
 }
 
-static size_t to_nodes(const uint32_t *ids, size_t n, struct msg_node_info *out)
+/* A list as the daemon builds it from a message: entries in the given order, ids sorted. */
+static void to_list(const uint32_t *ids, size_t n, struct qnetd_node_list *out)
 {
+	struct msg_node_info nodes[FX_MAXN];
 	assert_true(n <= FX_MAXN);
 	for (size_t i = 0; i < n; i++)
-		out[i] = (struct msg_node_info){ids[i], 0, PROTO_NODE_STATE_MEMBER};
-	return n;
+		nodes[i] = (struct msg_node_info){ids[i], 0, PROTO_NODE_STATE_MEMBER};
+	*out = (struct qnetd_node_list){0};
+	assert_int_equal(qnetd_node_list_set(out, nodes, n), 0);
 }
 
 void fx_set_list(struct qnetd_node_list *l, const uint32_t *ids, size_t n)
 {
-	struct msg_node_info nodes[FX_MAXN];
-	assert_int_equal(qnetd_node_list_set(l, nodes, to_nodes(ids, n, nodes)), 0);
+	struct qnetd_node_list built;
+	to_list(ids, n, &built);
+	qnetd_node_list_move(l, &built);
 }
 
 /* Reply votes are recorded like the daemon does (doc/algorithms.md §1.3); errors leave everything unstored. */
@@ -147,12 +151,13 @@ static int finish(struct qnetd_client *c, enum proto_reply_error err, uint8_t vo
 int fx_config(struct fx *f, uint32_t id, bool initial, const uint32_t *ids, size_t n)
 {
 	struct qnetd_client *c = fx_client(f, id);
-	struct msg_node_info nodes[FX_MAXN];
+	struct qnetd_node_list l;
 	uint8_t vote = 0;
-	to_nodes(ids, n, nodes);
-	enum proto_reply_error err = f->algo->config_node_list(&f->io, c, nodes, n, initial, &vote);
+	to_list(ids, n, &l);
+	enum proto_reply_error err = f->algo->config_node_list(&f->io, c, &l, initial, &vote);
 	if (err == PROTO_ERR_NO_ERROR)
-		fx_set_list(&c->config_list, ids, n);
+		qnetd_node_list_move(&c->config_list, &l);
+	qnetd_node_list_clear(&l);
 	return finish(c, err, vote);
 }
 
@@ -160,28 +165,30 @@ int fx_membership(struct fx *f, uint32_t id, struct proto_ring_id ring, const ui
 		  uint8_t heur)
 {
 	struct qnetd_client *c = fx_client(f, id);
-	struct msg_node_info nodes[FX_MAXN];
+	struct qnetd_node_list l;
 	uint8_t vote = 0;
-	to_nodes(ids, n, nodes);
-	enum proto_reply_error err = f->algo->membership_node_list(&f->io, c, &ring, nodes, n, heur, &vote);
+	to_list(ids, n, &l);
+	enum proto_reply_error err = f->algo->membership_node_list(&f->io, c, &ring, &l, heur, &vote);
 	if (err == PROTO_ERR_NO_ERROR) {
-		fx_set_list(&c->membership_list, ids, n);
+		qnetd_node_list_move(&c->membership_list, &l);
 		c->ring_id = ring;
 		c->membership_heuristics = heur;
 		c->heuristics = heur;
 	}
+	qnetd_node_list_clear(&l);
 	return finish(c, err, vote);
 }
 
 int fx_quorum(struct fx *f, uint32_t id, const uint32_t *ids, size_t n)
 {
 	struct qnetd_client *c = fx_client(f, id);
-	struct msg_node_info nodes[FX_MAXN];
+	struct qnetd_node_list l;
 	uint8_t vote = 0;
-	to_nodes(ids, n, nodes);
-	enum proto_reply_error err = f->algo->quorum_node_list(&f->io, c, PROTO_QUORATE, nodes, n, &vote);
+	to_list(ids, n, &l);
+	enum proto_reply_error err = f->algo->quorum_node_list(&f->io, c, PROTO_QUORATE, &l, &vote);
 	if (err == PROTO_ERR_NO_ERROR)
-		fx_set_list(&c->quorum_list, ids, n);
+		qnetd_node_list_move(&c->quorum_list, &l);
+	qnetd_node_list_clear(&l);
 	return finish(c, err, vote);
 }
 

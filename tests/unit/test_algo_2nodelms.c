@@ -219,8 +219,11 @@ static void test_other_hooks(void **state)
 	pair_formed(f);
 	uint8_t vote = 0;
 	struct msg_node_info n1 = {1, 0, PROTO_NODE_STATE_MEMBER};
-	assert_int_equal(qnetd_algo_2nodelms.quorum_node_list(&f->io, fx_client(f, 1), 1, &n1, 1, &vote),
+	struct qnetd_node_list l1 = {0};
+	assert_int_equal(qnetd_node_list_set(&l1, &n1, 1), 0);
+	assert_int_equal(qnetd_algo_2nodelms.quorum_node_list(&f->io, fx_client(f, 1), 1, &l1, &vote),
 			 PROTO_ERR_NO_ERROR);
+	qnetd_node_list_clear(&l1);
 	assert_int_equal(vote, NO_CHANGE);
 	/* A heuristics change is not evaluated. */
 	assert_int_equal(qnetd_algo_2nodelms.heuristics_change(&f->io, fx_client(f, 1), H_FAIL, &vote), PROTO_ERR_NO_ERROR);

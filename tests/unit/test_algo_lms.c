@@ -379,9 +379,10 @@ static void test_other_hooks(void **state)
 	struct fx *f = *state;
 	lms_form(f, IDS(1, 2), RING(1, 8));
 	uint8_t vote = 0;
+	const struct qnetd_node_list empty = {0};
 
 	/* No validation of the config list, no evaluation. */
-	assert_int_equal(qnetd_algo_lms.config_node_list(&f->io, fx_client(f, 1), NULL, 0, true, &vote), PROTO_ERR_NO_ERROR);
+	assert_int_equal(qnetd_algo_lms.config_node_list(&f->io, fx_client(f, 1), &empty, true, &vote), PROTO_ERR_NO_ERROR);
 	assert_int_equal(vote, NO_CHANGE);
 	/* A heuristics change is not evaluated... */
 	assert_int_equal(qnetd_algo_lms.heuristics_change(&f->io, fx_client(f, 2), H_PASS, &vote), PROTO_ERR_NO_ERROR);
@@ -408,6 +409,122 @@ static void test_other_hooks(void **state)
 	assert_int_equal(fx_client(f, 1)->last_result, NACK);
 }
 
+/*
+ * doc/algorithms.md §5.2 literally, partitions by comparing every client with every other (the
+ * code before sorting by ring id, doc/hardening.md §7.5), as the reference for lms_eval.
+ */
+static uint8_t ref_eval(const struct qnetd_cluster *cl, const struct qnetd_client *c, struct proto_ring_id r)
+{
+	for (size_t i = 0; i < cl->client_count; i++) {
+		const struct qnetd_client *y = cl->clients[i];
+		bool related = y != c && (qnetd_node_list_contains(&c->membership_list, y->node_id) ||
+					  qnetd_node_list_contains(&y->membership_list, c->node_id));
+		if (related && !proto_ring_id_equal(&y->ring_id, &r))
+			return WAIT;
+	}
+	struct proto_ring_id rings[FX_MAXN];
+	long score[FX_MAXN], size[FX_MAXN];
+	size_t np = 0;
+	for (size_t i = 0; i < cl->client_count; i++) {
+		const struct qnetd_client *y = cl->clients[i];
+		if (y->ring_id.seq == 0)
+			continue;
+		size_t k = 0;
+		while (k < np && !proto_ring_id_equal(&rings[k], &y->ring_id))
+			k++;
+		if (k == np) {
+			rings[np] = y->ring_id;
+			score[np] = size[np] = 0;
+			np++;
+		}
+		size[k]++;
+		score[k] += 1 + (y->heuristics == H_PASS) - (y->heuristics == H_FAIL);
+	}
+	if (np == 0)
+		return WAIT;
+	if (np == 1)
+		return ACK;
+	if (qnetd_algo_newcomer_must_wait(c, &r))
+		return NACK;
+	const long *keys[2] = {score, size};
+	for (int k = 0; k < 2; k++) {
+		size_t best = 0;
+		bool unique = true;
+		for (size_t i = 1; i < np; i++) {
+			if (keys[k][i] > keys[k][best]) {
+				best = i;
+				unique = true;
+			} else if (keys[k][i] == keys[k][best]) {
+				unique = false;
+			}
+		}
+		if (unique)
+			return proto_ring_id_equal(&rings[best], &r) ? ACK : NACK;
+	}
+	return 0; /* the tie-breaker: not compared here */
+}
+
+static uint32_t rng_state = 0x9e3779b9u;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state % n;
+}
+
+/* Sorted partitions and binary-searched memberships give the reference's answer on random states. */
+static void test_eval_matches_reference(void **state)
+{
+	size_t decided = 0, waited = 0;
+	(void)state;
+	for (int iter = 0; iter < 20000; iter++) {
+		void *st;
+		assert_int_equal(setup(&st), 0);
+		struct fx *f = st;
+		static const uint8_t heur[] = {H_UNDEF, H_PASS, H_FAIL};
+		static const uint8_t last[] = {UNDEFINED, ACK, NACK, WAIT};
+		/* Few distinct rings, some with sequence 0, so partitions collide and tie. */
+		struct proto_ring_id rings[9];
+		bool present[9];
+		for (uint32_t id = 1; id <= 8; id++) {
+			present[id] = rnd(4) != 0;
+			rings[id] = RING(1 + rnd(3), rnd(3));
+		}
+		for (uint32_t id = 1; id <= 8; id++) {
+			if (!present[id])
+				continue;
+			/* Mostly the nodes on its own ring (an honest view), sometimes anything. */
+			bool honest = rnd(4) != 0;
+			uint32_t mem[FX_MAXN];
+			size_t n = 0;
+			for (uint32_t m = 1; m <= 8; m++)
+				if (m == id || (honest ? proto_ring_id_equal(&rings[m], &rings[id]) : rnd(3) == 0))
+					mem[n++] = m;
+			put(f, id, rings[id], mem, n, heur[rnd(3)], last[rnd(4)]);
+		}
+		if (f->cluster->client_count == 0) {
+			assert_int_equal(teardown(&st), 0);
+			continue;
+		}
+		struct qnetd_client *c = f->cluster->clients[rnd((uint32_t)f->cluster->client_count)];
+		uint8_t want = ref_eval(f->cluster, c, c->ring_id);
+		int got = fx_ask(f, c->node_id);
+		if (want != 0) {
+			assert_int_equal(got, want);
+			if (want == WAIT)
+				waited++;
+			else
+				decided++;
+		}
+		assert_int_equal(teardown(&st), 0);
+	}
+	print_message("decided %zu, waited %zu\n", decided, waited);
+	assert_true(decided > 2000);
+	assert_true(waited > 2000);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -427,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_timer_interval),
 		T(test_timer_push_sequence),
 		T(test_other_hooks),
+		cmocka_unit_test(test_eval_matches_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

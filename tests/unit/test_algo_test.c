@@ -15,6 +15,9 @@ static void test_answers(void **state)
 	struct fx *f = st;
 	const struct qnetd_algo *a = f->algo;
 	const struct msg_node_info nodes[] = {{1, 0, PROTO_NODE_STATE_MEMBER}, {2, 0, PROTO_NODE_STATE_MEMBER}};
+	struct qnetd_node_list both = {0}, one = {0}, none = {0};
+	assert_int_equal(qnetd_node_list_set(&both, nodes, 2), 0);
+	assert_int_equal(qnetd_node_list_set(&one, nodes, 1), 0);
 	const struct proto_ring_id ring = {1, 8};
 	uint8_t vote;
 
@@ -26,17 +29,17 @@ static void test_answers(void **state)
 
 	/* Each hook with the vote it must give; 0 = no vote. */
 	vote = 0;
-	assert_int_equal(a->config_node_list(&f->io, c, nodes, 2, true, &vote), PROTO_ERR_NO_ERROR);
+	assert_int_equal(a->config_node_list(&f->io, c, &both, true, &vote), PROTO_ERR_NO_ERROR);
 	assert_int_equal(vote, PROTO_VOTE_NO_CHANGE);
 	vote = 0;
-	assert_int_equal(a->config_node_list(&f->io, c, NULL, 0, false, &vote), PROTO_ERR_NO_ERROR);
+	assert_int_equal(a->config_node_list(&f->io, c, &none, false, &vote), PROTO_ERR_NO_ERROR);
 	assert_int_equal(vote, PROTO_VOTE_NO_CHANGE);
 	vote = 0;
-	assert_int_equal(a->membership_node_list(&f->io, c, &ring, nodes, 1, PROTO_HEURISTICS_FAIL, &vote),
+	assert_int_equal(a->membership_node_list(&f->io, c, &ring, &one, PROTO_HEURISTICS_FAIL, &vote),
 			 PROTO_ERR_NO_ERROR);
 	assert_int_equal(vote, PROTO_VOTE_ACK);
 	vote = 0;
-	assert_int_equal(a->quorum_node_list(&f->io, c, PROTO_INQUORATE, nodes, 2, &vote), PROTO_ERR_NO_ERROR);
+	assert_int_equal(a->quorum_node_list(&f->io, c, PROTO_INQUORATE, &both, &vote), PROTO_ERR_NO_ERROR);
 	assert_int_equal(vote, PROTO_VOTE_NO_CHANGE);
 	vote = 0;
 	assert_int_equal(a->ask_for_vote(&f->io, c, &vote), PROTO_ERR_NO_ERROR);
@@ -50,6 +53,8 @@ static void test_answers(void **state)
 	a->client_disconnect(&f->io, c, true);
 	/* No pushes and no timers, ever. */
 	assert_int_equal(f->send_calls + f->timer_calls, 0);
+	qnetd_node_list_clear(&both);
+	qnetd_node_list_clear(&one);
 
 	assert_int_equal(fx_teardown(&st), 0);
 }

@@ -34,6 +34,10 @@ struct fake {
 	bool discard;               /* accept sends without keeping them (many clients) */
 	const struct qnetd_conn *scheduled[8]; /* disconnect_scheduled calls, in order */
 	size_t scheduled_count;
+	const struct qnetd_conn *sent_to[MAX_SENT]; /* the connection of each sent message */
+	int rate_timer_calls;       /* rate_timer_start: how often, and the last one */
+	const struct qnetd_conn *rate_timer_conn;
+	uint64_t rate_timer_ms;
 };
 
 static int fake_send(void *ctx, struct qnetd_conn *conn, const uint8_t *buf, size_t len)
@@ -50,6 +54,7 @@ static int fake_send(void *ctx, struct qnetd_conn *conn, const uint8_t *buf, siz
 	f->raw[f->sent_count] = malloc(len);
 	memcpy(f->raw[f->sent_count], buf, len);
 	f->raw_len[f->sent_count] = len;
+	f->sent_to[f->sent_count] = conn;
 	assert_int_equal(msg_decode(buf, len, &f->sent[f->sent_count], &err), 0);
 	f->sent_count++;
 	return 0;
@@ -102,6 +107,14 @@ static void fake_disconnect_scheduled(void *ctx, struct qnetd_conn *conn)
 	f->scheduled[f->scheduled_count++] = conn;
 }
 
+static void fake_rate_timer(void *ctx, struct qnetd_conn *conn, uint64_t ms)
+{
+	struct fake *f = ctx;
+	f->rate_timer_calls++;
+	f->rate_timer_conn = conn;
+	f->rate_timer_ms = ms;
+}
+
 static const struct qnetd_session_ops fake_ops = {
 	.send = fake_send,
 	.start_tls = fake_start_tls,
@@ -111,6 +124,7 @@ static const struct qnetd_session_ops fake_ops = {
 	.algo_timer_stop = fake_timer_stop,
 	.now_ms = fake_now,
 	.disconnect_scheduled = fake_disconnect_scheduled,
+	.rate_timer_start = fake_rate_timer,
 };
 
 struct fixture {
@@ -1125,6 +1139,336 @@ static void test_log_lines_escape_cluster_name(void **state)
 	assert_int_equal(log_capture_find("x\nQNetd"), -1);
 }
 
+/* ---- Evaluation requests: the rate limit, coalescing, fair turns (doc/hardening.md §7.3, §7.4) ---- */
+
+/* Joins conn to cluster `name` as node_id with the given algorithm (a fresh connection). */
+static void join_as(struct fixture *fx, struct qnetd_conn *conn, const char *name, uint32_t node_id, uint16_t algorithm)
+{
+	struct msg m;
+	qnetd_conn_init(&fx->srv, conn, "192.0.2.50:1");
+	msg_init(&m, PROTO_MSG_PREINIT);
+	m.seq_number = 1;
+	m.cluster_name = (const uint8_t *)name;
+	m.cluster_name_len = strlen(name);
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	msg_set_present(&m, PROTO_OPT_CLUSTER_NAME);
+	feed_conn(fx, conn, &m);
+	build_init(&m, node_id, 8000);
+	m.algorithm = algorithm;
+	feed_conn(fx, conn, &m);
+	assert_int_equal(conn->phase, QNETD_CONN_JOINED);
+}
+
+static void leave(struct fixture *fx, struct qnetd_conn *conn)
+{
+	qnetd_conn_disconnect(&fx->srv, conn);
+	qnetd_conn_destroy(conn);
+}
+
+/* A membership list {ids} on ring (1, ring_seq) with sequence number seq. */
+static void membership(struct msg *m, uint32_t seq, uint64_t ring_seq, const struct msg_node_info *nodes, size_t n)
+{
+	node_list(m, seq, PROTO_NODE_LIST_MEMBERSHIP, nodes, n);
+	m->ring_id.seq = ring_seq;
+}
+
+static void send_echo(struct fixture *fx, struct qnetd_conn *conn, uint32_t seq)
+{
+	struct msg m;
+	msg_init(&m, PROTO_MSG_ECHO_REQUEST);
+	m.seq_number = seq;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed_conn(fx, conn, &m);
+}
+
+/*
+ * Node lists beyond the connection's rate wait; a newer one replaces the one waiting, echoes are
+ * answered at once, and when the budget allows the latest list is evaluated and answered.
+ */
+static void test_rate_limit_coalesces_and_answers(void **state)
+{
+	struct fixture *fx = *state;
+	const struct msg_node_info one[] = {{1, 0, 0}};
+	struct msg m;
+
+	log_capture_clear();
+	fx->fake.now_ms = 1000;
+	init_ok(fx);
+	node_list(&m, 10, PROTO_NODE_LIST_INITIAL_CONFIG, one, 1);
+	feed(fx, &m);
+	/* The burst: every list is decided and answered at once. */
+	for (uint32_t i = 0; i + 1 < QNETD_REQUESTS_BURST; i++) {
+		clear_sent(&fx->fake);
+		membership(&m, 100 + i, 0x100 + i, one, 1);
+		feed(fx, &m);
+		assert_int_equal(fx->fake.sent_count, 2);
+		assert_int_equal(last_sent(fx)->type, PROTO_MSG_NODE_LIST_REPLY);
+	}
+	assert_int_equal(fx->fake.rate_timer_calls, 0);
+	clear_sent(&fx->fake);
+
+	/* Ten more in the same millisecond: nothing is evaluated, one wait of 1000/200 ms is asked for. */
+	for (uint32_t k = 0; k < 10; k++) {
+		membership(&m, 500 + k, 0x1000 + k, one, 1);
+		feed(fx, &m);
+	}
+	assert_int_equal(fx->fake.sent_count, 0);
+	assert_int_equal(fx->fake.rate_timer_calls, 1);
+	assert_ptr_equal(fx->fake.rate_timer_conn, &fx->conn);
+	assert_int_equal(fx->fake.rate_timer_ms, 1000 / QNETD_REQUESTS_PER_S);
+	assert_true(qnetd_conn_rate_limited(&fx->conn));
+	assert_int_equal(qnetd_conn_queued_requests(&fx->conn), 1);
+	assert_int_equal(fx->srv.rate_limited_conns, 1);
+	assert_int_equal(fx->srv.counters.rate_limited_requests, 10);
+	assert_int_equal(fx->srv.counters.coalesced_requests, 9);
+	assert_int_equal(fx->srv.counters.deferred_requests, 10);
+	assert_int_equal(fx->conn.rate_limited_requests, 10);
+	assert_int_equal(fx->conn.client.ring_id.seq, 0x100 + QNETD_REQUESTS_BURST - 2);
+	assert_int_equal(log_capture_count("Client 192.0.2.1:1234: more than 200 evaluation requests a second "
+					   "(membership_list)"), 1);
+
+	/* Its heartbeats are not held up. */
+	send_echo(fx, &fx->conn, 77);
+	assert_int_equal(fx->fake.sent_count, 1);
+	assert_int_equal(last_sent(fx)->type, PROTO_MSG_ECHO_REPLY);
+	clear_sent(&fx->fake);
+
+	/* The JSON status counts it. */
+	const struct qnetd_status_context ctx = {.version = "test", .now_mono_ms = 1000, .now_unix_ms = 1796571180000LL};
+	json_t *j = qnetd_status_json(&fx->srv, &ctx, NULL, 0, true);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_at(j, "totals", "rate_limited_requests", NULL)), 10);
+	assert_int_equal(json_integer_value(json_at(j, "totals", "coalesced_requests", NULL)), 9);
+	assert_int_equal(json_integer_value(json_at(j, "totals", "deferred_requests", NULL)), 10);
+	assert_int_equal(json_integer_value(json_at(j, "counts", "rate_limited_connections", NULL)), 1);
+	const json_t *client = json_array_get(json_object_get(json_array_get(json_object_get(j, "clusters"), 0), "clients"), 0);
+	assert_int_equal(json_integer_value(json_object_get(client, "rate_limited_requests")), 10);
+	assert_int_equal(json_integer_value(json_object_get(client, "queued_requests")), 1);
+	json_decref(j);
+
+	/* The budget has a token again: the newest list is decided, pushed and answered, once. */
+	fx->fake.now_ms += fx->fake.rate_timer_ms;
+	qnetd_conn_rate_timer(&fx->srv, &fx->conn);
+	assert_false(qnetd_conn_rate_limited(&fx->conn));
+	assert_true(qnetd_server_has_deferred(&fx->srv));
+	qnetd_server_run_deferred(&fx->srv);
+	assert_int_equal(fx->fake.sent_count, 2);
+	assert_int_equal(fx->fake.sent[0].type, PROTO_MSG_VOTE_INFO);
+	assert_int_equal(fx->fake.sent[0].vote, PROTO_VOTE_ACK);
+	assert_int_equal(fx->fake.sent[0].ring_id.seq, 0x1009);
+	assert_int_equal(fx->fake.sent[1].type, PROTO_MSG_NODE_LIST_REPLY);
+	assert_int_equal(fx->fake.sent[1].seq_number, 509);
+	assert_int_equal(fx->fake.sent[1].ring_id.seq, 0x1009);
+	assert_int_equal(fx->conn.client.ring_id.seq, 0x1009);
+	assert_int_equal(qnetd_conn_queued_requests(&fx->conn), 0);
+	assert_false(qnetd_server_has_deferred(&fx->srv));
+	assert_int_equal(fx->srv.rate_limited_conns, 0);
+	/* A late call of the timer changes nothing. */
+	qnetd_conn_rate_timer(&fx->srv, &fx->conn);
+	assert_false(qnetd_server_has_deferred(&fx->srv));
+}
+
+/*
+ * The fastest an honest qdevice can go: corosync re-forms the ring every 50 ms (its join timeout)
+ * for a minute, each time a membership list and two quorum lists, a heuristics change every 250 ms
+ * (the shortest interval -S allows), and a confirmation of every push. Nothing ever waits.
+ */
+static void test_membership_storm_never_limited(void **state)
+{
+	struct fixture *fx = *state;
+	const struct msg_node_info one[] = {{1, 0, 0}};
+	struct msg m;
+	uint32_t seq = 10, replies = 0, requests = 0;
+
+	fx->fake.now_ms = 1000;
+	init_ok(fx);
+	node_list(&m, seq++, PROTO_NODE_LIST_INITIAL_CONFIG, one, 1);
+	feed_conn(fx, &fx->conn, &m);
+	for (uint32_t ring = 0; ring < 60 * 20; ring++) {
+		clear_sent(&fx->fake);
+		membership(&m, seq++, 0x100 + 4 * (uint64_t)ring, one, 1);
+		feed_conn(fx, &fx->conn, &m);
+		for (int q = 0; q < 2; q++) {
+			node_list(&m, seq++, PROTO_NODE_LIST_QUORUM, one, 1);
+			m.quorate = PROTO_QUORATE;
+			msg_set_present(&m, PROTO_OPT_QUORATE);
+			feed_conn(fx, &fx->conn, &m);
+		}
+		requests += 3;
+		if (ring % 5 == 0) {
+			msg_init(&m, PROTO_MSG_HEURISTICS_CHANGE);
+			m.seq_number = seq++;
+			m.heuristics = ring % 10 == 0 ? PROTO_HEURISTICS_FAIL : PROTO_HEURISTICS_PASS;
+			msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+			msg_set_present(&m, PROTO_OPT_HEURISTICS);
+			feed_conn(fx, &fx->conn, &m);
+			requests++;
+		}
+		for (size_t i = 0; i < fx->fake.sent_count; i++) {
+			if (fx->fake.sent[i].type == PROTO_MSG_VOTE_INFO) {
+				msg_init(&m, PROTO_MSG_VOTE_INFO_REPLY);
+				m.seq_number = fx->fake.sent[i].seq_number;
+				msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+				feed_conn(fx, &fx->conn, &m);
+			} else {
+				replies++;
+			}
+		}
+		qnetd_server_pass_done(&fx->srv);
+		fx->fake.now_ms += 50;
+	}
+	assert_int_equal(replies, requests);
+	assert_int_equal(fx->fake.rate_timer_calls, 0);
+	assert_int_equal(fx->srv.counters.deferred_requests, 0);
+	assert_false(qnetd_server_has_deferred(&fx->srv));
+}
+
+/* While a connection waits, later requests queue behind its earlier ones in the order it sent them. */
+static void test_deferred_requests_keep_client_order(void **state)
+{
+	struct fixture *fx = *state;
+	const struct msg_node_info one[] = {{1, 0, 0}};
+	struct msg m;
+
+	init_ok(fx);
+	node_list(&m, 10, PROTO_NODE_LIST_INITIAL_CONFIG, one, 1);
+	feed(fx, &m);
+	membership(&m, 11, 0x20, one, 1);
+	feed(fx, &m);
+	uint32_t pushed = fx->conn.client.vote_info_seq;
+	/* Every further request waits: another connection's request waits for its turn already. */
+	fx->srv.pass_work = fx->srv.pass_work_budget;
+	clear_sent(&fx->fake);
+	node_list(&m, 12, PROTO_NODE_LIST_QUORUM, one, 1);
+	m.quorate = PROTO_QUORATE;
+	msg_set_present(&m, PROTO_OPT_QUORATE);
+	feed(fx, &m);
+	membership(&m, 13, 0x24, one, 1);
+	feed(fx, &m);
+	msg_init(&m, PROTO_MSG_VOTE_INFO_REPLY);
+	m.seq_number = pushed;
+	msg_set_present(&m, PROTO_OPT_MSG_SEQ_NUMBER);
+	feed(fx, &m);
+	node_list(&m, 14, PROTO_NODE_LIST_QUORUM, one, 1);
+	m.quorate = PROTO_QUORATE;
+	msg_set_present(&m, PROTO_OPT_QUORATE);
+	feed(fx, &m);
+	assert_int_equal(fx->fake.sent_count, 0);
+	/* The quorum list 12 was replaced by 14, which moved behind the others. */
+	assert_int_equal(qnetd_conn_queued_requests(&fx->conn), 3);
+	assert_int_equal(fx->srv.counters.coalesced_requests, 1);
+	assert_int_equal(fx->srv.counters.rate_limited_requests, 0);
+
+	qnetd_server_pass_done(&fx->srv);
+	qnetd_server_run_deferred(&fx->srv);
+	assert_int_equal(fx->fake.sent_count, 3);
+	assert_int_equal(fx->fake.sent[0].type, PROTO_MSG_VOTE_INFO);
+	assert_int_equal(fx->fake.sent[0].ring_id.seq, 0x24);
+	assert_int_equal(fx->fake.sent[1].type, PROTO_MSG_NODE_LIST_REPLY);
+	assert_int_equal(fx->fake.sent[1].seq_number, 13);
+	assert_int_equal(fx->fake.sent[2].type, PROTO_MSG_NODE_LIST_REPLY);
+	assert_int_equal(fx->fake.sent[2].seq_number, 14);
+	assert_int_equal(fx->fake.sent[2].node_list_type, PROTO_NODE_LIST_QUORUM);
+	assert_int_equal(fx->fake.sent[2].ring_id.seq, 0x24);
+	assert_false(qnetd_server_has_deferred(&fx->srv));
+}
+
+/*
+ * One loop pass's budget spent: every cluster's waiting requests take turns, so a cluster with one
+ * request waits for one turn of a busy cluster, not for all of them, and echoes never wait at all.
+ */
+static void test_fair_turns_and_echoes_first(void **state)
+{
+	struct fixture *fx = *state;
+	static struct qnetd_conn h[4];
+	struct qnetd_conn g;
+	const struct msg_node_info four[] = {{1, 0, 0}, {2, 0, 0}, {3, 0, 0}, {4, 0, 0}}, solo[] = {{1, 0, 0}};
+	struct msg m;
+
+	fx->srv.pass_work_budget = 1; /* one evaluation a pass */
+	for (uint32_t i = 0; i < 4; i++)
+		join_as(fx, &h[i], "busy", i + 1, PROTO_ALGO_FFSPLIT);
+	join_as(fx, &g, "quiet", 1, PROTO_ALGO_FFSPLIT);
+	clear_sent(&fx->fake);
+	qnetd_server_pass_done(&fx->srv);
+
+	node_list(&m, 20, PROTO_NODE_LIST_INITIAL_CONFIG, four, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		feed_conn(fx, &h[i], &m);
+	node_list(&m, 30, PROTO_NODE_LIST_INITIAL_CONFIG, solo, 1);
+	feed_conn(fx, &g, &m);
+	/* The first request of the pass ran; the others wait. */
+	assert_int_equal(fx->fake.sent_count, 1);
+	assert_ptr_equal(fx->fake.sent_to[0], &h[0]);
+	assert_int_equal(fx->srv.counters.deferred_requests, 4);
+	send_echo(fx, &g, 5);
+	assert_int_equal(fx->fake.sent_count, 2);
+	assert_ptr_equal(fx->fake.sent_to[1], &g);
+	assert_int_equal(fx->fake.sent[1].type, PROTO_MSG_ECHO_REPLY);
+	clear_sent(&fx->fake);
+
+	/* Pass by pass: busy's second, then quiet's only one, then busy's others. */
+	const struct qnetd_conn *order[] = {&h[1], &g, &h[2], &h[3]};
+	for (size_t p = 0; p < 4; p++) {
+		qnetd_server_pass_done(&fx->srv);
+		qnetd_server_run_deferred(&fx->srv);
+		assert_int_equal(fx->fake.sent_count, 1);
+		assert_ptr_equal(fx->fake.sent_to[0], order[p]);
+		assert_int_equal(fx->fake.sent[0].type, PROTO_MSG_NODE_LIST_REPLY);
+		clear_sent(&fx->fake);
+	}
+	assert_false(qnetd_server_has_deferred(&fx->srv));
+
+	/* A connection that leaves with requests waiting takes them along; the others go on. */
+	qnetd_server_pass_done(&fx->srv);
+	membership(&m, 40, 0x30, four, 4);
+	feed_conn(fx, &h[0], &m);
+	feed_conn(fx, &h[1], &m);
+	feed_conn(fx, &h[2], &m);
+	assert_int_equal(qnetd_conn_queued_requests(&h[1]), 1);
+	fx->fake.discard = true;
+	leave(fx, &h[1]);
+	qnetd_server_pass_done(&fx->srv);
+	qnetd_server_run_deferred(&fx->srv);
+	assert_false(qnetd_server_has_deferred(&fx->srv));
+	assert_int_equal(qnetd_conn_queued_requests(&h[2]), 0);
+	leave(fx, &h[0]);
+	leave(fx, &h[2]);
+	leave(fx, &h[3]);
+	leave(fx, &g);
+	assert_int_equal(fx->srv.clusters.count, 0);
+}
+
+/*
+ * An lms timer that fires while the client's own membership list waits: evaluating the list stops
+ * the timer, so the waiting tick goes as well, as it would never have fired without the wait.
+ */
+static void test_waiting_timer_tick_dropped_by_evaluation(void **state)
+{
+	struct fixture *fx = *state;
+	struct qnetd_conn c;
+	const struct msg_node_info one[] = {{1, 0, 0}};
+	struct msg m;
+
+	join_as(fx, &c, "lms", 1, PROTO_ALGO_LMS);
+	clear_sent(&fx->fake);
+	fx->srv.pass_work = fx->srv.pass_work_budget;
+	membership(&m, 5, 0x40, one, 1);
+	feed_conn(fx, &c, &m);
+	qnetd_conn_algo_timer(&fx->srv, &c);
+	assert_int_equal(qnetd_conn_queued_requests(&c), 2);
+	qnetd_server_pass_done(&fx->srv);
+	qnetd_server_run_deferred(&fx->srv);
+	/* The membership list's reply (ACK: a single partition), and no push from the stale tick. */
+	assert_int_equal(fx->fake.sent_count, 1);
+	assert_int_equal(fx->fake.sent[0].type, PROTO_MSG_NODE_LIST_REPLY);
+	assert_int_equal(fx->fake.sent[0].vote, PROTO_VOTE_ACK);
+	assert_int_equal(qnetd_conn_queued_requests(&c), 0);
+	assert_false(qnetd_server_has_deferred(&fx->srv));
+	assert_int_equal(c.client.vote_info_seq, 0);
+	leave(fx, &c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1159,6 +1503,11 @@ int main(void)
 		T(test_log_lines_escape_cluster_name),
 		T(test_init_refusal_counters),
 		T(test_init_refusal_cluster_full),
+		T(test_rate_limit_coalesces_and_answers),
+		T(test_membership_storm_never_limited),
+		T(test_deferred_requests_keep_client_order),
+		T(test_fair_turns_and_echoes_first),
+		T(test_waiting_timer_tick_dropped_by_evaluation),
 	};
 	log_capture_start("test_qnetd_session");
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

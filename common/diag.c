@@ -1,6 +1,8 @@
 /* The report of a tool's diagnosis (-D): check states, the text and JSON forms and the exit status (doc/diagnose.md §1). */
 #include "diag.h"
 
+#include <stdlib.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -191,4 +193,28 @@ json_t *diag_json(const struct diag_report *r, const char *program)
 	}
 	return json_pack("{s:i, s:s, s:o, s:i}", "schema", 1, "program", program, "checks", checks, "exit_status",
 			 diag_exit_status(r));
+}
+
+int diag_print(const struct diag_report *r, bool as_json, const char *program, FILE *out)
+{
+	if (as_json) {
+		json_t *j = diag_json(r, program);
+		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		if (text == NULL)
+			return -1;
+		fprintf(out, "%s\n", text);
+		free(text);
+	} else {
+		struct strbuf text;
+		strbuf_init(&text, 1 << 20);
+		diag_format(r, &text);
+		if (text.failed) {
+			strbuf_free(&text);
+			return -1;
+		}
+		fputs(text.data != NULL ? text.data : "", out);
+		strbuf_free(&text);
+	}
+	return fflush(out) == 0 ? diag_exit_status(r) : -2;
 }

@@ -2,7 +2,9 @@
 #ifndef QD_DIAG_H
 #define QD_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -51,6 +53,12 @@ void diag_format(const struct diag_report *r, struct strbuf *out);
  * lower case, fix null when there is none; NULL when memory runs out.
  */
 json_t *diag_json(const struct diag_report *r, const char *program);
+
+/*
+ * Writes the report to out as text or, with as_json, as the JSON form on one line. Returns its
+ * exit status (diag_exit_status), -1 when memory ran out, -2 when out could not be written.
+ */
+int diag_print(const struct diag_report *r, bool as_json, const char *program, FILE *out);
 
 /*
  * Appends printf-style text to the NUL-terminated buf of size len; text that does not fit is cut

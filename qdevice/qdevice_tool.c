@@ -397,25 +397,10 @@ static void diag_journal_last_error(char *out, size_t len)
 /* Prints a report of -D or -P as text or JSON; the exit status of doc/diagnose.md §1. */
 static int tool_print_report(const struct diag_report *report, bool as_json, const char *program)
 {
-	int rc = diag_exit_status(report);
-	if (as_json) {
-		json_t *j = diag_json(report, program);
-		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(j);
-		if (text == NULL)
-			errx(3, "Can't alloc memory");
-		printf("%s\n", text);
-		free(text);
-	} else {
-		struct strbuf out;
-		strbuf_init(&out, 1 << 20);
-		diag_format(report, &out);
-		if (out.failed)
-			errx(3, "Can't alloc memory");
-		fputs(out.data != NULL ? out.data : "", stdout);
-		strbuf_free(&out);
-	}
-	return fflush(stdout) == 0 ? rc : 3;
+	int rc = diag_print(report, as_json, program, stdout);
+	if (rc == -1)
+		errx(3, "Can't alloc memory");
+	return rc < 0 ? 3 : rc;
 }
 
 static int tool_diagnose(const char *path, bool as_json)

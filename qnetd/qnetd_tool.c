@@ -419,30 +419,10 @@ static json_t *gather(const char *path, struct qnetd_diag_input *in)
 /* The report as text or JSON; exit 0, 1 or 2 by the worst check, 3 when the report cannot be written. */
 static int print_report(const struct diag_report *report, bool as_json, const char *program)
 {
-	int rc = diag_exit_status(report);
-	if (as_json) {
-		json_t *j = diag_json(report, program);
-		char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(j);
-		if (text == NULL) {
-			fprintf(stderr, "Can't alloc memory\n");
-			return 3;
-		}
-		printf("%s\n", text);
-		free(text);
-	} else {
-		struct strbuf out;
-		strbuf_init(&out, 1 << 20);
-		diag_format(report, &out);
-		if (out.failed || out.data == NULL) {
-			strbuf_free(&out);
-			fprintf(stderr, "Can't alloc memory\n");
-			return 3;
-		}
-		fputs(out.data, stdout);
-		strbuf_free(&out);
-	}
-	return fflush(stdout) == 0 ? rc : 3;
+	int rc = diag_print(report, as_json, program, stdout);
+	if (rc == -1)
+		fprintf(stderr, "Can't alloc memory\n");
+	return rc < 0 ? 3 : rc;
 }
 
 /* -D: the arbiter's checks (doc/diagnose.md §6). */

@@ -285,15 +285,6 @@ static bool diag_cmap_uint(cmap_handle_t h, const char *key, uint32_t *out)
 	}
 }
 
-static void diag_cmap_string(cmap_handle_t h, const char *key, char *out, size_t out_len)
-{
-	char *v = NULL;
-	out[0] = '\0';
-	if (cmap_get_string(h, key, &v) == CS_OK && v != NULL)
-		snprintf(out, out_len, "%s", v);
-	free(v);
-}
-
 static void diag_read_cmap(struct qdevice_diag_input *in)
 {
 	cmap_handle_t h;
@@ -304,12 +295,12 @@ static void diag_read_cmap(struct qdevice_diag_input *in)
 	}
 	in->cmap_read = true;
 	char model[32];
-	diag_cmap_string(h, "quorum.device.model", model, sizeof(model));
+	qdevice_tool_cmap_string(h, "quorum.device.model", model, sizeof(model));
 	in->device_configured = model[0] != '\0';
-	diag_cmap_string(h, "quorum.device.net.algorithm", in->algorithm, sizeof(in->algorithm));
-	diag_cmap_string(h, "quorum.device.net.host", in->host, sizeof(in->host));
-	diag_cmap_string(h, "quorum.device.net.tls", in->tls, sizeof(in->tls));
-	diag_cmap_string(h, "totem.cluster_name", in->cluster_name, sizeof(in->cluster_name));
+	qdevice_tool_cmap_string(h, "quorum.device.net.algorithm", in->algorithm, sizeof(in->algorithm));
+	qdevice_tool_cmap_string(h, "quorum.device.net.host", in->host, sizeof(in->host));
+	qdevice_tool_cmap_string(h, "quorum.device.net.tls", in->tls, sizeof(in->tls));
+	qdevice_tool_cmap_string(h, "totem.cluster_name", in->cluster_name, sizeof(in->cluster_name));
 	uint32_t v;
 	in->port = diag_cmap_uint(h, "quorum.device.net.port", &v) && v > 0 && v <= 65535 ? (uint16_t)v : 5403;
 	in->two_node = diag_cmap_uint(h, "quorum.two_node", &v) && v == 1;

@@ -140,7 +140,7 @@ static void ssh_host(const char *address, const char *script, struct qdevice_pre
 	run_host(argv, h);
 }
 
-static void cmap_string(cmap_handle_t c, const char *key, char *out, size_t len)
+void qdevice_tool_cmap_string(cmap_handle_t c, const char *key, char *out, size_t len)
 {
 	char *v = NULL;
 	out[0] = '\0';
@@ -160,7 +160,7 @@ static void read_nodes(cmap_handle_t c, struct qdevice_preflight_input *in, uint
 		snprintf(key, sizeof(key), "nodelist.node.%u.nodeid", idx);
 		if (cmap_get_uint32(c, key, &id) != CS_OK) {
 			char text[32];
-			cmap_string(c, key, text, sizeof(text));
+			qdevice_tool_cmap_string(c, key, text, sizeof(text));
 			if (text[0] == '\0')
 				break;
 			id = (uint32_t)strtoul(text, NULL, 10);
@@ -172,14 +172,14 @@ static void read_nodes(cmap_handle_t c, struct qdevice_preflight_input *in, uint
 		__typeof__(in->nodes[0]) *n = &in->nodes[in->node_count++];
 		n->node_id = id;
 		snprintf(key, sizeof(key), "nodelist.node.%u.ring0_addr", idx);
-		cmap_string(c, key, n->host.address, sizeof(n->host.address));
+		qdevice_tool_cmap_string(c, key, n->host.address, sizeof(n->host.address));
 		snprintf(key, sizeof(key), "nodelist.node.%u.name", idx);
-		cmap_string(c, key, n->host.name, sizeof(n->host.name));
+		qdevice_tool_cmap_string(c, key, n->host.name, sizeof(n->host.name));
 		if (n->host.name[0] == '\0')
 			snprintf(n->host.name, sizeof(n->host.name), "node %" PRIu32, id);
 		char status[32];
 		snprintf(key, sizeof(key), "runtime.members.%" PRIu32 ".status", id);
-		cmap_string(c, key, status, sizeof(status));
+		qdevice_tool_cmap_string(c, key, status, sizeof(status));
 		n->online = strcmp(status, "joined") == 0;
 		n->host.local = id == *this_node;
 	}
@@ -197,9 +197,9 @@ void qdevice_tool_preflight_gather(const char *arbiter, struct qdevice_preflight
 	} else {
 		in->cmap_read = true;
 		char model[32];
-		cmap_string(c, "quorum.device.model", model, sizeof(model));
+		qdevice_tool_cmap_string(c, "quorum.device.model", model, sizeof(model));
 		in->device_configured = model[0] != '\0';
-		cmap_string(c, "quorum.device.net.host", in->device_host, sizeof(in->device_host));
+		qdevice_tool_cmap_string(c, "quorum.device.net.host", in->device_host, sizeof(in->device_host));
 		uint32_t this_node;
 		read_nodes(c, in, &this_node);
 		cmap_finalize(c);

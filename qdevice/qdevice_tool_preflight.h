@@ -2,7 +2,14 @@
 #ifndef QD_QDEVICE_TOOL_PREFLIGHT_H
 #define QD_QDEVICE_TOOL_PREFLIGHT_H
 
+#include <stddef.h>
+
+#include <corosync/cmap.h>
+
 #include "qdevice_preflight.h"
+
+/* A cmap string value copied into out ("" when absent); -D's gathering uses it too. */
+void qdevice_tool_cmap_string(cmap_handle_t c, const char *key, char *out, size_t len);
 
 /*
  * Reads the nodelist and membership from cmap and runs each host's script as pvecm qdevice setup

@@ -102,3 +102,45 @@ bool qnetd_algo_newcomer_must_wait(const struct qnetd_client *client, const stru
 	}
 	return false;
 }
+
+void qnetd_algo_hold_departing(const struct qnetd_algo_io *io, struct qnetd_client *client)
+{
+	if (io->now_ms == NULL || client->cluster == NULL || !client->vote_may_count)
+		return;
+	uint64_t hb = client->heartbeat_interval;
+	uint64_t until = io->now_ms(io->ctx) + hb * QNETD_VOTE_HOLD_HEARTBEATS_NUM / QNETD_VOTE_HOLD_HEARTBEATS_DEN;
+	/* Without memory for the hold the decision goes on as it did before holds existed. */
+	(void)qnetd_cluster_hold_add(client->cluster, client->node_id, until);
+}
+
+uint64_t qnetd_algo_hold_wait(const struct qnetd_algo_io *io, struct qnetd_cluster *cluster,
+			      const struct qnetd_node_list *members)
+{
+	if (io->now_ms == NULL || cluster->hold_count == 0)
+		return 0;
+	return qnetd_cluster_hold_wait(cluster, io->now_ms(io->ctx), members);
+}
+
+uint64_t qnetd_algo_hold_check(const struct qnetd_algo_io *io, const struct qnetd_client *waiting,
+			       const struct qnetd_node_list *members)
+{
+	struct qnetd_cluster *cluster = waiting->cluster;
+	if (io->now_ms == NULL || cluster->hold_count == 0)
+		return 0;
+	uint64_t now = io->now_ms(io->ctx);
+	struct qnetd_vote_hold *h = qnetd_cluster_hold_blocking(cluster, now, members);
+	if (h == NULL)
+		return 0;
+	uint64_t wait = h->until_ms - now;
+	if (!h->reported && io->vote_held != NULL)
+		io->vote_held(io->ctx, waiting, h->node_id, wait);
+	h->reported = true;
+	return wait;
+}
+
+uint32_t qnetd_algo_hold_timer_ms(uint64_t wait_ms)
+{
+	if (wait_ms < 1)
+		return 1;
+	return wait_ms > 18000000u ? 18000000u : (uint32_t)wait_ms;
+}

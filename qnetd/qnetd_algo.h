@@ -25,6 +25,17 @@ struct qnetd_algo_io {
 	/* (Re)arms the client's one-shot algorithm timer; the daemon then calls the timer hook. */
 	void (*timer_start)(void *ctx, struct qnetd_client *client, uint32_t interval_ms);
 	void (*timer_stop)(void *ctx, struct qnetd_client *client);
+	/*
+	 * The daemon's monotonic clock in ms. Optional: without it no vote hold is ever started
+	 * (doc/algorithms.md §1.5).
+	 */
+	uint64_t (*now_ms)(void *ctx);
+	/*
+	 * Optional: tells the daemon (for its log) that an ACK to `waiting`'s partition is held back
+	 * for wait_ms because node held_node's vote may still be counted. Called when a hold starts
+	 * to hold something back, not on every re-check.
+	 */
+	void (*vote_held)(void *ctx, const struct qnetd_client *waiting, uint32_t held_node, uint64_t wait_ms);
 };
 
 /*
@@ -91,6 +102,26 @@ enum proto_reply_error qnetd_algo_timer_nothing(const struct qnetd_algo_io *io, 
  * any client of its cluster holds ACK on a stored ring other than `ring`.
  */
 bool qnetd_algo_newcomer_must_wait(const struct qnetd_client *client, const struct proto_ring_id *ring);
+
+/*
+ * Vote holds (doc/algorithms.md §1.5). A client leaving while its node may count the device's
+ * vote starts a hold of 1.5 of its heartbeat intervals (1.2 times the device's timeout: longer
+ * than corosync keeps a vote the qdevice no longer renews). Does nothing without io->now_ms.
+ */
+#define QNETD_VOTE_HOLD_HEARTBEATS_NUM 3u
+#define QNETD_VOTE_HOLD_HEARTBEATS_DEN 2u
+void qnetd_algo_hold_departing(const struct qnetd_algo_io *io, struct qnetd_client *client);
+/* How long an ACK to a partition with these members must still wait (0: send it now). */
+uint64_t qnetd_algo_hold_wait(const struct qnetd_algo_io *io, struct qnetd_cluster *cluster,
+			      const struct qnetd_node_list *members);
+/*
+ * As qnetd_algo_hold_wait, and the first time a hold keeps a partition waiting it is reported
+ * through io->vote_held, naming `waiting` (a client of that partition).
+ */
+uint64_t qnetd_algo_hold_check(const struct qnetd_algo_io *io, const struct qnetd_client *waiting,
+			       const struct qnetd_node_list *members);
+/* The algorithm timer takes 1..18 000 000 ms: a wait as a timer interval (at least 1 ms). */
+uint32_t qnetd_algo_hold_timer_ms(uint64_t wait_ms);
 
 /* The algorithm with this id, or NULL when the id is not one of 0..3. */
 const struct qnetd_algo *qnetd_algo_get(uint16_t id);

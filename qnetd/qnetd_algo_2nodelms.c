@@ -1,4 +1,4 @@
-/* The "2nodelms" algorithm (doc/algorithms.md §4): last man standing for two-node clusters, votes only in replies. */
+/* The "2nodelms" algorithm (doc/algorithms.md §4): last man standing for two-node clusters, votes in replies (and one push after a vote hold). */
 #include "qnetd_algo.h"
 
 static enum proto_reply_error tnl_config_node_list(const struct qnetd_algo_io *io, struct qnetd_client *client,
@@ -21,25 +21,18 @@ static uint8_t remember(struct qnetd_client *client, uint8_t vote)
 	return vote;
 }
 
-static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_io *io,
-						       struct qnetd_client *client,
-						       const struct proto_ring_id *ring,
-						       const struct qnetd_node_list *nodes, uint8_t heuristics,
-						       uint8_t *vote)
+/* The decision for a client reporting this ring, these members and these heuristics (remembered unless it must wait). */
+static uint8_t tnl_decide(struct qnetd_client *client, const struct proto_ring_id *ring,
+			  const struct qnetd_node_list *nodes, uint8_t heuristics)
 {
 	const struct qnetd_cluster *cluster = client->cluster;
 
-	(void)io;
 	/* Deliberately not stored, so the next membership is judged afresh. */
-	if (qnetd_algo_newcomer_must_wait(client, ring)) {
-		*vote = PROTO_VOTE_NACK;
-		return PROTO_ERR_NO_ERROR;
-	}
+	if (qnetd_algo_newcomer_must_wait(client, ring))
+		return PROTO_VOTE_NACK;
 
-	if (nodes->count == 2) {
-		*vote = remember(client, PROTO_VOTE_ACK);
-		return PROTO_ERR_NO_ERROR;
-	}
+	if (nodes->count == 2)
+		return remember(client, PROTO_VOTE_ACK);
 
 	uint32_t lo = UINT32_MAX, hi = 0;
 	uint8_t other_heuristics = PROTO_HEURISTICS_UNDEFINED;
@@ -53,10 +46,8 @@ static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_i
 			other_heuristics = y->heuristics;
 	}
 
-	if (cluster->client_count == 1) {
-		*vote = remember(client, PROTO_VOTE_ACK);
-		return PROTO_ERR_NO_ERROR;
-	}
+	if (cluster->client_count == 1)
+		return remember(client, PROTO_VOTE_ACK);
 
 	int cmp = proto_heuristics_cmp(heuristics, other_heuristics);
 	bool win;
@@ -70,8 +61,58 @@ static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_i
 		default: win = false; break;
 		}
 	}
-	*vote = remember(client, win ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
+	return remember(client, win ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
+}
+
+/*
+ * An ACK that a vote hold (doc/algorithms.md §1.5) keeps back becomes WAIT_FOR_REPLY (the stock
+ * client stops casting the vote), and the timer decides again when the hold ends: 2nodelms's only
+ * push and only timer, which upstream's 2nodelms never needs.
+ */
+static uint8_t tnl_unless_held(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote,
+			       const struct qnetd_node_list *nodes)
+{
+	if (vote != PROTO_VOTE_ACK)
+		return vote;
+	uint64_t wait = qnetd_algo_hold_check(io, client, nodes);
+	if (wait == 0)
+		return vote;
+	io->timer_start(io->ctx, client, qnetd_algo_hold_timer_ms(wait));
+	return remember(client, PROTO_VOTE_WAIT_FOR_REPLY);
+}
+
+static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_io *io,
+						       struct qnetd_client *client,
+						       const struct proto_ring_id *ring,
+						       const struct qnetd_node_list *nodes, uint8_t heuristics,
+						       uint8_t *vote)
+{
+	/* A hold timer still armed finds last_result no longer WAIT_FOR_REPLY and does nothing. */
+	*vote = tnl_unless_held(io, client, tnl_decide(client, ring, nodes, heuristics), nodes);
 	return PROTO_ERR_NO_ERROR;
+}
+
+/* A hold ended (or moved on): decide again on the stored values and push the answer. */
+static enum proto_reply_error tnl_timer(const struct qnetd_algo_io *io, struct qnetd_client *client)
+{
+	if (client->last_result != PROTO_VOTE_WAIT_FOR_REPLY)
+		return PROTO_ERR_NO_ERROR;
+	uint8_t vote = tnl_decide(client, &client->ring_id, &client->membership_list, client->heuristics);
+	vote = tnl_unless_held(io, client, vote, &client->membership_list);
+	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK) {
+		client->vote_info_seq++;
+		/* A failed push is the daemon's to handle (it disconnects the client). */
+		(void)io->send_vote_info(io->ctx, client, client->vote_info_seq, vote, &client->ring_id);
+	}
+	return PROTO_ERR_NO_ERROR;
+}
+
+/* The leaving node may still count its vote, which starts a hold; the survivor's answer stays. */
+static void tnl_client_disconnect(const struct qnetd_algo_io *io, struct qnetd_client *client,
+				  bool server_going_down)
+{
+	if (!server_going_down)
+		qnetd_algo_hold_departing(io, client);
 }
 
 static enum proto_reply_error tnl_ask_for_vote(const struct qnetd_algo_io *io, struct qnetd_client *client,
@@ -89,11 +130,11 @@ const struct qnetd_algo qnetd_algo_2nodelms = {
 	.membership_node_list = tnl_membership_node_list,
 	.quorum_node_list = qnetd_algo_quorum_node_list_no_change,
 	.ask_for_vote = tnl_ask_for_vote,
-	/* Votes travel only in replies: there is no push to confirm and no timer. */
+	/* Votes travel in replies, and in the push after a hold: nothing waits for its confirmation. */
 	.vote_info_reply = qnetd_algo_vote_info_reply_nothing,
 	/* Heuristics changes are not evaluated: the new value only counts at the next membership list. */
 	.heuristics_change = qnetd_algo_heuristics_change_no_change,
 	/* The survivor keeps its answer until its own next membership list: no re-evaluation here. */
-	.client_disconnect = qnetd_algo_client_disconnect_nothing,
-	.timer = qnetd_algo_timer_nothing,
+	.client_disconnect = tnl_client_disconnect,
+	.timer = tnl_timer,
 };

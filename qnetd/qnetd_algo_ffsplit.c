@@ -246,11 +246,42 @@ static size_t ff_send_votes(const struct qnetd_algo_io *io, struct qnetd_cluster
 		if (x->ffsplit_state != wanted)
 			continue;
 		x->vote_info_seq++;
+		x->ffsplit_vote_sent = true;
 		const struct proto_ring_id *ring = v != NULL ? ring_of(v, x) : &x->ring_id;
 		if (io->send_vote_info(io->ctx, x, x->vote_info_seq, vote, ring) == 0)
 			queued++;
 	}
 	return queued;
+}
+
+/* The first client waiting for an ACK: it carries the cluster's hold timer (ffsplit's only timer use). */
+static struct qnetd_client *first_sending_ack(const struct qnetd_cluster *cluster)
+{
+	for (size_t i = 0; i < cluster->client_count; i++) {
+		if (cluster->clients[i]->ffsplit_state == FFSPLIT_CLIENT_SENDING_ACK)
+			return cluster->clients[i];
+	}
+	return NULL;
+}
+
+/*
+ * Every NACK is confirmed: the ACK wave goes out, unless a vote hold (doc/algorithms.md §1.5) keeps
+ * the winning partition waiting; then one winner's timer brings the decision back here.
+ */
+static void ff_release_acks(const struct qnetd_algo_io *io, struct qnetd_cluster *cluster, const struct ff_view *v)
+{
+	struct qnetd_client *waiting = first_sending_ack(cluster);
+	if (waiting != NULL) {
+		uint64_t wait = qnetd_algo_hold_check(io, waiting, &cluster->quorate_partition);
+		if (wait > 0) {
+			cluster->ffsplit_state = FFSPLIT_CLUSTER_HOLDING_ACKS;
+			io->timer_start(io->ctx, waiting, qnetd_algo_hold_timer_ms(wait));
+			return;
+		}
+	}
+	cluster->ffsplit_state = FFSPLIT_CLUSTER_SENDING_ACKS;
+	if (ff_send_votes(io, cluster, v, PROTO_VOTE_ACK) == 0)
+		cluster->ffsplit_state = FFSPLIT_CLUSTER_WAITING_FOR_CHANGE;
 }
 
 /* The evaluation (doc/algorithms.md §3.3). */
@@ -272,6 +303,7 @@ static enum proto_reply_error ff_run(const struct qnetd_algo_io *io, const struc
 
 	for (size_t i = 0; i < cluster->client_count; i++) {
 		struct qnetd_client *x = cluster->clients[i];
+		x->ffsplit_vote_sent = false;
 		if (excluded(v, x))
 			x->ffsplit_state = FFSPLIT_CLIENT_WAITING_FOR_CHANGE;
 		else if (qnetd_node_list_contains(winner, x->node_id))
@@ -282,11 +314,8 @@ static enum proto_reply_error ff_run(const struct qnetd_algo_io *io, const struc
 
 	/* The losers must confirm dropping the vote before the winners are told to use it. */
 	cluster->ffsplit_state = FFSPLIT_CLUSTER_SENDING_NACKS;
-	if (ff_send_votes(io, cluster, v, PROTO_VOTE_NACK) == 0) {
-		cluster->ffsplit_state = FFSPLIT_CLUSTER_SENDING_ACKS;
-		if (ff_send_votes(io, cluster, v, PROTO_VOTE_ACK) == 0)
-			cluster->ffsplit_state = FFSPLIT_CLUSTER_WAITING_FOR_CHANGE;
-	}
+	if (ff_send_votes(io, cluster, v, PROTO_VOTE_NACK) == 0)
+		ff_release_acks(io, cluster, v);
 	*vote = PROTO_VOTE_NO_CHANGE;
 	return PROTO_ERR_NO_ERROR;
 }
@@ -375,13 +404,19 @@ static enum proto_reply_error ff_vote_info_reply(const struct qnetd_algo_io *io,
 	if (seq != client->vote_info_seq)
 		return PROTO_ERR_NO_ERROR;
 
+	/* A NACK taken by a node ends the hold its departed client left: its corosync now has no vote. */
+	/* ffsplit's replies carry no ACK or NACK: the last of those is the last push's. */
+	bool nack_taken = client->last_sent_ack_nack_vote == PROTO_VOTE_NACK;
+	if (nack_taken && qnetd_cluster_hold_end(cluster, client->node_id) &&
+	    cluster->ffsplit_state == FFSPLIT_CLUSTER_HOLDING_ACKS)
+		ff_release_acks(io, cluster, NULL);
+	/* Its vote for the current decision is not sent yet: the reply answers an earlier one. */
+	if (!client->ffsplit_vote_sent)
+		return PROTO_ERR_NO_ERROR;
 	client->ffsplit_state = FFSPLIT_CLIENT_WAITING_FOR_CHANGE;
 	if (cluster->ffsplit_state == FFSPLIT_CLUSTER_SENDING_NACKS) {
-		if (!any_client_in(cluster, FFSPLIT_CLIENT_SENDING_NACK)) {
-			cluster->ffsplit_state = FFSPLIT_CLUSTER_SENDING_ACKS;
-			if (ff_send_votes(io, cluster, NULL, PROTO_VOTE_ACK) == 0)
-				cluster->ffsplit_state = FFSPLIT_CLUSTER_WAITING_FOR_CHANGE;
-		}
+		if (!any_client_in(cluster, FFSPLIT_CLIENT_SENDING_NACK))
+			ff_release_acks(io, cluster, NULL);
 	} else if (cluster->ffsplit_state == FFSPLIT_CLUSTER_SENDING_ACKS) {
 		if (!any_client_in(cluster, FFSPLIT_CLIENT_SENDING_ACK))
 			cluster->ffsplit_state = FFSPLIT_CLUSTER_WAITING_FOR_CHANGE;
@@ -402,16 +437,28 @@ static enum proto_reply_error ff_heuristics_change(const struct qnetd_algo_io *i
 	return ff_run(io, &v, vote);
 }
 
-/* The others may now form the winning partition: decide again without the leaving client. */
+/*
+ * The others may now form the winning partition: decide again without the leaving client. Its
+ * node may still count the vote it had, so that starts a hold first (doc/algorithms.md §1.5).
+ */
 static void ff_client_disconnect(const struct qnetd_algo_io *io, struct qnetd_client *client,
 				 bool server_going_down)
 {
 	if (server_going_down)
 		return;
+	qnetd_algo_hold_departing(io, client);
 	struct ff_view v = stored_view(client);
 	v.leaving = true;
 	uint8_t ignored;
 	(void)ff_run(io, &v, &ignored);
+}
+
+/* The hold timer: the winners' ACKs go out once no hold keeps them back. */
+static enum proto_reply_error ff_timer(const struct qnetd_algo_io *io, struct qnetd_client *client)
+{
+	if (client->cluster->ffsplit_state == FFSPLIT_CLUSTER_HOLDING_ACKS)
+		ff_release_acks(io, client->cluster, NULL);
+	return PROTO_ERR_NO_ERROR;
 }
 
 const struct qnetd_algo qnetd_algo_ffsplit = {
@@ -425,6 +472,6 @@ const struct qnetd_algo qnetd_algo_ffsplit = {
 	.vote_info_reply = ff_vote_info_reply,
 	.heuristics_change = ff_heuristics_change,
 	.client_disconnect = ff_client_disconnect,
-	/* ffsplit never arms the algorithm timer. */
-	.timer = qnetd_algo_timer_nothing,
+	/* Armed only while a vote hold keeps the ACKs back. */
+	.timer = ff_timer,
 };

@@ -153,7 +153,7 @@ static uint8_t tie_breaker_vote(const struct qnetd_client *c, const struct proto
 	return (c->node_id == tb || proto_ring_id_equal(tbring, ring)) ? PROTO_VOTE_ACK : PROTO_VOTE_NACK;
 }
 
-static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, const struct proto_ring_id *ring)
+static uint8_t lms_decide(const struct qnetd_algo_io *io, struct qnetd_client *c, const struct proto_ring_id *ring)
 {
 	const struct qnetd_cluster *cluster = c->cluster;
 
@@ -184,6 +184,23 @@ static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, 
 }
 
 /*
+ * The decision, unless a vote hold (doc/algorithms.md §1.5) keeps an ACK for a partition with these
+ * members back: then WAIT_FOR_REPLY, and the timer decides again when the hold ends.
+ */
+static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, const struct proto_ring_id *ring,
+			const struct qnetd_node_list *members)
+{
+	uint8_t vote = lms_decide(io, c, ring);
+	if (vote != PROTO_VOTE_ACK)
+		return vote;
+	uint64_t wait = qnetd_algo_hold_check(io, c, members);
+	if (wait == 0)
+		return vote;
+	io->timer_start(io->ctx, c, qnetd_algo_hold_timer_ms(wait));
+	return remember(c, PROTO_VOTE_WAIT_FOR_REPLY);
+}
+
+/*
  * Runs before the daemon stores the list: only the ring id is new, the
  * sender's membership and partition are still the previous ones. The quorum
  * list that follows re-evaluates with consistent data.
@@ -194,9 +211,9 @@ static enum proto_reply_error lms_membership_node_list(const struct qnetd_algo_i
 						       const struct qnetd_node_list *nodes, uint8_t heuristics,
 						       uint8_t *vote)
 {
-	(void)nodes;
 	(void)heuristics;
-	*vote = lms_eval(io, client, ring);
+	/* A hold looks at the new members: the stored ones may still hold the departed node. */
+	*vote = lms_eval(io, client, ring, nodes);
 	return PROTO_ERR_NO_ERROR;
 }
 
@@ -206,28 +223,32 @@ static enum proto_reply_error lms_quorum_node_list(const struct qnetd_algo_io *i
 {
 	(void)quorate;
 	(void)nodes;
-	*vote = lms_eval(io, client, &client->ring_id);
+	*vote = lms_eval(io, client, &client->ring_id, &client->membership_list);
 	return PROTO_ERR_NO_ERROR;
 }
 
 static enum proto_reply_error lms_ask_for_vote(const struct qnetd_algo_io *io, struct qnetd_client *client,
 					       uint8_t *vote)
 {
-	*vote = lms_eval(io, client, &client->ring_id);
+	*vote = lms_eval(io, client, &client->ring_id, &client->membership_list);
 	return PROTO_ERR_NO_ERROR;
 }
 
-/* Others are not re-evaluated: each client's vote changes only on its own messages or timer. */
+/*
+ * Others are not re-evaluated: each client's vote changes only on its own messages or timer. The
+ * leaving node may still count its vote, which starts a hold (doc/algorithms.md §1.5).
+ */
 static void lms_client_disconnect(const struct qnetd_algo_io *io, struct qnetd_client *client,
 				  bool server_going_down)
 {
-	(void)server_going_down;
+	if (!server_going_down)
+		qnetd_algo_hold_departing(io, client);
 	io->timer_stop(io->ctx, client);
 }
 
 static enum proto_reply_error lms_timer(const struct qnetd_algo_io *io, struct qnetd_client *client)
 {
-	uint8_t vote = lms_eval(io, client, &client->ring_id);
+	uint8_t vote = lms_eval(io, client, &client->ring_id, &client->membership_list);
 	/* WAIT_FOR_REPLY has re-armed the timer inside lms_eval; a decision ends the polling. */
 	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK) {
 		client->vote_info_seq++;

@@ -26,6 +26,7 @@ void qnetd_cluster_destroy(struct qnetd_cluster *cluster)
 	if (cluster == NULL)
 		return;
 	qnetd_node_list_clear(&cluster->quorate_partition);
+	free(cluster->holds);
 	free(cluster->eval_slots);
 	free(cluster->clients);
 	free(cluster->name);
@@ -108,6 +109,94 @@ uint64_t qnetd_cluster_work(const struct qnetd_cluster *cluster)
 		work += 1 + c->config_list.count + c->membership_list.count;
 	}
 	return work;
+}
+
+int qnetd_cluster_hold_add(struct qnetd_cluster *cluster, uint32_t node_id, uint64_t until_ms)
+{
+	for (size_t i = 0; i < cluster->hold_count; i++) {
+		if (cluster->holds[i].node_id == node_id) {
+			if (cluster->holds[i].until_ms < until_ms) {
+				cluster->holds[i].until_ms = until_ms;
+				cluster->holds[i].reported = false;
+			}
+			return 0;
+		}
+	}
+	if (cluster->hold_count == cluster->hold_capacity) {
+		size_t cap = cluster->hold_capacity == 0 ? 2 : cluster->hold_capacity * 2;
+		struct qnetd_vote_hold *grown = realloc(cluster->holds, cap * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		cluster->holds = grown;
+		cluster->hold_capacity = cap;
+	}
+	cluster->holds[cluster->hold_count++] = (struct qnetd_vote_hold){node_id, until_ms, false};
+	return 0;
+}
+
+static void hold_remove_at(struct qnetd_cluster *cluster, size_t i)
+{
+	cluster->holds[i] = cluster->holds[cluster->hold_count - 1];
+	cluster->hold_count--;
+}
+
+bool qnetd_cluster_hold_end(struct qnetd_cluster *cluster, uint32_t node_id)
+{
+	for (size_t i = 0; i < cluster->hold_count; i++) {
+		if (cluster->holds[i].node_id == node_id) {
+			hold_remove_at(cluster, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+struct qnetd_vote_hold *qnetd_cluster_hold_blocking(struct qnetd_cluster *cluster, uint64_t now_ms,
+						    const struct qnetd_node_list *partition)
+{
+	struct qnetd_vote_hold *latest = NULL;
+	for (size_t i = 0; i < cluster->hold_count;) {
+		struct qnetd_vote_hold *h = &cluster->holds[i];
+		if (h->until_ms <= now_ms) {
+			hold_remove_at(cluster, i);
+			continue;
+		}
+		if (!qnetd_node_list_contains(partition, h->node_id) && (latest == NULL || h->until_ms > latest->until_ms))
+			latest = h;
+		i++;
+	}
+	return latest;
+}
+
+uint64_t qnetd_cluster_hold_wait(struct qnetd_cluster *cluster, uint64_t now_ms,
+				 const struct qnetd_node_list *partition)
+{
+	const struct qnetd_vote_hold *h = qnetd_cluster_hold_blocking(cluster, now_ms, partition);
+	return h != NULL ? h->until_ms - now_ms : 0;
+}
+
+void qnetd_client_note_vote_sent(struct qnetd_client *client, uint8_t vote, uint32_t pushed_seq)
+{
+	client->last_sent_vote = vote;
+	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK)
+		client->last_sent_ack_nack_vote = vote;
+	if (vote == PROTO_VOTE_ACK) {
+		client->vote_may_count = true;
+		client->unconfirmed_nack_seq = 0;
+	} else if (vote == PROTO_VOTE_NACK) {
+		/* A reply is read before the client's next request; a push may be lost with its client. */
+		if (pushed_seq == 0)
+			client->vote_may_count = false;
+		client->unconfirmed_nack_seq = pushed_seq;
+	}
+}
+
+void qnetd_client_note_vote_confirmed(struct qnetd_client *client, uint32_t seq)
+{
+	if (client->unconfirmed_nack_seq != 0 && seq == client->unconfirmed_nack_seq) {
+		client->vote_may_count = false;
+		client->unconfirmed_nack_seq = 0;
+	}
 }
 
 void qnetd_client_init(struct qnetd_client *client, void *owner)

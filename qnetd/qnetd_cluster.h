@@ -22,9 +22,21 @@ enum ffsplit_cluster_state {
 	FFSPLIT_CLUSTER_WAITING_FOR_STABLE_MEMBERSHIP,
 	FFSPLIT_CLUSTER_SENDING_NACKS,
 	FFSPLIT_CLUSTER_SENDING_ACKS,
+	/* Every NACK is confirmed, but a vote hold keeps the ACKs back (doc/algorithms.md §1.5). */
+	FFSPLIT_CLUSTER_HOLDING_ACKS,
 };
 
 struct qnetd_cluster;
+
+/*
+ * A vote hold (doc/algorithms.md §1.5): a client that may have left its node's corosync counting
+ * the device's vote has gone, and until `until_ms` no partition without that node gets an ACK.
+ */
+struct qnetd_vote_hold {
+	uint32_t node_id;
+	uint64_t until_ms;                  /* on the daemon's monotonic clock */
+	bool reported;                      /* the daemon was told it holds something back */
+};
 
 /*
  * Working space an algorithm may use during one evaluation, one slot per client position, so
@@ -65,9 +77,21 @@ struct qnetd_client {
 
 	uint8_t last_sent_vote;             /* enum proto_vote, UNDEFINED until one is sent */
 	uint8_t last_sent_ack_nack_vote;
+	/*
+	 * This node's corosync may be counting the device's vote: an ACK was sent and no NACK has
+	 * been taken since (doc/algorithms.md §1.5). A NACK pushed in a VOTE_INFO counts as taken
+	 * when its VOTE_INFO_REPLY comes back; one in a reply, when it is queued.
+	 */
+	bool vote_may_count;
+	uint32_t unconfirmed_nack_seq;      /* seq of a pushed NACK not yet confirmed, 0 for none */
 
 	uint32_t vote_info_seq;             /* seq of the last VOTE_INFO pushed to this client */
 	enum ffsplit_client_state ffsplit_state;
+	/*
+	 * The VOTE_INFO of its current ffsplit_state has been queued: until then a VOTE_INFO_REPLY
+	 * answers an earlier push and confirms nothing (ACKs wait for NACKs, or for a vote hold).
+	 */
+	bool ffsplit_vote_sent;
 	uint8_t last_result;                /* 2nodelms and lms: their last answer */
 
 	struct qnetd_cluster *cluster;      /* NULL until added to a cluster */
@@ -86,6 +110,9 @@ struct qnetd_cluster {
 	enum ffsplit_cluster_state ffsplit_state;
 	struct qnetd_node_list quorate_partition; /* ffsplit: the last selected winner */
 	struct qnetd_sched_group sched_group; /* its clients' deferred requests take turns with other clusters' */
+	struct qnetd_vote_hold *holds;      /* owned; at most one per node id, expired ones pruned lazily */
+	size_t hold_count;
+	size_t hold_capacity;
 };
 
 /* Creates an empty cluster with a copy of the name; NULL on no memory. */
@@ -105,6 +132,31 @@ ptrdiff_t qnetd_cluster_client_index(const struct qnetd_cluster *cluster, uint32
  * and membership lists (the units of QNETD_PASS_WORK_BUDGET, doc/hardening.md §7.4).
  */
 uint64_t qnetd_cluster_work(const struct qnetd_cluster *cluster);
+
+/*
+ * Starts (or extends) the hold on node_id's vote until until_ms. 0, or -1 on no memory, when the
+ * caller has no safe choice but to act as before (doc/algorithms.md §1.5).
+ */
+int qnetd_cluster_hold_add(struct qnetd_cluster *cluster, uint32_t node_id, uint64_t until_ms);
+/* Ends the hold on node_id's vote early (its node confirmed a NACK); whether there was one. */
+bool qnetd_cluster_hold_end(struct qnetd_cluster *cluster, uint32_t node_id);
+/*
+ * Drops the holds that ended by now_ms, then returns how long an ACK to `partition` must still
+ * wait: the latest end of a hold whose node is not in it, minus now_ms; 0 when nothing holds it.
+ */
+uint64_t qnetd_cluster_hold_wait(struct qnetd_cluster *cluster, uint64_t now_ms,
+				 const struct qnetd_node_list *partition);
+/* The first hold that keeps `partition` waiting at now_ms (after pruning), or NULL. */
+struct qnetd_vote_hold *qnetd_cluster_hold_blocking(struct qnetd_cluster *cluster, uint64_t now_ms,
+						    const struct qnetd_node_list *partition);
+
+/*
+ * What the daemon records for every vote it sends (doc/algorithms.md §1.3): the last votes and
+ * whether the node may now count it. pushed_seq is the VOTE_INFO's seq, 0 for a reply.
+ */
+void qnetd_client_note_vote_sent(struct qnetd_client *client, uint8_t vote, uint32_t pushed_seq);
+/* A VOTE_INFO_REPLY with this seq came back: a pushed NACK it confirms is taken. */
+void qnetd_client_note_vote_confirmed(struct qnetd_client *client, uint32_t seq);
 
 /* Initialises a client record with upstream's defaults (nothing set, heuristics undefined). */
 void qnetd_client_init(struct qnetd_client *client, void *owner);

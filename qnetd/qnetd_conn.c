@@ -27,6 +27,11 @@ static struct qnetd_conn *conn_of(struct qnetd_client *client)
 	return client->owner;
 }
 
+static const struct qnetd_conn *conn_of_const(const struct qnetd_client *client)
+{
+	return client->owner;
+}
+
 uint64_t qnetd_conn_dpd_interval(double coefficient, uint32_t heartbeat_ms)
 {
 	double v = floor(coefficient * (double)heartbeat_ms);
@@ -115,11 +120,10 @@ static void send_server_error(struct qnetd_server *srv, struct qnetd_conn *conn,
 	send_msg(srv, conn, &reply);
 }
 
-static void record_vote(struct qnetd_client *client, uint8_t vote)
+/* pushed_seq: the VOTE_INFO's seq, 0 for a vote in a reply. */
+static void record_vote(struct qnetd_client *client, uint8_t vote, uint32_t pushed_seq)
 {
-	client->last_sent_vote = vote;
-	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK)
-		client->last_sent_ack_nack_vote = vote;
+	qnetd_client_note_vote_sent(client, vote, pushed_seq);
 	/* ASK_LATER and WAIT_FOR_REPLY leave the decision open; NO_CHANGE confirms the vote the client has. */
 	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK || vote == PROTO_VOTE_NO_CHANGE) {
 		struct qnetd_conn *conn = conn_of(client);
@@ -163,7 +167,7 @@ static int io_send_vote_info(void *ctx, struct qnetd_client *to, uint32_t seq, u
 	/* A full queue drops that client (upstream dropped the sender instead). */
 	if (send_msg(srv, conn, &m) != 0)
 		return -1;
-	record_vote(to, vote);
+	record_vote(to, vote, seq);
 	return 0;
 }
 
@@ -185,6 +189,25 @@ static void io_timer_stop(void *ctx, struct qnetd_client *client)
 	srv->ops->algo_timer_stop(srv->ctx, conn_of(client));
 }
 
+static uint64_t io_now_ms(void *ctx)
+{
+	struct qnetd_server *srv = ctx;
+	return srv->ops->now_ms(srv->ctx);
+}
+
+/* Once per hold that keeps a partition waiting: the reason a survivor's vote comes late. */
+static void io_vote_held(void *ctx, const struct qnetd_client *waiting, uint32_t held_node, uint64_t wait_ms)
+{
+	struct qnetd_server *srv = ctx;
+	const struct qnetd_conn *conn = conn_of_const(waiting);
+	char name[ESCAPE_LOG_NAME_MAX];
+
+	srv->counters.vote_holds++;
+	log_info("Cluster '%s': vote for node %u's partition held back %llu ms: node %u's qdevice left while "
+		 "its corosync may still count the vote it had",
+		 log_name(conn, name), waiting->node_id, (unsigned long long)wait_ms, held_node);
+}
+
 void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *settings,
 		       const struct qnetd_session_ops *ops, void *ctx)
 {
@@ -197,6 +220,9 @@ void qnetd_server_init(struct qnetd_server *srv, const struct qnetd_settings *se
 	srv->algo_io.send_vote_info = io_send_vote_info;
 	srv->algo_io.timer_start = io_timer_start;
 	srv->algo_io.timer_stop = io_timer_stop;
+	/* Without a clock (some unit tests) nothing is ever held (doc/algorithms.md §1.5). */
+	srv->algo_io.now_ms = ops != NULL && ops->now_ms != NULL ? io_now_ms : NULL;
+	srv->algo_io.vote_held = io_vote_held;
 	srv->pass_work_budget = QNETD_PASS_WORK_BUDGET;
 	srv->request_rate_per_s = QNETD_REQUESTS_PER_S;
 	srv->request_burst = QNETD_REQUESTS_BURST;
@@ -821,7 +847,7 @@ static void node_list_now(struct qnetd_server *srv, struct qnetd_conn *conn, con
 	msg_set_present(&reply, PROTO_OPT_RING_ID);
 	msg_set_present(&reply, PROTO_OPT_VOTE);
 	if (send_msg(srv, conn, &reply) == 0)
-		record_vote(client, vote);
+		record_vote(client, vote, 0);
 }
 
 /* Replies that carry seq, vote and the stored ring id (ASK_FOR_VOTE, HEURISTICS_CHANGE). */
@@ -841,7 +867,7 @@ static void send_vote_reply(struct qnetd_server *srv, struct qnetd_conn *conn, c
 		msg_set_present(&reply, PROTO_OPT_HEURISTICS);
 	}
 	if (send_msg(srv, conn, &reply) == 0)
-		record_vote(&conn->client, vote);
+		record_vote(&conn->client, vote, 0);
 }
 
 static void ask_for_vote_now(struct qnetd_server *srv, struct qnetd_conn *conn, const struct msg *m)
@@ -861,6 +887,7 @@ static void vote_info_reply_now(struct qnetd_server *srv, struct qnetd_conn *con
 {
 	const struct qnetd_algo *algo = qnetd_algo_get(conn->client.algorithm);
 
+	qnetd_client_note_vote_confirmed(&conn->client, m->seq_number);
 	uint16_t code = algo->vote_info_reply(&srv->algo_io, &conn->client, m->seq_number);
 	if (code != PROTO_ERR_NO_ERROR)
 		send_server_error(srv, conn, m, code, "vote info reply refused by the algorithm");

@@ -151,6 +151,8 @@ struct qnetd_counters {
 	uint64_t deferred_requests;         /* did not run when they arrived, for any of the reasons below */
 	uint64_t rate_limited_requests;     /* arrived, or came to run, while their connection was over its rate */
 	uint64_t coalesced_requests;        /* superseded while waiting by a newer one of their kind: never evaluated */
+	/* ACKs held back because a departed client's node may still count its vote (doc/algorithms.md §1.5). */
+	uint64_t vote_holds;
 };
 
 /* Server-wide state shared by all sessions. */

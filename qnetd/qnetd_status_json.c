@@ -389,6 +389,8 @@ json_t *qnetd_status_json(const struct qnetd_server *srv, const struct qnetd_sta
 	put(&b, totals, "deferred_requests", json_integer((json_int_t)k->deferred_requests));
 	put(&b, totals, "rate_limited_requests", json_integer((json_int_t)k->rate_limited_requests));
 	put(&b, totals, "coalesced_requests", json_integer((json_int_t)k->coalesced_requests));
+	/* Partitions kept waiting by a vote hold (doc/algorithms.md §1.5). */
+	put(&b, totals, "vote_holds", json_integer((json_int_t)k->vote_holds));
 	put(&b, root, "totals", totals);
 
 	size_t joined = 0, plaintext = 0, nclusters = 0;

@@ -25,8 +25,7 @@ static int rec_send(void *ctx, struct qnetd_client *to, uint32_t seq, uint8_t vo
 	f->pushes[f->npush++] = (struct fx_push){to->node_id, seq, vote, ring->node_id, ring->seq};
 	f->pending[f->npending++] = f->pushes[f->npush - 1];
 	/* What the daemon records for every queued VOTE_INFO (doc/algorithms.md §1.3). */
-	to->last_sent_vote = vote;
-	to->last_sent_ack_nack_vote = vote;
+	qnetd_client_note_vote_sent(to, vote, seq);
 	return 0;
 }
 
@@ -48,6 +47,21 @@ static void rec_timer_stop(void *ctx, struct qnetd_client *client)
 	rec_timer(ctx, client, 'X', 0);
 }
 
+static uint64_t rec_now(void *ctx)
+{
+	return ((struct fx *)ctx)->now;
+}
+
+static void rec_held(void *ctx, const struct qnetd_client *waiting, uint32_t held_node, uint64_t wait_ms)
+{
+	struct fx *f = ctx;
+	assert_true(f->nheld < FX_MAXN);
+	f->held_waiting[f->nheld] = waiting->node_id;
+	f->held_node[f->nheld] = held_node;
+	f->held_wait[f->nheld] = wait_ms;
+	f->nheld++;
+}
+
 int fx_setup(void **state, const struct qnetd_algo *algo)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -55,7 +69,8 @@ int fx_setup(void **state, const struct qnetd_algo *algo)
 	f->algo = algo;
 	f->cluster = qnetd_cluster_create((const uint8_t *)"c", 1);
 	assert_non_null(f->cluster);
-	f->io = (struct qnetd_algo_io){f, rec_send, rec_timer_start, rec_timer_stop};
+	f->io = (struct qnetd_algo_io){f, rec_send, rec_timer_start, rec_timer_stop, rec_now, rec_held};
+	f->now = 1000000;
 	f->tb = (struct proto_tie_breaker){PROTO_TIE_BREAKER_LOWEST, 0};
 	f->kap = false;
 	f->heartbeat = 8000;
@@ -142,9 +157,7 @@ static int finish(struct qnetd_client *c, enum proto_reply_error err, uint8_t vo
 {
 	if (err != PROTO_ERR_NO_ERROR)
 		return -(int)err;
-	c->last_sent_vote = vote;
-	if (vote == ACK || vote == NACK)
-		c->last_sent_ack_nack_vote = vote;
+	qnetd_client_note_vote_sent(c, vote, 0);
 	return vote;
 }
 
@@ -221,6 +234,7 @@ void fx_reply(struct fx *f, uint32_t id, uint32_t seq)
 			break;
 		}
 	}
+	qnetd_client_note_vote_confirmed(fx_client(f, id), seq);
 	assert_int_equal(f->algo->vote_info_reply(&f->io, fx_client(f, id), seq), PROTO_ERR_NO_ERROR);
 }
 
@@ -287,4 +301,23 @@ void fx_check_timers(struct fx *f, const struct fx_timer_ev *want, size_t n, int
 		fail();
 	}
 	f->ntev = 0;
+}
+
+void fx_advance(struct fx *f, uint64_t ms)
+{
+	f->now += ms;
+}
+
+void fx_check_held(struct fx *f, uint32_t waiting, uint32_t held_node, uint64_t wait_ms, int line)
+{
+	if (f->nheld == 1 && f->held_waiting[0] == waiting && f->held_node[0] == held_node && f->held_wait[0] == wait_ms) {
+		f->nheld = 0;
+		return;
+	}
+	print_error("line %d: want one hold (C%u waits for node %u, %llu ms), got %zu\n", line, waiting, held_node,
+		    (unsigned long long)wait_ms, f->nheld);
+	for (size_t i = 0; i < f->nheld; i++)
+		print_error("  C%u waits for node %u, %llu ms\n", f->held_waiting[i], f->held_node[i],
+			    (unsigned long long)f->held_wait[i]);
+	fail();
 }

@@ -62,6 +62,13 @@ struct fx {
 	size_t ntev;
 	size_t send_calls;                  /* every io call since fx_setup, failed pushes included */
 	size_t timer_calls;
+	uint64_t now;                       /* the io's clock (ms); fx_advance moves it */
+	bool timer_expected;                /* set by tests of algorithms that otherwise never arm the timer */
+	/* Vote holds reported through io->vote_held since the last fx_check_held. */
+	uint32_t held_waiting[FX_MAXN];
+	uint32_t held_node[FX_MAXN];
+	uint64_t held_wait[FX_MAXN];
+	size_t nheld;
 };
 
 /*
@@ -100,6 +107,12 @@ void fx_reply(struct fx *f, uint32_t id, uint32_t seq);
 void fx_confirm_all(struct fx *f);
 /* The client's algorithm timer fires (must succeed). */
 void fx_timer(struct fx *f, uint32_t id);
+
+/* Moves the io's clock on by ms. */
+void fx_advance(struct fx *f, uint64_t ms);
+/* Fails unless exactly one hold was reported since the last check, with these values; then forgets it. */
+void fx_check_held(struct fx *f, uint32_t waiting, uint32_t held_node, uint64_t wait_ms, int line);
+#define EXPECT_HELD(f, waiting, node, wait) fx_check_held((f), (waiting), (node), (wait), __LINE__)
 
 /* Fails (naming `line`) unless the pushes since the last check are exactly `want`; then forgets them. */
 void fx_check_pushes(struct fx *f, const struct fx_push *want, size_t n, int line);

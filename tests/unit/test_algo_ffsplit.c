@@ -19,7 +19,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	assert_int_equal(f->timer_calls, 0); /* ffsplit never uses the algorithm timer */
+	/* ffsplit arms the algorithm timer only while a vote hold keeps ACKs back (doc/algorithms.md §1.5). */
+	if (!f->timer_expected)
+		assert_int_equal(f->timer_calls, 0);
 	return fx_teardown(state);
 }
 
@@ -238,16 +240,38 @@ static void test_s4_node_crash(void **state)
 	assert_int_equal(fx_membership(f, 1, RING(1, 0x10), IDS(1, 2, 3), H_UNDEF), WAIT);
 	assert_int_equal(fx_membership(f, 2, RING(1, 0x10), IDS(1, 2, 3), H_UNDEF), WAIT);
 	EXPECT_NO_PUSH(f);
+	/*
+	 * Upstream ACKs {1,2,3} here. Node 4 had the vote and may be alive without its qdevice, its
+	 * corosync counting that vote until the device timeout: a partition without it waits for the
+	 * hold, 1.5 heartbeats (doc/algorithms.md §1.5).
+	 */
+	f->timer_expected = true;
 	assert_int_equal(fx_membership(f, 3, RING(1, 0x10), IDS(1, 2, 3), H_UNDEF), NO_CHANGE);
-	EXPECT_PUSHES(f, P(1, 3, ACK, 1, 0x10), P(2, 3, ACK, 1, 0x10), P(3, 3, ACK, 1, 0x10));
+	EXPECT_NO_PUSH(f);
+	EXPECT_HELD(f, 1, 4, 12000);
+	EXPECT_TIMERS(f, START(1, 12000));
 	assert_partition(f, IDS(1, 2, 3));
+	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_HOLDING_ACKS);
 
-	/* Late confirmations of the disconnect-time ACKs (seq 2) are stale now. */
+	/* Late confirmations of the disconnect-time ACKs (seq 2) confirm nothing and release nothing. */
 	fx_reply(f, 1, 2);
 	fx_reply(f, 2, 2);
 	fx_reply(f, 3, 2);
+	EXPECT_NO_PUSH(f);
+	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_HOLDING_ACKS);
+	/* A timer that fires early re-arms for the rest; the hold is reported once. */
+	fx_advance(f, 11000);
+	fx_timer(f, 1);
+	EXPECT_NO_PUSH(f);
+	EXPECT_TIMERS(f, START(1, 1000));
+	assert_int_equal(f->nheld, 0);
+	fx_advance(f, 1000);
+	fx_timer(f, 1);
+	EXPECT_PUSHES(f, P(1, 3, ACK, 1, 0x10), P(2, 3, ACK, 1, 0x10), P(3, 3, ACK, 1, 0x10));
+	EXPECT_NO_TIMER(f);
 	assert_int_equal(fx_client(f, 1)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_ACKS);
+	assert_int_equal(f->cluster->hold_count, 0);
 	fx_reply(f, 1, 3);
 	fx_reply(f, 2, 3);
 	fx_reply(f, 3, 3);
@@ -293,9 +317,17 @@ static void test_s6_winners_disconnect(void **state)
 	EXPECT_PUSHES(f, P(2, 3, ACK, 1, 0xc));
 	fx_reply(f, 2, 3);
 
+	/* Now {3,4} wins, but nodes 1 and 2 may still count their vote: the ACKs wait for both holds. */
+	f->timer_expected = true;
 	fx_disconnect(f, 2, false);
-	EXPECT_PUSHES(f, P(3, 4, ACK, 3, 0xc), P(4, 4, ACK, 3, 0xc));
+	EXPECT_NO_PUSH(f);
+	EXPECT_HELD(f, 3, 1, 12000);
+	EXPECT_TIMERS(f, START(3, 12000));
 	assert_partition(f, IDS(3, 4));
+	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_HOLDING_ACKS);
+	fx_advance(f, 12000);
+	fx_timer(f, 3);
+	EXPECT_PUSHES(f, P(3, 4, ACK, 3, 0xc), P(4, 4, ACK, 3, 0xc));
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_ACKS);
 }
 
@@ -918,9 +950,18 @@ static void test_push_failure_counts(void **state)
 	assert_int_equal(fx_client(f, 2)->vote_info_seq, 2); /* the seq was used all the same */
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_SENDING_ACKS);
 
-	/* C2 leaves; the only ACK (to C1) fails as well: the hand-over ends at once. */
+	/*
+	 * C2 leaves without its NACK: it may still count its old ACK, so C1 waits for the hold
+	 * (doc/algorithms.md §1.5). Then the only ACK (to C1) fails as well: the hand-over ends at once.
+	 */
 	f->fail_to = 1;
+	f->timer_expected = true;
 	fx_disconnect(f, 2, false);
+	EXPECT_HELD(f, 1, 2, 12000);
+	EXPECT_TIMERS(f, START(1, 12000));
+	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_HOLDING_ACKS);
+	fx_advance(f, 12000);
+	fx_timer(f, 1);
 	EXPECT_NO_PUSH(f);
 	assert_int_equal(fx_client(f, 1)->vote_info_seq, 3);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_WAITING_FOR_CHANGE);
@@ -945,6 +986,148 @@ static void test_disconnect_of_last_client(void **state)
 	EXPECT_NO_PUSH(f);
 	assert_int_equal(f->cluster->quorate_partition.count, 0);
 	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_WAITING_FOR_CHANGE);
+}
+
+/* ---- vote holds (doc/algorithms.md §1.5) ---- */
+
+/* The 2-node split of S2 done: C1 alone with the vote (ACK confirmed), C2 with NACK confirmed. */
+static void split_won_by_1(struct fx *f)
+{
+	s2_before(f);
+	assert_int_equal(fx_membership(f, 2, RING(2, 0xc), IDS(2), H_UNDEF), WAIT);
+	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1), H_UNDEF), NO_CHANGE);
+	fx_confirm_all(f);
+	assert_partition(f, IDS(1));
+	assert_true(fx_client(f, 1)->vote_may_count);
+	assert_false(fx_client(f, 2)->vote_may_count);
+	f->timer_expected = true;
+}
+
+/*
+ * Scenario 18's fault 6: the winner's qdevice dies during the split. Its corosync counts the vote
+ * until the device timeout, so C2's partition gets the ACK only when the hold ends (upstream
+ * sends it at once: both halves quorate for seconds).
+ */
+static void test_hold_winner_departs(void **state)
+{
+	struct fx *f = *state;
+	split_won_by_1(f);
+
+	fx_disconnect(f, 1, false);
+	assert_partition(f, IDS(2));
+	EXPECT_NO_PUSH(f);
+	EXPECT_HELD(f, 2, 1, 12000);
+	EXPECT_TIMERS(f, START(2, 12000));
+	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_HOLDING_ACKS);
+	assert_int_equal(fx_client(f, 2)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
+
+	/* C2's late reply to its NACK (seq 2) answers an earlier push: it stays waiting for the ACK. */
+	fx_reply(f, 2, 2);
+	assert_int_equal(fx_client(f, 2)->ffsplit_state, FFSPLIT_CLIENT_SENDING_ACK);
+	EXPECT_NO_PUSH(f);
+
+	fx_advance(f, 12000);
+	fx_timer(f, 2);
+	EXPECT_PUSHES(f, P(2, 3, ACK, 2, 0xc));
+	fx_reply(f, 2, 3);
+	assert_int_equal(f->cluster->ffsplit_state, FFSPLIT_CLUSTER_WAITING_FOR_CHANGE);
+	assert_int_equal(f->cluster->hold_count, 0);
+}
+
+/* The holds use heartbeat x 1.5 of the client that left; the wait is for the hold that ends last. */
+static void test_hold_length_from_heartbeat(void **state)
+{
+	struct fx *f = *state;
+	fx_form(f, IDS(1, 2, 3, 4), IDS(1, 2, 3, 4), RING(1, 8));
+	fx_client(f, 1)->heartbeat_interval = 2000;  /* hold 3000 ms */
+	fx_client(f, 2)->heartbeat_interval = 10000; /* hold 15000 ms */
+	f->timer_expected = true;
+	/* {1,2,3,4} still wins while the others still list the departed: no hold keeps it back. */
+	fx_disconnect(f, 1, false);
+	EXPECT_PUSHES(f, P(2, 2, ACK, 1, 8), P(3, 2, ACK, 1, 8), P(4, 2, ACK, 1, 8));
+	fx_advance(f, 100);
+	fx_disconnect(f, 2, false);
+	EXPECT_PUSHES(f, P(3, 3, ACK, 1, 8), P(4, 3, ACK, 1, 8));
+	fx_confirm_all(f);
+	assert_int_equal(fx_membership(f, 3, RING(3, 0x10), IDS(3, 4), H_UNDEF), WAIT);
+	assert_int_equal(fx_membership(f, 4, RING(3, 0x10), IDS(3, 4), H_UNDEF), NO_CHANGE);
+	EXPECT_HELD(f, 3, 2, 15000);
+	EXPECT_TIMERS(f, START(3, 15000));
+	fx_advance(f, 2900);
+	fx_timer(f, 3); /* node 1's hold ended; node 2's has 12100 ms left */
+	EXPECT_NO_PUSH(f);
+	EXPECT_TIMERS(f, START(3, 12100));
+	assert_int_equal(f->cluster->hold_count, 1);
+	fx_advance(f, 12100);
+	fx_timer(f, 3);
+	EXPECT_PUSHES(f, P(3, 4, ACK, 3, 0x10), P(4, 4, ACK, 3, 0x10));
+}
+
+/* The departed node's qdevice comes back and confirms a NACK: its corosync has no vote, the hold ends. */
+static void test_hold_ended_by_confirmed_nack(void **state)
+{
+	struct fx *f = *state;
+	split_won_by_1(f);
+	fx_disconnect(f, 1, false);
+	EXPECT_HELD(f, 2, 1, 12000);
+	EXPECT_TIMERS(f, START(2, 12000));
+
+	fx_advance(f, 2000);
+	fx_add(f, 1, RING(1, 0xc));
+	assert_int_equal(fx_config(f, 1, true, IDS(1, 2)), ASK_LATER);
+	/* KAP: {2} was selected last, the tie stays there; C1 gets NACK, C2 still waits. */
+	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1), H_UNDEF), NO_CHANGE);
+	EXPECT_PUSHES(f, P(1, 1, NACK, 1, 0xc));
+	assert_partition(f, IDS(2));
+	fx_reply(f, 1, 1);
+	EXPECT_PUSHES(f, P(2, 3, ACK, 2, 0xc));
+	assert_int_equal(f->cluster->hold_count, 0);
+	/* The timer armed for the hold finds nothing left to do. */
+	fx_timer(f, 2);
+	EXPECT_NO_PUSH(f);
+}
+
+/* No hold: a client that confirmed its NACK leaves, or any client while the server goes down. */
+static void test_hold_not_started(void **state)
+{
+	struct fx *f = *state;
+	split_won_by_1(f);
+	fx_disconnect(f, 2, false);
+	EXPECT_PUSHES(f, P(1, 3, ACK, 1, 0xc)); /* decided again without C2: {1} at once */
+	assert_int_equal(f->cluster->hold_count, 0);
+	fx_disconnect(f, 1, true);
+	assert_int_equal(f->cluster->hold_count, 0);
+	assert_int_equal(f->nheld, 0);
+}
+
+/* A NACK pushed but never confirmed leaves the node's earlier ACK possibly counted: that holds too. */
+static void test_hold_after_unconfirmed_nack(void **state)
+{
+	struct fx *f = *state;
+	s2_before(f);
+	assert_int_equal(fx_membership(f, 2, RING(2, 0xc), IDS(2), H_UNDEF), WAIT);
+	assert_int_equal(fx_membership(f, 1, RING(1, 0xc), IDS(1), H_UNDEF), NO_CHANGE);
+	EXPECT_PUSHES(f, P(2, 2, NACK, 2, 0xc));
+	assert_true(fx_client(f, 2)->vote_may_count);
+	f->timer_expected = true;
+	fx_disconnect(f, 2, false);
+	EXPECT_HELD(f, 1, 2, 12000);
+	EXPECT_NO_PUSH(f);
+	fx_advance(f, 12000);
+	fx_timer(f, 1);
+	EXPECT_PUSHES(f, P(1, 2, ACK, 1, 0xc));
+}
+
+/* Without a clock in the io nothing is held: upstream's behaviour, at once. */
+static void test_hold_needs_clock(void **state)
+{
+	struct fx *f = *state;
+	f->io.now_ms = NULL;
+	split_won_by_1(f);
+	f->timer_expected = false;
+	fx_disconnect(f, 1, false);
+	EXPECT_PUSHES(f, P(2, 3, ACK, 2, 0xc));
+	assert_int_equal(f->nheld, 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -980,6 +1163,12 @@ int main(void)
 		T(test_push_failure_counts),
 		T(test_disconnect_going_down),
 		T(test_disconnect_of_last_client),
+		T(test_hold_winner_departs),
+		T(test_hold_length_from_heartbeat),
+		T(test_hold_ended_by_confirmed_nack),
+		T(test_hold_not_started),
+		T(test_hold_after_unconfirmed_nack),
+		T(test_hold_needs_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1469,6 +1469,62 @@ static void test_waiting_timer_tick_dropped_by_evaluation(void **state)
 	leave(fx, &c);
 }
 
+/*
+ * A vote hold through the daemon's layer (doc/algorithms.md §1.5): node 2's client leaves with its
+ * ACK, node 1 reports a membership without node 2, and its ACK waits 1.5 heartbeats (12 s): one
+ * log line, the JSON counter, then the timer pushes it.
+ */
+static void test_vote_hold_logged_and_counted(void **state)
+{
+	struct fixture *fx = *state;
+	const struct msg_node_info both[] = {{1, 0, 0}, {2, 0, 0}}, one[] = {{1, 0, 0}};
+	struct qnetd_conn a, b;
+	struct msg m;
+
+	fx->fake.now_ms = 50000;
+	join_as(fx, &a, "h\n", 1, PROTO_ALGO_FFSPLIT);
+	join_as(fx, &b, "h\n", 2, PROTO_ALGO_FFSPLIT);
+	node_list(&m, 5, PROTO_NODE_LIST_INITIAL_CONFIG, both, 2);
+	feed_conn(fx, &a, &m);
+	feed_conn(fx, &b, &m);
+	membership(&m, 6, 0x30, both, 2);
+	feed_conn(fx, &a, &m);
+	feed_conn(fx, &b, &m);
+	assert_int_equal(b.client.last_sent_ack_nack_vote, PROTO_VOTE_ACK);
+	assert_true(b.client.vote_may_count);
+	log_capture_clear();
+	leave(fx, &b);
+	clear_sent(&fx->fake);
+
+	membership(&m, 7, 0x34, one, 1);
+	feed_conn(fx, &a, &m);
+	assert_int_equal(fx->fake.sent_count, 1); /* the reply (NO_CHANGE), no VOTE_INFO */
+	assert_int_equal(last_sent(fx)->type, PROTO_MSG_NODE_LIST_REPLY);
+	assert_int_equal(log_capture_find("Cluster 'h\\x0a': vote for node 1's partition held back 12000 ms: node 2's "
+					  "qdevice left while its corosync may still count the vote it had"),
+			 LOG_INFO);
+	assert_int_equal(fx->srv.counters.vote_holds, 1);
+	const struct qnetd_status_context ctx = {.version = "test", .now_mono_ms = 1000, .now_unix_ms = 1796571180000LL};
+	json_t *j = qnetd_status_json(&fx->srv, &ctx, NULL, 0, true);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_at(j, "totals", "vote_holds", NULL)), 1);
+	json_decref(j);
+	clear_sent(&fx->fake);
+
+	fx->fake.now_ms += 11999;
+	qnetd_conn_algo_timer(&fx->srv, &a);
+	assert_int_equal(fx->fake.sent_count, 0);
+	fx->fake.now_ms += 1;
+	qnetd_conn_algo_timer(&fx->srv, &a);
+	assert_int_equal(fx->fake.sent_count, 1);
+	assert_int_equal(last_sent(fx)->type, PROTO_MSG_VOTE_INFO);
+	assert_int_equal(last_sent(fx)->vote, PROTO_VOTE_ACK);
+	assert_int_equal(log_capture_count("held back"), 1);
+	assert_int_equal(fx->srv.counters.vote_holds, 1);
+	clear_sent(&fx->fake);
+	leave(fx, &a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1508,6 +1564,7 @@ int main(void)
 		T(test_deferred_requests_keep_client_order),
 		T(test_fair_turns_and_echoes_first),
 		T(test_waiting_timer_tick_dropped_by_evaluation),
+		T(test_vote_hold_logged_and_counted),
 	};
 	log_capture_start("test_qnetd_session");
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
 # timeout; 2 the arbiter restarted while n1<->n2 is cut; 3 random loss between n1 and the arbiter;
 # 4 one-way cuts n1->arbiter and arbiter->n1; 5 n1's qdevice under a stepped wall clock
 # (libfaketime); 6 n1's qdevice SIGKILLed while the vote for a split is being pushed; 6b the
-# split's winner cut from the arbiter (6 and 6b only on request, see QDI_FAULTS).  Every wait
+# split's winner cut from the arbiter (both closed by qnetd's vote holds, doc/algorithms.md §1.5;
+# upstream's qnetd fails them).  Every wait
 # samples (but fault 6's wait for a log line, which the log replay covers), so the safety invariant
 # is checked throughout; after each fault is undone every node
 # must be quorate with the device vote again, held for QDI_FAULT_HEALTHY_S.  QDI_FAULTS picks and
@@ -13,16 +14,16 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/qdi.sh"
 
 QDI_NODES=2 QDI_ALGO=ffsplit
-# Faults 6 and 6b are left out by default: they fail for ours and for upstream alike, a split brain
-# of up to quorum.device.timeout (README, "Scenario 18: the fault matrix"); QDI_FAULTS="6 6b" runs them.
-: "${QDI_FAULTS:=1 2 3 4 5}"
+# Faults 6 and 6b are a split brain of up to quorum.device.timeout with upstream's qnetd (README,
+# "Scenario 18: the fault matrix"), so QDI_FAULTS="1 2 3 4 5" is the set that upstream passes.
+: "${QDI_FAULTS:=1 2 3 4 5 6 6b}"
 : "${QDI_FAULT_FREEZE_S:=10}"       # 1: SIGSTOP length (device timeout 4 s, echo every 3.2 s)
 : "${QDI_FAULT_LOSS_PCT:=30}"       # 3: share of n1<->arbiter packets dropped, each direction
 : "${QDI_FAULT_LOSS_S:=20}"         # 3: how long
 : "${QDI_FAULT_CLOCK_HOLD_S:=4}"    # 5: each clock offset held that long
 : "${QDI_FAULT_KILL_MS:=50}"        # 6: "Sync members" logged on n1 -> its qdevice SIGKILLed
 : "${QDI_FAULT_HEALTHY_S:=2}"       # after every fault: all full for that long
-qdi_begin 18-faults "${QDI_SCENARIO_TIMEOUT:-240}"
+qdi_begin 18-faults "${QDI_SCENARIO_TIMEOUT:-330}"
 qdi_metric faults "${QDI_FAULTS// /,}"
 qdi_cluster_up
 
@@ -249,10 +250,14 @@ fault_6() {
     other=no
     QDI_ON_SAMPLE=note_other
     qdi_await kill_settle_seconds 30 p_n1_alone_down
+    # n1's client is gone, so n2's side must get the vote (seconds since the cut): at once with
+    # upstream's qnetd, when n1's hold ends with ours.
+    qdi_await kill_handover_seconds 30 p_split n2 n1
     qdi_watch 6
     p_n1_alone_down || qdi_fail "n1 quorate without its qdevice:$(qdi_state_str)"
     QDI_ON_SAMPLE=""
     qdi_metric kill_other_got_vote "$other"
+    qnetd_logged_hold
     qdi_mark
     qdi_start_qdevice n1
     qdi_await kill_restart_seconds 60 p_one_side
@@ -264,21 +269,39 @@ fault_6() {
     back_to_full kill_heal_seconds
 }
 
-# 6b. The same window without any crash (not in the default either): in an n1|n2 split n1 holds the
-#    vote, then n1 loses the arbiter in both directions.  qnetd gives up on n1 after 1.5 heartbeat
-#    intervals of silence and hands the vote to n2; n1's qdevice notices only when an echo reply is
-#    missing, up to 2 intervals after the last one, and polls with the vote until then.
+# 6b. The same window without any crash: in an n1|n2 split n1 holds the vote, then n1 loses the
+#    arbiter in both directions.  qnetd gives up on n1 after 1.5 heartbeat intervals of silence;
+#    n1's qdevice notices only when an echo reply is missing, up to 2 intervals after the last one,
+#    and polls with the vote until then.  Upstream's qnetd hands the vote to n2 at once; ours holds
+#    it back for 1.5 intervals more, and n2 must then get it.
 fault_6b() {
     qdi_log "fault 6b: n1|n2 split, then the winner n1 cut from the arbiter"
     qdi_mark
     qdi_cut n1 n2
     qdi_await arbcut_split_seconds 60 p_split "$win" "$lose"
     qdi_hold 2 p_split "$win" "$lose"
+    qdi_mark
     qdi_partition "n1" "n2" -- n1
-    qdi_watch 12
+    # qnetd drops the silent n1 after 1.5 heartbeats and hands the vote over only when its hold
+    # ends, 1.5 heartbeats later; n1's qdevice has given the vote up by then (2 heartbeats).
+    qdi_await arbcut_handover_seconds 30 p_split "$lose" "$win"
+    qdi_hold 2 p_split "$lose" "$win"
     qdi_mark
     qdi_heal_all
     back_to_full arbcut_heal_seconds
+    qnetd_logged_hold
+}
+
+# Our qnetd names each hold in its log (doc/algorithms.md §1.5); upstream's has none to name.
+holds_logged=0
+qnetd_logged_hold() {
+    local out
+    [[ $QNETD_BIN == "$QDI_BUILD_DIR"/* || $QNETD_BIN == "$(cd "$QDI_BUILD_DIR" && pwd)"/* ]] || return 0
+    out=$(qdi_hostdir arb)/log/qnetd.out
+    local n
+    n=$(grep -c "Cluster 'qdi': vote for node 2's partition held back [0-9]* ms: node 1's qdevice left while its corosync may still count the vote it had" "$out")
+    ((n > holds_logged)) || qdi_fail "qnetd logged no vote hold for node 1 ($out)"
+    holds_logged=$n
 }
 
 for f in $QDI_FAULTS; do

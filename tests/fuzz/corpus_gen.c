@@ -134,6 +134,52 @@ static int sessions(const char *data_dir, const char *out_dir, unsigned *count)
 			rc = write_seed(out_dir, name, seed, used);
 			(*count)++;
 		}
+		/*
+		 * Captures with several clients also give one seed with all of them interleaved as
+		 * captured, then the first one closed and the clock moved on 30 s: the path through a
+		 * departed client's vote hold (doc/algorithms.md §1.5).
+		 */
+		if (last_conn > 1 && rc == 0) {
+			static uint8_t seed[1 << 18];
+			size_t used = 0;
+			seed[used++] = 0x01;
+			for (size_t i = 0; i < set.count; i++) {
+				const struct testdata_msg *m = &set.msgs[i];
+				if (m->direction != '>')
+					continue;
+				for (size_t off = 0; off < m->len;) {
+					size_t take = m->len - off > 255 ? 255 : m->len - off;
+					if (used + 2 + take + 4 > sizeof(seed))
+						break;
+					seed[used++] = (uint8_t)((m->connection - 1) % 3);
+					seed[used++] = (uint8_t)take;
+					memcpy(seed + used, m->bytes + off, take);
+					used += take;
+					off += take;
+				}
+			}
+			/* The second client's last message again after the close, and again 30 s later. */
+			const struct testdata_msg *again = NULL;
+			for (size_t i = 0; i < set.count; i++)
+				if (set.msgs[i].connection == 2 && set.msgs[i].direction == '>' && set.msgs[i].len <= 255)
+					again = &set.msgs[i];
+			seed[used++] = 0xf0; /* close connection 0 */
+			seed[used++] = 0;
+			for (int round = 0; round < 2 && again != NULL && used + 4 + 2 * again->len < sizeof(seed); round++) {
+				seed[used++] = 1;
+				seed[used++] = (uint8_t)again->len;
+				memcpy(seed + used, again->bytes, again->len);
+				used += again->len;
+				if (round == 0) {
+					seed[used++] = 0xe0; /* 30 s later */
+					seed[used++] = 30;
+				}
+			}
+			char name[512];
+			snprintf(name, sizeof(name), "session-%.*s-all", (int)(len - 4), de->d_name);
+			rc = write_seed(out_dir, name, seed, used);
+			(*count)++;
+		}
 		testdata_set_free(&set);
 	}
 	closedir(dir);

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target over whole qnetd sessions: arbitrary byte streams on three
  * connections to one server, through framing, the TLS gate, INIT, every
- * handler, the decision algorithms, and requests that wait for the rate limit
- * or a later loop pass. No crash, no leak, invariants hold.
+ * handler, the decision algorithms with their timers (lms ticks, vote holds),
+ * and requests that wait for the rate limit or a later loop pass. No crash, no
+ * leak, invariants hold.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,8 @@ struct fuzz_transport {
 	bool cert_ok;
 	uint64_t now_ms;
 	bool rate_timer[CONNS];             /* armed by rate_timer_start, fired after the chunk */
+	bool algo_timer[CONNS];             /* armed by algo_timer_start, fired once due */
+	uint64_t algo_due_ms[CONNS];
 };
 
 static struct fuzz_transport transport;
@@ -75,15 +78,19 @@ static void op_dpd(void *ctx, struct qnetd_conn *conn)
 
 static void op_timer_start(void *ctx, struct qnetd_conn *conn, uint32_t ms)
 {
-	(void)ctx;
-	(void)conn;
-	(void)ms;
+	struct fuzz_transport *t = ctx;
+	int i = conn_index(conn);
+	CHECK(i >= 0 && i < CONNS);
+	t->algo_timer[i] = true;
+	t->algo_due_ms[i] = t->now_ms + ms;
 }
 
 static void op_timer_stop(void *ctx, struct qnetd_conn *conn)
 {
-	(void)ctx;
-	(void)conn;
+	struct fuzz_transport *t = ctx;
+	int i = conn_index(conn);
+	CHECK(i >= 0 && i < CONNS);
+	t->algo_timer[i] = false;
 }
 
 static uint64_t op_now(void *ctx)
@@ -140,16 +147,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		open[i] = true;
 	}
 
-	/* Chunks: [connection byte][length byte][bytes...]; connection byte >= 0xf0 closes it. */
+	/*
+	 * Chunks: [connection byte][length byte][bytes...]; connection byte >= 0xf0 closes it, and
+	 * 0xe0..0xef instead moves the clock on by the length byte in seconds (no bytes follow), so
+	 * that vote holds and lms timers come due.
+	 */
 	while (size >= 2) {
 		int i = data[0] % CONNS;
 		bool close_it = data[0] >= 0xf0;
+		bool clock_step = data[0] >= 0xe0 && !close_it;
 		size_t len = data[1];
 		data += 2;
 		size -= 2;
+		if (clock_step) {
+			transport.now_ms += (uint64_t)len * 1000;
+			len = 0;
+		}
 		if (len > size)
 			len = size;
-		if (open[i] && (close_it || conns[i].disconnect_scheduled)) {
+		if (clock_step) {
+			/* nothing to feed */
+		} else if (open[i] && (close_it || conns[i].disconnect_scheduled)) {
 			qnetd_conn_disconnect(&srv, &conns[i]);
 			qnetd_conn_destroy(&conns[i]);
 			open[i] = false;
@@ -171,6 +189,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (open[k] && transport.rate_timer[k]) {
 				transport.rate_timer[k] = false;
 				qnetd_conn_rate_timer(&srv, &conns[k]);
+			}
+			if (open[k] && transport.algo_timer[k] && transport.algo_due_ms[k] <= transport.now_ms) {
+				transport.algo_timer[k] = false;
+				qnetd_conn_algo_timer(&srv, &conns[k]);
 			}
 		}
 		qnetd_server_run_deferred(&srv);
@@ -204,6 +226,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(c->client_count > 0);
 			for (size_t k = 1; k < c->client_count; k++)
 				CHECK(c->clients[k - 1]->node_id < c->clients[k]->node_id);
+			/* At most one vote hold per node id. */
+			for (size_t k = 0; k < c->hold_count; k++)
+				for (size_t l = k + 1; l < c->hold_count; l++)
+					CHECK(c->holds[k].node_id != c->holds[l].node_id);
 		}
 	}
 	srv.going_down = true;

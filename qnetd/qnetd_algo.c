@@ -113,14 +113,6 @@ void qnetd_algo_hold_departing(const struct qnetd_algo_io *io, struct qnetd_clie
 	(void)qnetd_cluster_hold_add(client->cluster, client->node_id, until);
 }
 
-uint64_t qnetd_algo_hold_wait(const struct qnetd_algo_io *io, struct qnetd_cluster *cluster,
-			      const struct qnetd_node_list *members)
-{
-	if (io->now_ms == NULL || cluster->hold_count == 0)
-		return 0;
-	return qnetd_cluster_hold_wait(cluster, io->now_ms(io->ctx), members);
-}
-
 uint64_t qnetd_algo_hold_check(const struct qnetd_algo_io *io, const struct qnetd_client *waiting,
 			       const struct qnetd_node_list *members)
 {
@@ -143,4 +135,17 @@ uint32_t qnetd_algo_hold_timer_ms(uint64_t wait_ms)
 	if (wait_ms < 1)
 		return 1;
 	return wait_ms > 18000000u ? 18000000u : (uint32_t)wait_ms;
+}
+
+uint8_t qnetd_algo_ack_unless_held(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote,
+				   const struct qnetd_node_list *members)
+{
+	if (vote != PROTO_VOTE_ACK)
+		return vote;
+	uint64_t wait = qnetd_algo_hold_check(io, client, members);
+	if (wait == 0)
+		return vote;
+	io->timer_start(io->ctx, client, qnetd_algo_hold_timer_ms(wait));
+	client->last_result = PROTO_VOTE_WAIT_FOR_REPLY;
+	return PROTO_VOTE_WAIT_FOR_REPLY;
 }

@@ -111,17 +111,22 @@ bool qnetd_algo_newcomer_must_wait(const struct qnetd_client *client, const stru
 #define QNETD_VOTE_HOLD_HEARTBEATS_NUM 3u
 #define QNETD_VOTE_HOLD_HEARTBEATS_DEN 2u
 void qnetd_algo_hold_departing(const struct qnetd_algo_io *io, struct qnetd_client *client);
-/* How long an ACK to a partition with these members must still wait (0: send it now). */
-uint64_t qnetd_algo_hold_wait(const struct qnetd_algo_io *io, struct qnetd_cluster *cluster,
-			      const struct qnetd_node_list *members);
 /*
- * As qnetd_algo_hold_wait, and the first time a hold keeps a partition waiting it is reported
- * through io->vote_held, naming `waiting` (a client of that partition).
+ * How long an ACK to a partition with these members must still wait (0: send it now). The first
+ * time a hold keeps a partition waiting it is reported through io->vote_held, naming `waiting` (a
+ * client of that partition).
  */
 uint64_t qnetd_algo_hold_check(const struct qnetd_algo_io *io, const struct qnetd_client *waiting,
 			       const struct qnetd_node_list *members);
 /* The algorithm timer takes 1..18 000 000 ms: a wait as a timer interval (at least 1 ms). */
 uint32_t qnetd_algo_hold_timer_ms(uint64_t wait_ms);
+/*
+ * 2nodelms and lms, whose answers travel in replies: an ACK for a partition with these members that
+ * a hold keeps back becomes WAIT_FOR_REPLY (remembered in last_result; the stock client stops
+ * casting the vote) and the client's timer is armed for the rest of the hold. Other votes pass.
+ */
+uint8_t qnetd_algo_ack_unless_held(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote,
+				   const struct qnetd_node_list *members);
 
 /* The algorithm with this id, or NULL when the id is not one of 0..3. */
 const struct qnetd_algo *qnetd_algo_get(uint16_t id);

@@ -64,23 +64,6 @@ static uint8_t tnl_decide(struct qnetd_client *client, const struct proto_ring_i
 	return remember(client, win ? PROTO_VOTE_ACK : PROTO_VOTE_NACK);
 }
 
-/*
- * An ACK that a vote hold (doc/algorithms.md §1.5) keeps back becomes WAIT_FOR_REPLY (the stock
- * client stops casting the vote), and the timer decides again when the hold ends: 2nodelms's only
- * push and only timer, which upstream's 2nodelms never needs.
- */
-static uint8_t tnl_unless_held(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote,
-			       const struct qnetd_node_list *nodes)
-{
-	if (vote != PROTO_VOTE_ACK)
-		return vote;
-	uint64_t wait = qnetd_algo_hold_check(io, client, nodes);
-	if (wait == 0)
-		return vote;
-	io->timer_start(io->ctx, client, qnetd_algo_hold_timer_ms(wait));
-	return remember(client, PROTO_VOTE_WAIT_FOR_REPLY);
-}
-
 static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_io *io,
 						       struct qnetd_client *client,
 						       const struct proto_ring_id *ring,
@@ -88,17 +71,21 @@ static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_i
 						       uint8_t *vote)
 {
 	/* A hold timer still armed finds last_result no longer WAIT_FOR_REPLY and does nothing. */
-	*vote = tnl_unless_held(io, client, tnl_decide(client, ring, nodes, heuristics), nodes);
+	/* An ACK a vote hold keeps back becomes WAIT_FOR_REPLY; the timer then decides and pushes. */
+	*vote = qnetd_algo_ack_unless_held(io, client, tnl_decide(client, ring, nodes, heuristics), nodes);
 	return PROTO_ERR_NO_ERROR;
 }
 
-/* A hold ended (or moved on): decide again on the stored values and push the answer. */
+/*
+ * A hold ended (or moved on): decide again on the stored values and push the answer, 2nodelms's
+ * only push and only timer, which upstream's 2nodelms never needs (doc/algorithms.md §1.5).
+ */
 static enum proto_reply_error tnl_timer(const struct qnetd_algo_io *io, struct qnetd_client *client)
 {
 	if (client->last_result != PROTO_VOTE_WAIT_FOR_REPLY)
 		return PROTO_ERR_NO_ERROR;
 	uint8_t vote = tnl_decide(client, &client->ring_id, &client->membership_list, client->heuristics);
-	vote = tnl_unless_held(io, client, vote, &client->membership_list);
+	vote = qnetd_algo_ack_unless_held(io, client, vote, &client->membership_list);
 	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK) {
 		client->vote_info_seq++;
 		/* A failed push is the daemon's to handle (it disconnects the client). */

@@ -190,14 +190,7 @@ static uint8_t lms_decide(const struct qnetd_algo_io *io, struct qnetd_client *c
 static uint8_t lms_eval(const struct qnetd_algo_io *io, struct qnetd_client *c, const struct proto_ring_id *ring,
 			const struct qnetd_node_list *members)
 {
-	uint8_t vote = lms_decide(io, c, ring);
-	if (vote != PROTO_VOTE_ACK)
-		return vote;
-	uint64_t wait = qnetd_algo_hold_check(io, c, members);
-	if (wait == 0)
-		return vote;
-	io->timer_start(io->ctx, c, qnetd_algo_hold_timer_ms(wait));
-	return remember(c, PROTO_VOTE_WAIT_FOR_REPLY);
+	return qnetd_algo_ack_unless_held(io, c, lms_decide(io, c, ring), members);
 }
 
 /*

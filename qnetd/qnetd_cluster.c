@@ -168,13 +168,6 @@ struct qnetd_vote_hold *qnetd_cluster_hold_blocking(struct qnetd_cluster *cluste
 	return latest;
 }
 
-uint64_t qnetd_cluster_hold_wait(struct qnetd_cluster *cluster, uint64_t now_ms,
-				 const struct qnetd_node_list *partition)
-{
-	const struct qnetd_vote_hold *h = qnetd_cluster_hold_blocking(cluster, now_ms, partition);
-	return h != NULL ? h->until_ms - now_ms : 0;
-}
-
 void qnetd_client_note_vote_sent(struct qnetd_client *client, uint8_t vote, uint32_t pushed_seq)
 {
 	client->last_sent_vote = vote;

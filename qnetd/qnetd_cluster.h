@@ -141,12 +141,9 @@ int qnetd_cluster_hold_add(struct qnetd_cluster *cluster, uint32_t node_id, uint
 /* Ends the hold on node_id's vote early (its node confirmed a NACK); whether there was one. */
 bool qnetd_cluster_hold_end(struct qnetd_cluster *cluster, uint32_t node_id);
 /*
- * Drops the holds that ended by now_ms, then returns how long an ACK to `partition` must still
- * wait: the latest end of a hold whose node is not in it, minus now_ms; 0 when nothing holds it.
+ * Drops the holds that ended by now_ms, then returns the one that keeps an ACK to `partition`
+ * waiting longest: the latest-ending hold whose node is not in it; NULL when nothing holds it.
  */
-uint64_t qnetd_cluster_hold_wait(struct qnetd_cluster *cluster, uint64_t now_ms,
-				 const struct qnetd_node_list *partition);
-/* The first hold that keeps `partition` waiting at now_ms (after pruning), or NULL. */
 struct qnetd_vote_hold *qnetd_cluster_hold_blocking(struct qnetd_cluster *cluster, uint64_t now_ms,
 						    const struct qnetd_node_list *partition);
 

@@ -10,6 +10,7 @@
 #   --upstream-connect-timeout S   bound on upstream's connect phase (300); it needs minutes at 4000
 #   --connect-timeout S     bound on our connect phase (300)
 #   --restart               after the storms, restart our qnetd and time the re-admission of every client
+#   --restart-signal TERM|KILL   how the restart stops it: a clean shutdown (TERM, the default) or a crash
 #   --heartbeat MS          heartbeat the simulated qdevices ask for (generator default 8000; DPD = 1.5 x)
 #   --tls-engine E          the generator's TLS client: openssl (default, cheap) or nss (as corosync-qdevice)
 #   --build DIR             build directory (default /tmp/qnetd-bench-build; configured Release if needed)
@@ -32,6 +33,7 @@ storm_timeout=120
 quick=0
 keep=0
 restart=0
+restart_signal=TERM
 heartbeat=""
 tls_engine=openssl
 
@@ -45,16 +47,18 @@ while [ $# -gt 0 ]; do
     --upstream-connect-timeout) upstream_connect_timeout=$2; shift ;;
     --connect-timeout) connect_timeout=$2; shift ;;
     --restart) restart=1 ;;
+    --restart-signal) restart_signal=$2; shift ;;
     --build) build=$2; shift ;;
     --upstream) upstream_bin=$2; shift ;;
     --keep) keep=1 ;;
     --heartbeat) heartbeat=$2; shift ;;
     --tls-engine) tls_engine=$2; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run-bench: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
+case $restart_signal in TERM | KILL) ;; *) echo "run-bench: --restart-signal takes TERM or KILL, not '$restart_signal'" >&2; exit 2 ;; esac
 if [ "$quick" = 1 ]; then
     sizes=200
     storms=1
@@ -208,8 +212,14 @@ run_one() { # name bin port clients connect_timeout
             sleep 0.5
         done
         if grep -q '^RESTART-READY' "$out"; then
-            log "$name: restarting qnetd under $clients clients"
-            stop_daemon "$pid" "$name"
+            log "$name: restarting qnetd under $clients clients (SIG$restart_signal)"
+            if [ "$restart_signal" = KILL ]; then
+                # A crash: no shutdown, the clients see their connections reset.
+                kill -KILL "$pid" 2>/dev/null
+                wait "$pid" 2>/dev/null
+            else
+                stop_daemon "$pid" "$name"
+            fi
             start_daemon "$name" "$bin" "$port" && pid=$daemon_pid
         fi
     fi

@@ -208,6 +208,34 @@ static size_t acked_partitions(const struct qnetd_cluster *cluster)
 	return n;
 }
 
+/* The vote holds still running (doc/algorithms.md §1.5), by node id: expired ones are pruned lazily. */
+static json_t *vote_holds(struct builder *b, const struct qnetd_cluster *cluster)
+{
+	json_t *arr = json_array();
+	uint32_t last = 0;
+	bool any = false;
+	/* Ascending node ids without sorting a copy: the list holds at most one entry per node. */
+	for (;;) {
+		const struct qnetd_vote_hold *next = NULL;
+		for (size_t i = 0; i < cluster->hold_count; i++) {
+			const struct qnetd_vote_hold *h = &cluster->holds[i];
+			if (h->until_ms <= b->ctx->now_mono_ms || (any && h->node_id <= last))
+				continue;
+			if (next == NULL || h->node_id < next->node_id)
+				next = h;
+		}
+		if (next == NULL)
+			break;
+		json_t *o = json_object();
+		put(b, o, "node_id", json_integer(next->node_id));
+		put(b, o, "ends_in_ms", json_integer((json_int_t)(next->until_ms - b->ctx->now_mono_ms)));
+		append(b, arr, o);
+		last = next->node_id;
+		any = true;
+	}
+	return arr;
+}
+
 static json_t *cluster_object(struct builder *b, const struct qnetd_cluster *cluster)
 {
 	json_t *o = json_object();
@@ -252,6 +280,7 @@ static json_t *cluster_object(struct builder *b, const struct qnetd_cluster *clu
 	put(b, o, "configured_nodes", configured);
 	put(b, o, "missing_nodes", missing);
 	put(b, o, "acked_partitions", json_integer((json_int_t)acked_partitions(cluster)));
+	put(b, o, "vote_holds", vote_holds(b, cluster));
 	put(b, o, "client_count", json_integer((json_int_t)cluster->client_count));
 	if (!b->with_clients)
 		return o;

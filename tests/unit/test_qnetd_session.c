@@ -1504,10 +1504,16 @@ static void test_vote_hold_logged_and_counted(void **state)
 					  "qdevice left while its corosync may still count the vote it had"),
 			 LOG_INFO);
 	assert_int_equal(fx->srv.counters.vote_holds, 1);
-	const struct qnetd_status_context ctx = {.version = "test", .now_mono_ms = 1000, .now_unix_ms = 1796571180000LL};
+	/* The status names the running hold and when it ends (1 s into it). */
+	const struct qnetd_status_context ctx = {.version = "test", .now_mono_ms = fx->fake.now_ms + 1000,
+						 .now_unix_ms = 1796571180000LL};
 	json_t *j = qnetd_status_json(&fx->srv, &ctx, NULL, 0, true);
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_at(j, "totals", "vote_holds", NULL)), 1);
+	const json_t *holds = json_object_get(json_array_get(json_object_get(j, "clusters"), 0), "vote_holds");
+	assert_int_equal(json_array_size(holds), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(holds, 0), "node_id")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(holds, 0), "ends_in_ms")), 11000);
 	json_decref(j);
 	clear_sent(&fx->fake);
 
@@ -1521,6 +1527,13 @@ static void test_vote_hold_logged_and_counted(void **state)
 	assert_int_equal(last_sent(fx)->vote, PROTO_VOTE_ACK);
 	assert_int_equal(log_capture_count("held back"), 1);
 	assert_int_equal(fx->srv.counters.vote_holds, 1);
+	/* Ended: the status lists no hold any more. */
+	const struct qnetd_status_context later = {.version = "test", .now_mono_ms = fx->fake.now_ms,
+						   .now_unix_ms = 1796571180000LL};
+	j = qnetd_status_json(&fx->srv, &later, NULL, 0, false);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(j, "clusters"), 0), "vote_holds")), 0);
+	json_decref(j);
 	clear_sent(&fx->fake);
 	leave(fx, &a);
 }

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "qnetd_settings.h"
+
 const struct qnetd_algo *qnetd_algo_get(uint16_t id)
 {
 	switch (id) {
@@ -134,7 +136,7 @@ uint32_t qnetd_algo_hold_timer_ms(uint64_t wait_ms)
 {
 	if (wait_ms < 1)
 		return 1;
-	return wait_ms > 18000000u ? 18000000u : (uint32_t)wait_ms;
+	return wait_ms > QNETD_TIMER_MAX_MS ? QNETD_TIMER_MAX_MS : (uint32_t)wait_ms;
 }
 
 uint8_t qnetd_algo_ack_unless_held(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote,

@@ -118,7 +118,7 @@ void qnetd_algo_hold_departing(const struct qnetd_algo_io *io, struct qnetd_clie
  */
 uint64_t qnetd_algo_hold_check(const struct qnetd_algo_io *io, const struct qnetd_client *waiting,
 			       const struct qnetd_node_list *members);
-/* The algorithm timer takes 1..18 000 000 ms: a wait as a timer interval (at least 1 ms). */
+/* The algorithm timer takes 1..QNETD_TIMER_MAX_MS ms: a wait as a timer interval (at least 1 ms). */
 uint32_t qnetd_algo_hold_timer_ms(uint64_t wait_ms);
 /*
  * 2nodelms and lms, whose answers travel in replies: an ACK for a partition with these members that

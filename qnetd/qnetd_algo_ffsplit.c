@@ -404,8 +404,10 @@ static enum proto_reply_error ff_vote_info_reply(const struct qnetd_algo_io *io,
 	if (seq != client->vote_info_seq)
 		return PROTO_ERR_NO_ERROR;
 
-	/* A NACK taken by a node ends the hold its departed client left: its corosync now has no vote. */
-	/* ffsplit's replies carry no ACK or NACK: the last of those is the last push's. */
+	/*
+	 * A NACK taken by a node ends the hold its departed client left: its corosync now has no vote.
+	 * ffsplit's replies carry no ACK or NACK, so the last of those is the last push's.
+	 */
 	bool nack_taken = client->last_sent_ack_nack_vote == PROTO_VOTE_NACK;
 	if (nack_taken && qnetd_cluster_hold_end(cluster, client->node_id) &&
 	    cluster->ffsplit_state == FFSPLIT_CLUSTER_HOLDING_ACKS)

@@ -3,14 +3,14 @@
 
 #include <stdlib.h>
 
-/* The daemon's timer heap accepts 1..18 000 000 ms (doc/algorithms.md §5.3). */
-#define LMS_TIMER_MAX_MS 18000000u
+#include "qnetd_settings.h"
+
 
 /* Like upstream, an interval the timer heap refuses leaves the client silently without a timer. */
 static void lms_timer_start(const struct qnetd_algo_io *io, struct qnetd_client *client)
 {
 	uint32_t interval = client->heartbeat_interval / 4;
-	if (interval < 1 || interval > LMS_TIMER_MAX_MS)
+	if (interval < 1 || interval > QNETD_TIMER_MAX_MS)
 		return;
 	io->timer_start(io->ctx, client, interval);
 }

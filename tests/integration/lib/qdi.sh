@@ -110,6 +110,7 @@ qdi_resolve_programs() {
     # The corosync-call guard (doc/corosync-calls.md) goes into every qdevice when it is built.
     : "${QDI_COROSYNC_GUARD:=$b/tests/integration/corosync_guard/libqdi_corosync_guard.so}"
     [[ $qdevice_side == ours ]] && QDI_QDEVICE_OURS=1 || QDI_QDEVICE_OURS=0
+    [[ $qnetd_side == ours ]] && QDI_QNETD_OURS=1 || QDI_QNETD_OURS=0
 }
 
 # Prints one "missing ..." line per program or prerequisite that is absent;

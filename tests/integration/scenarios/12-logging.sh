@@ -12,7 +12,7 @@ QDI_DAEMON_DEBUG=0
 sink=${QDI_SYSLOG_SINK:-$QDI_BUILD_DIR/tests/integration/logging/qdi_syslog_sink}
 [[ -x $sink ]] || { QDI_STATUS=skip QDI_REASON="qdi_syslog_sink is not built"; echo "SKIP: $QDI_REASON"; exit 77; }
 check_qnetd=0 check_qdevice=0
-[[ $QNETD_BIN == "$QDI_BUILD_DIR"/* || $QNETD_BIN == "$(cd "$QDI_BUILD_DIR" && pwd)"/* ]] && check_qnetd=1
+((QDI_QNETD_OURS)) && check_qnetd=1
 ((QDI_QDEVICE_OURS)) && check_qdevice=1
 if ((!check_qnetd && !check_qdevice)); then
     QDI_STATUS=skip QDI_REASON="combination $QDI_COMBO runs none of our daemons"

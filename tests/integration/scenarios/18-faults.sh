@@ -296,7 +296,7 @@ fault_6b() {
 holds_logged=0
 qnetd_logged_hold() {
     local out
-    [[ $QNETD_BIN == "$QDI_BUILD_DIR"/* || $QNETD_BIN == "$(cd "$QDI_BUILD_DIR" && pwd)"/* ]] || return 0
+    ((QDI_QNETD_OURS)) || return 0
     out=$(qdi_hostdir arb)/log/qnetd.out
     local n
     n=$(grep -c "Cluster 'qdi': vote for node 2's partition held back [0-9]* ms: node 1's qdevice left while its corosync may still count the vote it had" "$out")

@@ -151,3 +151,11 @@ uint8_t qnetd_algo_ack_unless_held(const struct qnetd_algo_io *io, struct qnetd_
 	client->last_result = PROTO_VOTE_WAIT_FOR_REPLY;
 	return PROTO_VOTE_WAIT_FOR_REPLY;
 }
+
+void qnetd_algo_push_decision(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote)
+{
+	if (vote != PROTO_VOTE_ACK && vote != PROTO_VOTE_NACK)
+		return;
+	client->vote_info_seq++;
+	(void)io->send_vote_info(io->ctx, client, client->vote_info_seq, vote, &client->ring_id);
+}

@@ -128,6 +128,13 @@ uint32_t qnetd_algo_hold_timer_ms(uint64_t wait_ms);
 uint8_t qnetd_algo_ack_unless_held(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote,
 				   const struct qnetd_node_list *members);
 
+/*
+ * lms and 2nodelms timers: a decided vote (ACK or NACK) is pushed in a VOTE_INFO with the next seq
+ * and the client's stored ring; anything else is not. A failed push is the daemon's to handle (it
+ * disconnects the client).
+ */
+void qnetd_algo_push_decision(const struct qnetd_algo_io *io, struct qnetd_client *client, uint8_t vote);
+
 /* The algorithm with this id, or NULL when the id is not one of 0..3. */
 const struct qnetd_algo *qnetd_algo_get(uint16_t id);
 

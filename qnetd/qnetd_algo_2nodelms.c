@@ -70,8 +70,10 @@ static enum proto_reply_error tnl_membership_node_list(const struct qnetd_algo_i
 						       const struct qnetd_node_list *nodes, uint8_t heuristics,
 						       uint8_t *vote)
 {
-	/* A hold timer still armed finds last_result no longer WAIT_FOR_REPLY and does nothing. */
-	/* An ACK a vote hold keeps back becomes WAIT_FOR_REPLY; the timer then decides and pushes. */
+	/*
+	 * An ACK a vote hold keeps back becomes WAIT_FOR_REPLY; the timer then decides and pushes. A
+	 * hold timer still armed from before finds last_result no longer WAIT_FOR_REPLY and does nothing.
+	 */
 	*vote = qnetd_algo_ack_unless_held(io, client, tnl_decide(client, ring, nodes, heuristics), nodes);
 	return PROTO_ERR_NO_ERROR;
 }
@@ -85,12 +87,7 @@ static enum proto_reply_error tnl_timer(const struct qnetd_algo_io *io, struct q
 	if (client->last_result != PROTO_VOTE_WAIT_FOR_REPLY)
 		return PROTO_ERR_NO_ERROR;
 	uint8_t vote = tnl_decide(client, &client->ring_id, &client->membership_list, client->heuristics);
-	vote = qnetd_algo_ack_unless_held(io, client, vote, &client->membership_list);
-	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK) {
-		client->vote_info_seq++;
-		/* A failed push is the daemon's to handle (it disconnects the client). */
-		(void)io->send_vote_info(io->ctx, client, client->vote_info_seq, vote, &client->ring_id);
-	}
+	qnetd_algo_push_decision(io, client, qnetd_algo_ack_unless_held(io, client, vote, &client->membership_list));
 	return PROTO_ERR_NO_ERROR;
 }
 

@@ -241,13 +241,8 @@ static void lms_client_disconnect(const struct qnetd_algo_io *io, struct qnetd_c
 
 static enum proto_reply_error lms_timer(const struct qnetd_algo_io *io, struct qnetd_client *client)
 {
-	uint8_t vote = lms_eval(io, client, &client->ring_id, &client->membership_list);
 	/* WAIT_FOR_REPLY has re-armed the timer inside lms_eval; a decision ends the polling. */
-	if (vote == PROTO_VOTE_ACK || vote == PROTO_VOTE_NACK) {
-		client->vote_info_seq++;
-		/* A failed push is the daemon's to handle (it disconnects the client). */
-		(void)io->send_vote_info(io->ctx, client, client->vote_info_seq, vote, &client->ring_id);
-	}
+	qnetd_algo_push_decision(io, client, lms_eval(io, client, &client->ring_id, &client->membership_list));
 	return PROTO_ERR_NO_ERROR;
 }
 

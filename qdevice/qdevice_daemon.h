@@ -128,6 +128,7 @@ int qdevice_daemon_votequorum_wait_node_list(struct qdevice_daemon *d);
 /* Model net's io.poll and io.check_votes. */
 int qdevice_daemon_votequorum_poll(void *ctx, bool cast_vote, const struct proto_ring_id *ring_id);
 int qdevice_daemon_votequorum_check_node_votes(void *ctx);
+int qdevice_daemon_votequorum_vote_withdrawn(void *ctx);
 /* Stop tracking, unregister, finalize (errors are warnings). */
 void qdevice_daemon_votequorum_stop(struct qdevice_daemon *d);
 

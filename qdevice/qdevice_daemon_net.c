@@ -130,6 +130,7 @@ int qdevice_daemon_net_init(struct qdevice_daemon *d)
 		.check_votes = qdevice_daemon_votequorum_check_node_votes,
 		.wall_now = io_wall_now,
 		.mono_ms = io_mono_ms,
+		.vote_withdrawn = qdevice_daemon_votequorum_vote_withdrawn,
 	};
 	qdevice_net_init(&d->net, &params, &io);
 	qdevice_net_transport_init(&d->transport, d->loop, &d->net);

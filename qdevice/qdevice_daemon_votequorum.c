@@ -200,6 +200,28 @@ int qdevice_daemon_votequorum_poll(void *ctx, bool cast_vote, const struct proto
 	return -1;
 }
 
+/*
+ * model net's vote_withdrawn (doc/qdevice-state-machine.md §7.4), from votequorum's view of this
+ * node. The cast-vote flag clears at the poll; quorum is recomputed only when corosync has
+ * delivered this node's nodeinfo (or at a new ring's sync), and total_votes is counted afresh
+ * without the device's votes once the flag is clear.
+ */
+int qdevice_daemon_votequorum_vote_withdrawn(void *ctx)
+{
+	struct qdevice_daemon *d = ctx;
+	struct votequorum_info info;
+	cs_error_t e = votequorum_getinfo(d->vq.handle, VOTEQUORUM_QDEVICE_NODEID, &info);
+	if (e != CS_OK) {
+		log_err("Can't get votequorum information to confirm a NACK. Error %s", cs_strerror(e));
+		return -1;
+	}
+	if (info.flags & VOTEQUORUM_INFO_QDEVICE_CAST_VOTE)
+		return 0;               /* the NACK has not been polled for corosync's current ring */
+	if (!(info.flags & VOTEQUORUM_INFO_QUORATE))
+		return 1;
+	return info.total_votes >= info.quorum ? 1 : 0;
+}
+
 static int vq_getinfo_votes(void *ctx, uint32_t node_id, uint32_t *node_votes, uint32_t *qdevice_votes)
 {
 	struct qdevice_daemon *d = ctx;

@@ -6,6 +6,7 @@
 #include "log.h"
 
 static void net_send_init(struct qdevice_net *n);
+static void net_nack_reply_check(struct qdevice_net *n);
 
 void qdevice_net_init(struct qdevice_net *n, const struct qdevice_net_params *p, const struct qdevice_net_io *io)
 {
@@ -109,6 +110,8 @@ static void net_poll(struct qdevice_net *n)
 	} else if (r != 0) {
 		log_crit("Can't call votequorum_qdevice_poll");
 		qdevice_net_schedule_disconnect(n, QDEVICE_NET_REASON_CANT_SCHEDULE_VOTING_TIMER);
+	} else if (!cast) {
+		net_nack_reply_check(n);
 	}
 }
 
@@ -149,6 +152,65 @@ static void net_vote_withdraw_if_ack(struct qdevice_net *n)
 {
 	if (n->vote == PROTO_VOTE_ACK)
 		net_vote_update(n, PROTO_VOTE_NACK);
+}
+
+/* ---- Answering a NACK once corosync has applied it (doc/qdevice-state-machine.md §7.4). ---- */
+
+static uint64_t net_mono(const struct qdevice_net *n)
+{
+	return n->io.mono_ms != NULL ? n->io.mono_ms(n->io.ctx) : 0;
+}
+
+static void net_vote_info_reply(struct qdevice_net *n, uint32_t seq)
+{
+	struct msg r;
+	msg_init(&r, PROTO_MSG_VOTE_INFO_REPLY);
+	r.seq_number = seq;
+	msg_set_present(&r, PROTO_OPT_MSG_SEQ_NUMBER);
+	net_send(n, &r);
+}
+
+/* Sends the waiting answer; why says what ended the wait (for the log). */
+static void net_nack_reply_release(struct qdevice_net *n, const char *why)
+{
+	if (!n->nack_reply_pending)
+		return;
+	n->nack_reply_pending = false;
+	n->io.timer_stop(n->io.ctx, QDEVICE_NET_TIMER_NACK_REPLY);
+	uint64_t now = net_mono(n);
+	unsigned long long waited = now >= n->nack_reply_since_ms ? now - n->nack_reply_since_ms : 0;
+	/* A wait of a second or more means corosync was between rings: worth a line at info level. */
+	log_msg(waited >= 1000 ? LOG_INFO : LOG_DEBUG, "Answering VOTE_INFO seq %u (NACK) after %llu ms: %s",
+		n->nack_reply_seq, waited, why);
+	net_vote_info_reply(n, n->nack_reply_seq);
+}
+
+/* Re-checks a waiting answer: after each poll and each votequorum quorum notification. */
+static void net_nack_reply_check(struct qdevice_net *n)
+{
+	if (n->nack_reply_pending && n->io.vote_withdrawn(n->io.ctx) == 1)
+		net_nack_reply_release(n, "corosync no longer counts the device's vote");
+}
+
+/*
+ * qnetd takes the answer to a NACK as proof that this node has stopped counting the device's vote,
+ * and may then give it to another partition. corosync applies a poll only when this node's
+ * nodeinfo comes back through totem, which it cannot while its ring is re-forming; so the answer
+ * waits until corosync reports this node not quorate, or quorate by node votes alone (then no
+ * other partition can reach quorum even with the device), or until sync_timeout has passed.
+ */
+static void net_nack_reply_begin(struct qdevice_net *n, uint32_t seq)
+{
+	if (n->io.vote_withdrawn == NULL || n->io.vote_withdrawn(n->io.ctx) == 1) {
+		net_vote_info_reply(n, seq);
+		return;
+	}
+	n->nack_reply_pending = true;
+	n->nack_reply_seq = seq;
+	n->nack_reply_since_ms = net_mono(n);
+	n->counters.nack_replies_waited++;
+	n->io.timer_start(n->io.ctx, QDEVICE_NET_TIMER_NACK_REPLY, cfg(n)->sync_timeout);
+	log_debug("VOTE_INFO seq %u (NACK): the answer waits until corosync stops counting the device's vote", seq);
 }
 
 /* ---- Node lists (doc/protocol.md §6.8). ---- */
@@ -588,14 +650,16 @@ static void net_vote_reply(struct qdevice_net *n, const struct msg *m)
 		vote = PROTO_VOTE_NO_CHANGE;
 	if (algorithm(n) == PROTO_ALGO_TEST)
 		log_info("algo-test: %s received, vote %s", proto_msg_type_str(m->type), proto_vote_str(vote));
+	/* qnetd has moved on from a NACK still waiting for its answer: the answer is moot, send it. */
+	if (m->type == PROTO_MSG_VOTE_INFO || vote == PROTO_VOTE_ACK)
+		net_nack_reply_release(n, "a newer vote arrived");
 	net_vote_update(n, vote);
 
 	if (m->type == PROTO_MSG_VOTE_INFO) {
-		struct msg r;
-		msg_init(&r, PROTO_MSG_VOTE_INFO_REPLY);
-		r.seq_number = m->seq_number;
-		msg_set_present(&r, PROTO_OPT_MSG_SEQ_NUMBER);
-		net_send(n, &r);
+		if (vote == PROTO_VOTE_NACK)
+			net_nack_reply_begin(n, m->seq_number);
+		else
+			net_vote_info_reply(n, m->seq_number);
 	}
 }
 
@@ -689,6 +753,14 @@ void qdevice_net_timer_expired(struct qdevice_net *n, enum qdevice_net_timer t)
 			n->io.timer_start(n->io.ctx, QDEVICE_NET_TIMER_CAST_VOTE, cfg(n)->net.cast_vote_timer_interval);
 		}
 		break;
+	case QDEVICE_NET_TIMER_NACK_REPLY:
+		if (n->nack_reply_pending) {
+			n->counters.nack_replies_unapplied++;
+			log_notice("corosync has not applied the NACK of VOTE_INFO seq %u within sync_timeout (%u ms); "
+				   "answering anyway", n->nack_reply_seq, cfg(n)->sync_timeout);
+			net_nack_reply_release(n, "sync_timeout passed");
+		}
+		break;
 	case QDEVICE_NET_TIMER_REGULAR_HEURISTICS:
 		if (cfg(n)->heuristics.mode != QDEVICE_HEURISTICS_MODE_ON)
 			break;
@@ -708,6 +780,9 @@ bool qdevice_net_disconnected(struct qdevice_net *n, enum qdevice_net_reason rea
 
 	n->io.timer_stop(n->io.ctx, QDEVICE_NET_TIMER_CONNECT);
 	n->io.timer_stop(n->io.ctx, QDEVICE_NET_TIMER_ECHO);
+	/* The answer belonged to the closed connection; a new client starts without it. */
+	n->io.timer_stop(n->io.ctx, QDEVICE_NET_TIMER_NACK_REPLY);
+	n->nack_reply_pending = false;
 	if (reason == QDEVICE_NET_REASON_NONE)
 		reason = n->disconnect_reason;
 	restart = qdevice_net_reason_reconnects(reason);
@@ -820,6 +895,8 @@ void qdevice_net_votequorum_quorum(struct qdevice_net *n, bool quorate, const st
 	 */
 	if (n->vote == PROTO_VOTE_ACK || n->vote == PROTO_VOTE_NACK)
 		net_poll(n);
+	/* corosync recomputed quorum for a new ring or after a nodeinfo: a waiting answer may go now. */
+	net_nack_reply_check(n);
 }
 
 void qdevice_net_votequorum_expected_votes(struct qdevice_net *n, uint32_t expected_votes)

@@ -72,6 +72,7 @@ enum qdevice_net_timer {
 	QDEVICE_NET_TIMER_ECHO,
 	QDEVICE_NET_TIMER_CAST_VOTE,
 	QDEVICE_NET_TIMER_REGULAR_HEURISTICS,
+	QDEVICE_NET_TIMER_NACK_REPLY,           /* the longest a VOTE_INFO(NACK) answer waits for corosync */
 	QDEVICE_NET_TIMER_COUNT,
 };
 
@@ -100,6 +101,12 @@ struct qdevice_net_io {
 	time_t (*wall_now)(void *ctx);
 	/* A monotonic clock in milliseconds, for echo round trips; may be NULL (no round trips then). */
 	uint64_t (*mono_ms)(void *ctx);
+	/*
+	 * Whether corosync on this node can no longer count the device's vote towards a quorum it
+	 * reports (doc/qdevice-state-machine.md §7.4): 1 yes, 0 not yet, -1 unknown (logged by the
+	 * shell; treated as not yet). May be NULL: a NACK is then answered at once, as upstream does.
+	 */
+	int (*vote_withdrawn)(void *ctx);
 };
 
 /* The model's fixed inputs, taken from the configuration at start. */
@@ -129,6 +136,8 @@ struct qdevice_net_counters {
 	uint64_t connects;
 	uint64_t connect_failures[QDEVICE_NET_REASON_COUNT];
 	uint64_t disconnects[QDEVICE_NET_REASON_COUNT];
+	uint64_t nack_replies_waited;           /* answers that had to wait for corosync */
+	uint64_t nack_replies_unapplied;        /* answers sent at the bound, corosync still counting */
 };
 
 struct qdevice_net {
@@ -162,6 +171,11 @@ struct qdevice_net {
 	bool vote_paused;
 	time_t last_poll_time;                  /* 0 = never */
 	bool last_poll_cast;
+
+	/* A VOTE_INFO(NACK) whose answer waits until corosync has applied the NACK (§7.4). */
+	bool nack_reply_pending;
+	uint32_t nack_reply_seq;
+	uint64_t nack_reply_since_ms;           /* io.mono_ms when it began to wait; 0 without a clock */
 
 	/* What votequorum told us (doc/qdevice-state-machine.md §8). */
 	bool sync_in_progress;

@@ -23,6 +23,7 @@ struct fuzz_io {
 	uint32_t last_seq_sent;
 	size_t queued;
 	bool fail_next_send;
+	int withdrawn;          /* what vote_withdrawn answers: 1, 0 or -1 */
 };
 
 static struct fuzz_io fio;
@@ -83,6 +84,12 @@ static int f_votes(void *ctx)
 	return 0;
 }
 
+static int f_withdrawn(void *ctx)
+{
+	struct fuzz_io *f = ctx;
+	return f->withdrawn;
+}
+
 static time_t f_now(void *ctx)
 {
 	(void)ctx;
@@ -138,13 +145,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.net.cast_vote_timer_interval = 5000;
 
 	struct qdevice_net_params p = {&cfg, 32768, 32768, 32768, 16777216, 3};
-	struct qdevice_net_io io = {&fio, f_send, f_timer_start, f_timer_stop, f_timer_armed, f_poll, f_heur, f_votes, f_now, f_mono};
+	struct qdevice_net_io io = {&fio, f_send, f_timer_start, f_timer_stop, f_timer_armed, f_poll, f_heur, f_votes, f_now, f_mono,
+				  f_withdrawn};
 	qdevice_net_init(&n, &p, &io);
 	uint32_t last_seq = n.seq;
 
 	while (size > 0) {
 		uint8_t ev = take(&data, &size);
-		switch (ev % 12) {
+		switch (ev % 13) {
 		case 0: /* a whole message from the server */ {
 			size_t len = take(&data, &size);
 			len = (len << 8) | take(&data, &size);
@@ -206,6 +214,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(!n.disconnect_scheduled);
 			break;
 		}
+		case 12: /* corosync's view changes: the NACK applied, not yet, or unknown */
+			fio.withdrawn = (int)(take(&data, &size) % 3) - 1;
+			break;
 		}
 		/* Invariants. */
 		CHECK(n.seq >= last_seq);
@@ -220,6 +231,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(n.vote == PROTO_VOTE_ACK || n.vote == PROTO_VOTE_NACK);
 		if (n.disconnect_scheduled)
 			CHECK(n.disconnect_reason != QDEVICE_NET_REASON_NONE);
+		/* A waiting NACK answer belongs to a connection and always has its bound running. */
+		if (n.nack_reply_pending)
+			CHECK(n.state == QDEVICE_NET_CONNECTED && fio.armed[QDEVICE_NET_TIMER_NACK_REPLY]);
 	}
 	return 0;
 }

@@ -49,6 +49,8 @@ struct fake {
 	int votes_checks;
 	time_t now;
 	uint64_t mono_ms;
+	int withdrawn;          /* vote_withdrawn's answer; the fixture starts with 1 (applied at once) */
+	int withdrawn_checks;
 };
 
 static int f_send(void *ctx, const struct msg *m)
@@ -124,6 +126,13 @@ static int f_votes(void *ctx)
 	return f->votes_result;
 }
 
+static int f_withdrawn(void *ctx)
+{
+	struct fake *f = ctx;
+	f->withdrawn_checks++;
+	return f->withdrawn;
+}
+
 static time_t f_now(void *ctx)
 {
 	struct fake *f = ctx;
@@ -176,6 +185,7 @@ static void fixture_init(struct fixture *x, uint16_t algorithm, uint8_t tls)
 	x->cfg.net.heartbeat_interval = 8000;
 	x->cfg.net.cast_vote_timer_interval = 5000;
 	x->f.now = 1000;
+	x->f.withdrawn = 1;
 
 	struct qdevice_net_params p = {
 		.cfg = &x->cfg,
@@ -195,6 +205,7 @@ static void fixture_init(struct fixture *x, uint16_t algorithm, uint8_t tls)
 		.check_votes = f_votes,
 		.wall_now = f_now,
 		.mono_ms = f_mono,
+		.vote_withdrawn = f_withdrawn,
 	};
 	qdevice_net_init(&x->n, &p, &io);
 }
@@ -592,6 +603,121 @@ static void test_quorum_notification_repolls(void **state)
 	assert_int_equal(x.f.polls, polls);
 }
 
+/* How many VOTE_INFO_REPLY messages with seq went out. */
+static size_t replies_with_seq(const struct fixture *x, uint32_t seq)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < x->f.sent_count; i++)
+		if (x->f.sent[i].type == PROTO_MSG_VOTE_INFO_REPLY && x->f.sent[i].seq == seq)
+			c++;
+	return c;
+}
+
+/*
+ * doc/qdevice-state-machine.md §7.4: the answer to a VOTE_INFO(NACK) tells qnetd this node no longer
+ * counts the device's vote, so it waits until corosync says so (or sync_timeout passes).
+ */
+static void test_nack_answer_waits_for_corosync(void **state)
+{
+	(void)state;
+	struct fixture x;
+	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
+	membership(&x, 5, true);
+	connect_tls(&x);
+	struct proto_ring_id r5 = {.node_id = 1, .seq = 5};
+	recv_vote(&x, PROTO_MSG_NODE_LIST_REPLY, 6, PROTO_VOTE_ACK, &r5);
+	assert_true(x.f.last_cast);
+
+	/* corosync still counts the vote (its ring is re-forming): polled at once, answered later. */
+	x.f.withdrawn = 0;
+	x.f.mono_ms = 1000;
+	log_capture_clear();
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 77, PROTO_VOTE_NACK, &r5);
+	assert_false(x.f.last_cast);
+	assert_int_equal(replies_with_seq(&x, 77), 0);
+	assert_true(x.n.nack_reply_pending);
+	assert_true(x.f.armed[QDEVICE_NET_TIMER_NACK_REPLY]);
+	assert_int_equal(x.f.interval[QDEVICE_NET_TIMER_NACK_REPLY], 30000);
+	assert_int_equal(x.n.counters.nack_replies_waited, 1);
+
+	/* Neither a poll nor a notification that still shows the vote counted releases it; nor does -1. */
+	qdevice_net_timer_expired(&x.n, QDEVICE_NET_TIMER_CAST_VOTE);
+	struct qdevice_net_quorum_node q[2] = {{1, PROTO_NODE_STATE_MEMBER}, {2, PROTO_NODE_STATE_MEMBER}};
+	qdevice_net_votequorum_quorum(&x.n, true, q, 2);
+	x.f.withdrawn = -1;
+	qdevice_net_timer_expired(&x.n, QDEVICE_NET_TIMER_CAST_VOTE);
+	assert_int_equal(replies_with_seq(&x, 77), 0);
+
+	/* The new ring's sync ends without quorum: the notification re-polls, then the answer goes. */
+	x.f.withdrawn = 1;
+	x.f.mono_ms = 5200;
+	qdevice_net_votequorum_quorum(&x.n, false, q, 2);
+	assert_int_equal(replies_with_seq(&x, 77), 1);
+	assert_false(x.n.nack_reply_pending);
+	assert_false(x.f.armed[QDEVICE_NET_TIMER_NACK_REPLY]);
+	assert_int_equal(log_capture_find("Answering VOTE_INFO seq 77 (NACK) after 4200 ms"), LOG_INFO);
+
+	/* A later cast-vote poll alone also releases a waiting answer. */
+	x.f.withdrawn = 0;
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 78, PROTO_VOTE_NACK, &r5);
+	assert_int_equal(replies_with_seq(&x, 78), 0);
+	x.f.withdrawn = 1;
+	qdevice_net_timer_expired(&x.n, QDEVICE_NET_TIMER_CAST_VOTE);
+	assert_int_equal(replies_with_seq(&x, 78), 1);
+
+	/* Already applied: answered at once, nothing waits. */
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 79, PROTO_VOTE_NACK, &r5);
+	assert_int_equal(replies_with_seq(&x, 79), 1);
+	assert_false(x.n.nack_reply_pending);
+	assert_int_equal(x.n.counters.nack_replies_waited, 2);
+
+	/* The bound: sync_timeout passes with corosync still counting; answered anyway, and said so. */
+	x.f.withdrawn = 0;
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 80, PROTO_VOTE_NACK, &r5);
+	assert_int_equal(replies_with_seq(&x, 80), 0);
+	qdevice_net_timer_expired(&x.n, QDEVICE_NET_TIMER_NACK_REPLY);
+	assert_int_equal(replies_with_seq(&x, 80), 1);
+	assert_int_equal(x.n.counters.nack_replies_unapplied, 1);
+	assert_int_equal(log_capture_find("corosync has not applied the NACK of VOTE_INFO seq 80 within sync_timeout"),
+			 LOG_NOTICE);
+
+	/* A newer vote from qnetd makes a waiting answer moot: it goes before the newer one's. */
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 81, PROTO_VOTE_NACK, &r5);
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 82, PROTO_VOTE_ACK, &r5);
+	assert_int_equal(replies_with_seq(&x, 81), 1);
+	assert_int_equal(replies_with_seq(&x, 82), 1);
+	assert_int_equal(x.f.sent[x.f.sent_count - 2].seq, 81);
+	assert_false(x.n.nack_reply_pending);
+	/* A stale VOTE_INFO is NO_CHANGE: answered at once, as before. */
+	struct proto_ring_id r4 = {.node_id = 1, .seq = 4};
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 83, PROTO_VOTE_NACK, &r4);
+	assert_int_equal(replies_with_seq(&x, 83), 1);
+
+	/* A disconnect drops a waiting answer: it belonged to that connection. */
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 84, PROTO_VOTE_NACK, &r5);
+	assert_true(x.n.nack_reply_pending);
+	bool delayed;
+	assert_true(qdevice_net_disconnected(&x.n, QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION, &delayed));
+	assert_false(x.n.nack_reply_pending);
+	assert_false(x.f.armed[QDEVICE_NET_TIMER_NACK_REPLY]);
+	assert_int_equal(replies_with_seq(&x, 84), 0);
+}
+
+/* Without a vote_withdrawn callback a NACK is answered at once (upstream's behaviour). */
+static void test_nack_answer_without_callback(void **state)
+{
+	(void)state;
+	struct fixture x;
+	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
+	x.n.io.vote_withdrawn = NULL;
+	membership(&x, 5, true);
+	connect_tls(&x);
+	struct proto_ring_id r5 = {.node_id = 1, .seq = 5};
+	recv_vote(&x, PROTO_MSG_VOTE_INFO, 9, PROTO_VOTE_NACK, &r5);
+	assert_int_equal(replies_with_seq(&x, 9), 1);
+	assert_false(x.n.nack_reply_pending);
+}
+
 /* Vote replies are only accepted when connected, and need their options. */
 static void test_vote_reply_requirements(void **state)
 {
@@ -976,6 +1102,8 @@ int main(void)
 		cmocka_unit_test(test_init_reply_checks),
 		cmocka_unit_test(test_votes_and_polls),
 		cmocka_unit_test(test_quorum_notification_repolls),
+		cmocka_unit_test(test_nack_answer_waits_for_corosync),
+		cmocka_unit_test(test_nack_answer_without_callback),
 		cmocka_unit_test(test_vote_reply_requirements),
 		cmocka_unit_test(test_echo),
 		cmocka_unit_test(test_disconnect_per_algorithm),

@@ -140,5 +140,14 @@ int qdevice_metrics_write(const json_t *status, struct strbuf *out)
 	strbuf_free(&failures);
 	prom_family(out, P "disconnects_total", "counter", "Established connections to qnetd that ended, by reason.");
 	by_reason(out, P "disconnects_total", json_object_get(counters, "disconnects"));
+	/* A daemon from before these counters leaves them out of its JSON: no series then, not a zero. */
+	if (json_is_integer(json_object_get(counters, "nack_replies_waited"))) {
+		prom_family(out, P "nack_replies_waited_total", "counter",
+			    "NACKs from qnetd whose answer waited for corosync to stop counting the device's vote.");
+		prom_sample_int(out, P "nack_replies_waited_total", NULL, 0, int_at(counters, "nack_replies_waited"));
+		prom_family(out, P "nack_replies_unapplied_total", "counter",
+			    "NACK answers sent when sync_timeout ran out with corosync still counting the vote.");
+		prom_sample_int(out, P "nack_replies_unapplied_total", NULL, 0, int_at(counters, "nack_replies_unapplied"));
+	}
 	return 0;
 }

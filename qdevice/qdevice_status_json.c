@@ -215,6 +215,9 @@ json_t *qdevice_status_json(const struct qdevice_status *st)
 		put(&b, counters, "connects", json_integer((json_int_t)st->counters->connects));
 		put(&b, counters, "connect_failures", by_reason(&b, st->counters->connect_failures));
 		put(&b, counters, "disconnects", by_reason(&b, st->counters->disconnects));
+		put(&b, counters, "nack_replies_waited", json_integer((json_int_t)st->counters->nack_replies_waited));
+		put(&b, counters, "nack_replies_unapplied",
+		    json_integer((json_int_t)st->counters->nack_replies_unapplied));
 	}
 	put(&b, root, "counters", counters);
 	if (b.failed) {

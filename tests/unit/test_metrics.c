@@ -207,7 +207,7 @@ static const char *const qdevice_status =
 	"\"net\":{\"host\":\"192.0.2.10\",\"port\":5403,\"tls\":\"on\",\"algorithm\":\"ffsplit\",\"state\":\"connected\","
 	"\"vote\":\"nack\",\"echo_rtt_ms\":12,\"connected_since\":\"2026-12-06T15:30:00.000Z\"},"
 	"\"counters\":{\"connect_attempts\":5,\"connects\":2,\"connect_failures\":{\"cant_connect_to_the_server\":3},"
-	"\"disconnects\":{\"server_closed_connection\":1}}}";
+	"\"disconnects\":{\"server_closed_connection\":1},\"nack_replies_waited\":7,\"nack_replies_unapplied\":2}}";
 
 static void test_qdevice_metrics(void **state)
 {
@@ -230,6 +230,8 @@ static void test_qdevice_metrics(void **state)
 	assert_line(&sb, "corosync_qdevice_connect_attempts_total{result=\"failed\"} 3");
 	assert_line(&sb, "corosync_qdevice_connect_failures_total{reason=\"cant_connect_to_the_server\"} 3");
 	assert_line(&sb, "corosync_qdevice_disconnects_total{reason=\"server_closed_connection\"} 1");
+	assert_line(&sb, "corosync_qdevice_nack_replies_waited_total 7");
+	assert_line(&sb, "corosync_qdevice_nack_replies_unapplied_total 2");
 	assert_line(&sb, "corosync_qdevice_quorate 1");
 	assert_line(&sb, "corosync_qdevice_expected_votes 3");
 	assert_line(&sb, "corosync_qdevice_heuristics_command_passed{command=\"ping\"} 1");
@@ -246,6 +248,7 @@ static void test_qdevice_metrics(void **state)
 	assert_line(&sb, "corosync_qdevice_connected 0");
 	assert_null(strstr(sb.data, "corosync_qdevice_votes "));
 	assert_null(strstr(sb.data, "echo_rtt"));
+	assert_null(strstr(sb.data, "nack_replies"));
 	assert_line(&sb, "corosync_qdevice_connect_attempts_total{result=\"failed\"} 0");
 	json_decref(st);
 	st = load("{\"schema\":1}");

@@ -515,7 +515,8 @@ static void test_json_status(void **state)
 {
 	(void)state;
 	struct qdevice_status s;
-	struct qdevice_net_counters counters = {.connect_attempts = 3, .connects = 2};
+	struct qdevice_net_counters counters = {.connect_attempts = 3, .connects = 2, .nack_replies_waited = 4,
+						.nack_replies_unapplied = 1};
 	counters.connect_failures[QDEVICE_NET_REASON_CANT_CONNECT_TO_THE_SERVER] = 1;
 	counters.disconnects[QDEVICE_NET_REASON_SERVER_CLOSED_CONNECTION] = 1;
 	example_pve(&s);
@@ -568,6 +569,8 @@ static void test_json_status(void **state)
 	assert_int_equal(json_integer_value(field(j, "counters.connect_failures.cant_connect_to_the_server")), 1);
 	assert_int_equal(json_integer_value(field(j, "counters.disconnects.server_closed_connection")), 1);
 	assert_int_equal(json_object_size(field(j, "counters.disconnects")), 1);
+	assert_int_equal(json_integer_value(field(j, "counters.nack_replies_waited")), 4);
+	assert_int_equal(json_integer_value(field(j, "counters.nack_replies_unapplied")), 1);
 	json_decref(j);
 
 	/* Not connected, never polled, votes unknown: nulls, no casting. */

@@ -14,6 +14,8 @@ QDI_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 QDI_HOME=$(cd "$QDI_LIB/.." && pwd)
 : "${QDI_COMBO:=ours}"                      # upstream | ours | qnetd-ours | qdevice-ours
 : "${QDI_BUILD_DIR:=$(cd "$QDI_HOME/../.." && pwd)/build}"
+# Programs run inside namespaces from other directories: a relative build dir would not resolve.
+[[ $QDI_BUILD_DIR == /* ]] || QDI_BUILD_DIR=$(cd "$QDI_BUILD_DIR" 2>/dev/null && pwd || echo "$PWD/$QDI_BUILD_DIR")
 : "${QDI_RUN_ROOT:=/tmp/qdi-runs}"          # one directory per run
 : "${QDI_SUBNET:=198.18.7}"                 # RFC 2544 benchmarking range, /24
 : "${QDI_ARB_OCTET:=200}"                   # arbiter address = SUBNET.200

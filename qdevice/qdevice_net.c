@@ -349,6 +349,9 @@ void qdevice_net_connect_begin(struct qdevice_net *n)
 {
 	n->counters.connect_attempts++;
 	n->state = QDEVICE_NET_WAITING_CONNECT;
+	/* An answer owed on an earlier connection is never sent on a new one. */
+	n->io.timer_stop(n->io.ctx, QDEVICE_NET_TIMER_NACK_REPLY);
+	n->nack_reply_pending = false;
 	n->connect_attempt_in_flight = true;
 	n->connect_failed = false;
 	n->io.timer_start(n->io.ctx, QDEVICE_NET_TIMER_CONNECT, cfg(n)->net.connect_timeout);

@@ -1103,6 +1103,8 @@ QDI_ON_SAMPLE=""       # optional function called after every sample
 # run goes on (more evidence in the logs) and qdi_finish fails it.
 : "${QDI_SPLIT_BRAIN_FATAL:=1}"
 QDI_SPLIT_BRAIN_FIRST=""
+QDI_SPLIT_BRAIN_SKEWED=0  # disjoint quorate answers from query windows that did not overlap
+QDI_SB_PAIR=""
 
 # _qdi_store HOST: QDI_PARSED -> QDI_QS[HOST.*]
 _qdi_store() {
@@ -1116,10 +1118,11 @@ qdi_q() { echo "${QDI_QS[$1.$2]-}"; }        # HOST KEY -> value (for messages)
 # so its PID is read straight from the record (as few processes as possible:
 # timeout, nsenter, the tool).
 _qdi_query() {
-    local h=$1 f=$QDI_RUN/q/$1 pid st
+    local h=$1 f=$QDI_RUN/q/$1 pid st start=${EPOCHREALTIME/./}
     read -r pid st <"$QDI_RUN/pids/$h.corosync"
     timeout -k 1 "$QDI_QUERY_TIMEOUT" nsenter -t "$pid" -m -n -- "$COROSYNC_QUORUMTOOL" -s >"$f.out" 2>&1
-    echo $? >"$f.rc"
+    # The exit status, then when the query started and ended (us): the answer is from in between.
+    echo "$? $start ${EPOCHREALTIME/./}" >"$f.rc"
 }
 
 # Node list as an array (hot paths avoid $(qdi_nodes)).
@@ -1136,7 +1139,7 @@ _qdi_node_list() {
 # qdi_sample: query every node in parallel, parse, check the invariants,
 # append one line to log/samples.log.
 qdi_sample() {
-    local h pids=() rc line="" t
+    local h pids=() rc qs qe line="" t
     _qdi_node_list
     for h in "${QDI_NODE_LIST[@]}"; do
         if _qdi_running "$h" corosync; then
@@ -1151,9 +1154,11 @@ qdi_sample() {
     QDI_SAMPLE_US=${EPOCHREALTIME/./}
     QDI_SAMPLES=$((QDI_SAMPLES + 1))
     for h in "${QDI_NODE_LIST[@]}"; do
-        read -r rc <"$QDI_RUN/q/$h.rc"
+        qs=0 qe=0
+        read -r rc qs qe <"$QDI_RUN/q/$h.rc"
         _qdi_parse "$rc" <"$QDI_RUN/q/$h.out"
         _qdi_store "$h"
+        QDI_QS[$h.qs]=${qs:-0} QDI_QS[$h.qe]=${qe:-0}
         [[ ${QDI_QS[$h.incons]} == 1 ]] && QDI_INCONS=$((QDI_INCONS + 1))
         _qdi_short "$h"
         line+=" $h=$REPLY"
@@ -1198,15 +1203,33 @@ qdi_disjoint_quorate() {
             mb=${QDI_QS[$b.members]}
             found=0
             for x in ${mb//,/ }; do [[ $ma == *",$x,"* ]] && found=1; done
-            ((found)) || { REPLY="$a{${ma:1:-1}} and $b{$mb}"; return 0; }
+            ((found)) || { REPLY="$a{${ma:1:-1}} and $b{$mb}"; QDI_SB_PAIR="$a $b"; return 0; }
         done
     done
     return 1
 }
 
+# _qdi_skewed A B: the two answers came from query windows that do not overlap (a loaded machine
+# can spread a sample's parallel queries over seconds), so they say nothing about one instant.
+# Sets REPLY to the gap in ms.
+_qdi_skewed() {
+    local as=${QDI_QS[$1.qs]:-0} ae=${QDI_QS[$1.qe]:-0} bs=${QDI_QS[$2.qs]:-0} be=${QDI_QS[$2.qe]:-0}
+    ((as && bs)) || return 1
+    if ((ae < bs)); then REPLY=$(((bs - ae) / 1000)); return 0; fi
+    if ((be < as)); then REPLY=$(((as - be) / 1000)); return 0; fi
+    return 1
+}
+
 _qdi_invariants() {
-    local t=$1
-    if qdi_disjoint_quorate; then
+    local t=$1 pair gap
+    if qdi_disjoint_quorate && pair=$REPLY && _qdi_skewed $QDI_SB_PAIR; then
+        # Not counted: the corosync log replay at the end (qdi_log_check) decides for these.
+        gap=$REPLY
+        QDI_SPLIT_BRAIN_SKEWED=$((QDI_SPLIT_BRAIN_SKEWED + 1))
+        qdi_metric split_brain_skewed_samples "$QDI_SPLIT_BRAIN_SKEWED"
+        qdi_log "t=$t s: $pair quorate with disjoint memberships, but the two answers are ${gap} ms" \
+            "apart (queries did not overlap): left to the log replay"
+    elif qdi_disjoint_quorate; then
         QDI_SPLIT_BRAIN=$((QDI_SPLIT_BRAIN + 1))
         qdi_event "SPLIT-BRAIN sample t=$t: $REPLY quorate with disjoint memberships"
         qdi_metric split_brain_samples "$QDI_SPLIT_BRAIN"

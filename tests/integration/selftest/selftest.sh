@@ -39,6 +39,14 @@ if qdi_disjoint_quorate; then bad "no split brain with one quorate node ($REPLY)
 # n2 claims quorum with {2} while n1 has {1}: disjoint.
 QDI_QS[n2.quorate]=1
 if qdi_disjoint_quorate; then check "split brain detected" "$REPLY" "n1{1} and n2{2}"; else bad "split brain not detected"; fi
+# Query windows: overlapping answers may describe one instant, answers 1.5 s apart cannot.
+QDI_QS[n1.qs]=1000000 QDI_QS[n1.qe]=1200000 QDI_QS[n2.qs]=1100000 QDI_QS[n2.qe]=1300000
+if _qdi_skewed n1 n2; then bad "overlapping query windows counted as skewed"; else ok "overlapping query windows"; fi
+QDI_QS[n2.qs]=2700000 QDI_QS[n2.qe]=2800000
+if _qdi_skewed n1 n2; then check "skewed query windows" "$REPLY" 1500; else bad "skewed query windows not seen"; fi
+if _qdi_skewed n2 n1; then check "skewed either way" "$REPLY" 1500; else bad "skewed either way"; fi
+QDI_QS[n2.qs]=0
+if _qdi_skewed n1 n2; then bad "a window without times counted as skewed"; else ok "no times, no skew"; fi
 # n2 still shows the old membership {1,2}: not disjoint.
 QDI_QS[n2.members]=1,2
 if qdi_disjoint_quorate; then bad "stale superset counted as split brain ($REPLY)"; else ok "stale superset is not a split brain"; fi

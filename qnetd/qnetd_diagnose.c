@@ -500,10 +500,34 @@ static void check_cluster_nodes(const struct qnetd_diag_input *in, struct diag_r
 		diag_appendf(missing, sizeof(missing), "%scluster \"%s\": node%s %s", with_missing++ > 0 ? "; " : "",
 			     qnetd_health_cluster_name(cluster, name, sizeof(name)), json_array_size(ids) == 1 ? "" : "s", list);
 	}
-	if (with_missing > 0) {
+	/* A running vote hold (doc/algorithms.md §1.5) explains why a connected partition waits for its vote. */
+	char held[DIAG_TEXT_MAX] = "";
+	size_t with_holds = 0;
+	json_array_foreach(clusters, i, cluster) {
+		const json_t *holds = json_object_get(cluster, "vote_holds");
+		size_t j;
+		const json_t *hold;
+		json_array_foreach(holds, j, hold) {
+			char name[NAME_MAX_TEXT];
+			diag_appendf(held, sizeof(held),
+				     "%scluster \"%s\": no partition without node %lld gets the vote for %lld ms more",
+				     with_holds++ > 0 ? "; " : "", qnetd_health_cluster_name(cluster, name, sizeof(name)),
+				     qnetd_health_int(hold, "node_id"), qnetd_health_int(hold, "ends_in_ms"));
+		}
+	}
+	if (with_missing > 0 || with_holds > 0) {
+		char found[DIAG_TEXT_MAX] = "";
+		if (with_missing > 0)
+			diag_appendf(found, sizeof(found), "configured nodes without a connection: %s", missing);
+		if (with_holds > 0)
+			diag_appendf(found, sizeof(found),
+				     "%svote held back (that node's qdevice left while its corosync may still count the vote): %s",
+				     with_missing > 0 ? "; " : "", held);
 		diag_add(r, "cluster-nodes", DIAG_WARN,
-			 "on each of those nodes: systemctl status corosync-qdevice, and corosync-qdevice-tool -D there says why it has no connection",
-			 "configured nodes without a connection: %s", missing);
+			 with_missing > 0
+				 ? "on each of those nodes: systemctl status corosync-qdevice, and corosync-qdevice-tool -D there says why it has no connection"
+				 : "nothing to change: a hold ends by itself (1.2 x quorum.device.timeout); see VOTE HOLDS in corosync-qnetd(8)",
+			 "%s", found);
 		return;
 	}
 	if (nclusters == 0)

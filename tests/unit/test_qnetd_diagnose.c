@@ -488,6 +488,25 @@ static void test_cluster_nodes(void **state)
 	set_at("clusters.0.name", json_string("a\nb"));
 	qnetd_diagnose(&in, &r);
 	contains(find(&r, "cluster-nodes")->found, "cluster \"a\\x0ab\": node 2");
+
+	/* A running vote hold, with the node back (nothing missing): WARN naming it, nothing to fix. */
+	healthy(&in);
+	json_t *holds = json_array();
+	json_array_append_new(holds, json_pack("{s:i,s:i}", "node_id", 1, "ends_in_ms", 8200));
+	set_at("clusters.0.vote_holds", holds);
+	qnetd_diagnose(&in, &r);
+	c = only(&r, "cluster-nodes", DIAG_WARN);
+	assert_string_equal(c->found, "vote held back (that node's qdevice left while its corosync may still count the vote): "
+				      "cluster \"qdi\": no partition without node 1 gets the vote for 8200 ms more");
+	contains(c->fix, "ends by itself");
+	/* Both at once: one line says both. */
+	missing = json_array();
+	json_array_append_new(missing, json_integer(1));
+	set_at("clusters.0.missing_nodes", missing);
+	qnetd_diagnose(&in, &r);
+	c = only(&r, "cluster-nodes", DIAG_WARN);
+	contains(c->found, "configured nodes without a connection: cluster \"qdi\": node 1; vote held back");
+	contains(c->fix, "systemctl status corosync-qdevice");
 }
 
 static void test_cluster_conflicts(void **state)

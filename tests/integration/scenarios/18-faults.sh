@@ -284,12 +284,31 @@ fault_6b() {
     qdi_partition "n1" "n2" -- n1
     # qnetd drops the silent n1 after 1.5 heartbeats and hands the vote over only when its hold
     # ends, 1.5 heartbeats later; n1's qdevice has given the vote up by then (2 heartbeats).
+    # Meanwhile corosync-qnetd-tool -D names the running hold (ours).
+    hold_diagnosed=no
+    ((QDI_QNETD_OURS)) && QDI_ON_SAMPLE=diagnose_hold
     qdi_await arbcut_handover_seconds 30 p_split "$lose" "$win"
+    QDI_ON_SAMPLE=""
+    if ((QDI_QNETD_OURS)); then
+        qdi_metric arbcut_hold_diagnosed "$hold_diagnosed"
+        [[ $hold_diagnosed == yes ]] ||
+            qdi_fail "corosync-qnetd-tool -D never named the vote hold during fault 6b ($QDI_RUN/log/qnetd-tool-D-hold)"
+    fi
     qdi_hold 2 p_split "$lose" "$win"
     qdi_mark
     qdi_heal_all
     back_to_full arbcut_heal_seconds
     qnetd_logged_hold
+}
+
+# On a sample during fault 6b: does corosync-qnetd-tool -D's cluster-nodes check name the hold?
+diagnose_hold() {
+    local out=$QDI_RUN/log/qnetd-tool-D-hold
+    [[ $hold_diagnosed == yes ]] && return 0
+    qdi_hq 10 arb "$QNETD_TOOL_BIN" -D >"$out" 2>&1
+    grep -q "^WARN cluster-nodes: .*vote held back .*cluster \"qdi\": no partition without node 1 gets the vote for [0-9]* ms more" "$out" &&
+        hold_diagnosed=yes
+    return 0
 }
 
 # Our qnetd names each hold in its log (doc/algorithms.md §1.5); upstream's has none to name.

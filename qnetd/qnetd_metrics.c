@@ -62,6 +62,7 @@ static void clusters_section(struct strbuf *out, const json_t *clusters)
 		{P "cluster_configured_nodes", "Nodes in the union of the clients' configured node lists."},
 		{P "cluster_missing_nodes", "Configured nodes of the cluster without a connection."},
 		{P "cluster_acked_partitions", "Partitions of the cluster holding an ACK; more than 1 is a split brain."},
+		{P "cluster_vote_holds", "Vote holds running in the cluster: partitions kept from an ACK for a while."},
 	};
 	size_t i;
 	const json_t *c;
@@ -93,7 +94,8 @@ static void clusters_section(struct strbuf *out, const json_t *clusters)
 			case 0: v = int_at(c, "client_count"); break;
 			case 1: v = (long long)json_array_size(json_object_get(c, "configured_nodes")); break;
 			case 2: v = (long long)json_array_size(json_object_get(c, "missing_nodes")); break;
-			default: v = int_at(c, "acked_partitions"); break;
+			case 3: v = int_at(c, "acked_partitions"); break;
+			default: v = (long long)json_array_size(json_object_get(c, "vote_holds")); break;
 			}
 			prom_sample_int(out, gauges[g].name, &l, 1, v);
 		}
@@ -211,6 +213,9 @@ int qnetd_metrics_write(const json_t *status, bool per_client, struct strbuf *ou
 	by_key(out, P "connections_closed_total", "reason", json_object_get(totals, "connections_closed_by_reason"));
 	prom_family(out, P "clients_joined_total", "counter", "Clients that completed INIT since the daemon started.");
 	prom_sample_int(out, P "clients_joined_total", NULL, 0, int_at(totals, "clients_joined"));
+	prom_family(out, P "vote_holds_total", "counter",
+		    "Times an ACK was held back because a departed client's corosync may still count the vote.");
+	prom_sample_int(out, P "vote_holds_total", NULL, 0, int_at(totals, "vote_holds"));
 	prom_family(out, P "client_cert_rejections_total", "counter", "Client certificates refused, by reason.");
 	by_key(out, P "client_cert_rejections_total", "reason", json_object_get(rej, "by_reason"));
 

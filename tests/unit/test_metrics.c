@@ -124,7 +124,7 @@ static const char *const qnetd_status =
 	"\"untrusted_issuer\":2,\"not_yet_valid\":0,\"expired\":1,\"cluster_name_mismatch\":0,\"other\":0}},"
 	"\"totals\":{\"connections_accepted\":9,\"connections_closed\":6,\"connections_closed_by_reason\":{\"other\":0,"
 	"\"peer_closed\":4,\"io_error\":0,\"tls_error\":2,\"cert_rejected\":0,\"dead_peer\":0,\"init_timeout\":0,"
-	"\"protocol_error\":0,\"overload\":0,\"shutdown\":0},\"clients_joined\":5,"
+	"\"protocol_error\":0,\"overload\":0,\"shutdown\":0},\"clients_joined\":5,\"vote_holds\":3,"
 	"\"decision_duration\":{\"count\":4,\"sum_ms\":1302,\"buckets\":[{\"le_ms\":1,\"count\":2},{\"le_ms\":250,"
 	"\"count\":3},{\"le_ms\":10000,\"count\":4},{\"le_ms\":null,\"count\":4}]}},"
 	"\"counts\":{\"connections\":3,\"clients\":3,\"clusters\":2,\"plaintext_clients\":0},"
@@ -136,7 +136,8 @@ static const char *const qnetd_status =
 	"{\"node_id\":2,\"address\":\"::ffff:192.0.2.2:40000\",\"tls_active\":true,\"client_cert_verified\":true,"
 	"\"last_ack_nack_vote\":\"nack\",\"connected_since\":\"2026-12-06T15:10:01.000Z\"}]},"
 	"{\"name\":\"b\\ufffd\",\"name_hex\":\"62ff\",\"algorithm\":\"lms\",\"tie_breaker\":{\"mode\":\"node\",\"node_id\":3},"
-	"\"kap_tie_breaker\":false,\"configured_nodes\":[1,2,3],\"missing_nodes\":[2,3],\"acked_partitions\":2,\"client_count\":1,\"clients\":["
+	"\"kap_tie_breaker\":false,\"configured_nodes\":[1,2,3],\"missing_nodes\":[2,3],\"acked_partitions\":2,\"client_count\":1,"
+	"\"vote_holds\":[{\"node_id\":2,\"ends_in_ms\":900}],\"clients\":["
 	"{\"node_id\":1,\"address\":\"192.0.2.9:1\",\"tls_active\":false,\"client_cert_verified\":false,"
 	"\"last_ack_nack_vote\":null,\"connected_since\":null}]}]}";
 
@@ -173,6 +174,10 @@ static void test_qnetd_metrics(void **state)
 	assert_line(&sb, "corosync_qnetd_cluster_acked_partitions{cluster=\"hex:62ff\"} 2");
 	assert_line(&sb, "corosync_qnetd_cluster_clients{cluster=\"pve \\\"lab\\\"\"} 2");
 	assert_line(&sb, "corosync_qnetd_cluster_configured_nodes{cluster=\"hex:62ff\"} 3");
+	assert_line(&sb, "corosync_qnetd_cluster_vote_holds{cluster=\"hex:62ff\"} 1");
+	assert_line(&sb, "corosync_qnetd_cluster_vote_holds{cluster=\"pve \\\"lab\\\"\"} 0");
+	assert_line(&sb, "# TYPE corosync_qnetd_vote_holds_total counter");
+	assert_line(&sb, "corosync_qnetd_vote_holds_total 3");
 	assert_null(strstr(sb.data, "corosync_qnetd_client_info"));
 	assert_null(strstr(sb.data, "corosync_qnetd_client_vote"));
 

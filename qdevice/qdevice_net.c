@@ -844,8 +844,18 @@ void qdevice_net_votequorum_node_list(struct qdevice_net *n, const struct proto_
 	n->sync_in_progress = true;
 	n->poll_ring_id = *ring_id;
 	n->io.timer_stop(n->io.ctx, QDEVICE_NET_TIMER_REGULAR_HEURISTICS);
-	if (n->state != QDEVICE_NET_CONNECTED)
-		net_vote_withdraw_if_ack(n);
+	/*
+	 * Not connected, the vote is NACK whatever comes next: poll it for the new ring now. The
+	 * ring's sync waits for a poll, and until the sync ends corosync keeps reporting the quorum
+	 * it had, with the device's vote if it had it; waiting for the next cast-vote tick kept a
+	 * cut-off node "primary" for 2 s in the soak (tests/integration/README.md, session 9).
+	 */
+	if (n->state != QDEVICE_NET_CONNECTED) {
+		if (n->vote == PROTO_VOTE_NACK)
+			net_poll(n);
+		else
+			net_vote_withdraw_if_ack(n);
+	}
 	n->vote_paused = true;
 
 	if (count > QDEVICE_NET_MAX_NODES)

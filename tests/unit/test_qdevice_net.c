@@ -975,6 +975,15 @@ static void test_local_events_disconnected(void **state)
 	assert_false(x.n.vote_paused);
 	assert_true(x.n.initial_heuristics_done);
 
+	/* A standing NACK is polled for the next ring at once: that ring's sync waits for a poll. */
+	int polls = x.f.polls;
+	struct proto_ring_id r10 = {.node_id = 1, .seq = 10};
+	qdevice_net_votequorum_node_list(&x.n, &r10, ids, 1);
+	assert_int_equal(x.f.polls, polls + 1);
+	assert_false(x.f.last_cast);
+	assert_int_equal(x.f.last_poll_ring.seq, 10);
+	qdevice_net_heuristics_result(&x.n, QDEVICE_NET_HEURISTICS_MEMBERSHIP, QDEVICE_HEURISTICS_RESULT_DISABLED);
+
 	x.n.vote = PROTO_VOTE_ACK;
 	qdevice_net_config_node_list_changed(&x.n);
 	assert_int_equal(x.n.vote, PROTO_VOTE_NACK);

@@ -302,6 +302,16 @@ static void recv_vote(struct fixture *x, uint16_t type, uint32_t seq, uint8_t vo
 	recv_msg(x, &m);
 }
 
+/* ffsplit over TLS, membership ring 5 quorate, connected, and qnetd's ACK for ring 5 polled. */
+static void connected_with_ack(struct fixture *x)
+{
+	struct proto_ring_id r5 = {.node_id = 1, .seq = 5};
+	fixture_init(x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
+	membership(x, 5, true);
+	connect_tls(x);
+	recv_vote(x, PROTO_MSG_NODE_LIST_REPLY, 6, PROTO_VOTE_ACK, &r5);
+}
+
 /* ---- Tests. ---- */
 
 /* doc/protocol.md §5.2: the first-connection sequence numbers 1..7, and the burst's content. */
@@ -569,11 +579,8 @@ static void test_quorum_notification_repolls(void **state)
 {
 	(void)state;
 	struct fixture x;
-	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
-	membership(&x, 5, true);
-	connect_tls(&x);
-	struct proto_ring_id r5 = {.node_id = 1, .seq = 5}, r6 = {.node_id = 1, .seq = 6};
-	recv_vote(&x, PROTO_MSG_NODE_LIST_REPLY, 6, PROTO_VOTE_ACK, &r5);
+	connected_with_ack(&x);
+	struct proto_ring_id r6 = {.node_id = 1, .seq = 6};
 	assert_int_equal(x.f.polls, 1);
 	assert_true(x.f.last_cast);
 
@@ -621,11 +628,8 @@ static void test_nack_answer_waits_for_corosync(void **state)
 {
 	(void)state;
 	struct fixture x;
-	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
-	membership(&x, 5, true);
-	connect_tls(&x);
+	connected_with_ack(&x);
 	struct proto_ring_id r5 = {.node_id = 1, .seq = 5};
-	recv_vote(&x, PROTO_MSG_NODE_LIST_REPLY, 6, PROTO_VOTE_ACK, &r5);
 	assert_true(x.f.last_cast);
 
 	/* corosync still counts the vote (its ring is re-forming): polled at once, answered later. */
@@ -917,11 +921,8 @@ static void test_membership_change_connected(void **state)
 {
 	(void)state;
 	struct fixture x;
-	fixture_init(&x, PROTO_ALGO_FFSPLIT, PROTO_TLS_SUPPORTED);
-	membership(&x, 5, true);
-	connect_tls(&x);
+	connected_with_ack(&x);
 	struct proto_ring_id r5 = {.node_id = 1, .seq = 5};
-	recv_vote(&x, PROTO_MSG_NODE_LIST_REPLY, 6, PROTO_VOTE_ACK, &r5);
 	int polls = x.f.polls;
 
 	uint32_t ids[1] = {1};

@@ -1221,22 +1221,24 @@ _qdi_skewed() {
 }
 
 _qdi_invariants() {
-    local t=$1 pair gap
-    if qdi_disjoint_quorate && pair=$REPLY && _qdi_skewed $QDI_SB_PAIR; then
-        # Not counted: the corosync log replay at the end (qdi_log_check) decides for these.
-        gap=$REPLY
-        QDI_SPLIT_BRAIN_SKEWED=$((QDI_SPLIT_BRAIN_SKEWED + 1))
-        qdi_metric split_brain_skewed_samples "$QDI_SPLIT_BRAIN_SKEWED"
-        qdi_log "t=$t s: $pair quorate with disjoint memberships, but the two answers are ${gap} ms" \
-            "apart (queries did not overlap): left to the log replay"
-    elif qdi_disjoint_quorate; then
-        QDI_SPLIT_BRAIN=$((QDI_SPLIT_BRAIN + 1))
-        qdi_event "SPLIT-BRAIN sample t=$t: $REPLY quorate with disjoint memberships"
-        qdi_metric split_brain_samples "$QDI_SPLIT_BRAIN"
-        [[ -n $QDI_SPLIT_BRAIN_FIRST ]] || QDI_SPLIT_BRAIN_FIRST="t=$t s: $REPLY"
-        qdi_log "SPLIT BRAIN at t=$t s: $REPLY both quorate with disjoint memberships"
-        [[ $QDI_SPLIT_BRAIN_FATAL == 1 ]] &&
-            qdi_fail "split brain at t=$t s: $REPLY both quorate with disjoint memberships"
+    local t=$1 pair
+    if qdi_disjoint_quorate; then
+        pair=$REPLY
+        if _qdi_skewed $QDI_SB_PAIR; then
+            # Not counted: the corosync log replay at the end (qdi_log_check) decides for these.
+            QDI_SPLIT_BRAIN_SKEWED=$((QDI_SPLIT_BRAIN_SKEWED + 1))
+            qdi_metric split_brain_skewed_samples "$QDI_SPLIT_BRAIN_SKEWED"
+            qdi_log "t=$t s: $pair quorate with disjoint memberships, but the two answers are ${REPLY} ms" \
+                "apart (queries did not overlap): left to the log replay"
+        else
+            QDI_SPLIT_BRAIN=$((QDI_SPLIT_BRAIN + 1))
+            qdi_event "SPLIT-BRAIN sample t=$t: $pair quorate with disjoint memberships"
+            qdi_metric split_brain_samples "$QDI_SPLIT_BRAIN"
+            [[ -n $QDI_SPLIT_BRAIN_FIRST ]] || QDI_SPLIT_BRAIN_FIRST="t=$t s: $pair"
+            qdi_log "SPLIT BRAIN at t=$t s: $pair both quorate with disjoint memberships"
+            [[ $QDI_SPLIT_BRAIN_FATAL == 1 ]] &&
+                qdi_fail "split brain at t=$t s: $pair both quorate with disjoint memberships"
+        fi
     fi
     if [[ -n $QDI_ALWAYS ]] && ! $QDI_ALWAYS; then
         qdi_fail "at t=$t s: $QDI_ALWAYS_DESC did not hold (state:$(qdi_state_str))"
